@@ -1,0 +1,16 @@
+/** Every conversation the bot knows. Later flows (health check, attendance, reports…) are added here. */
+import type { Flow } from '../src/engine/flow.ts';
+import { approveFlow } from './approve.ts';
+import { languageFlow } from './language.ts';
+import { menuFlow } from './menu.ts';
+import { myInfoFlow } from './my-info.ts';
+import { registerFlow, registerProxyFlow } from './register.ts';
+
+export const flows: Flow[] = [
+  menuFlow,
+  languageFlow,
+  registerFlow,
+  registerProxyFlow,
+  approveFlow,
+  myInfoFlow,
+];

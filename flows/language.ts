@@ -1,0 +1,23 @@
+/** Choose the language of every message (Vietnamese or English). */
+import { choiceStep, type Flow } from '../src/engine/flow.ts';
+import type { Lang } from '../src/engine/types.ts';
+
+const LANGS: Lang[] = ['vi', 'en'];
+
+export const languageFlow: Flow = {
+  id: 'language',
+  menu: { label: 'menu.language', order: 80, visible: () => true },
+  start: () => ({ goto: 'choose' }),
+  steps: {
+    choose: choiceStep({
+      question: 'language.ask',
+      choices: ['language.vi', 'language.en'],
+      pick: (choice) => ({
+        end: true,
+        lang: LANGS[choice - 1]!,
+        say: [{ key: 'language.changed' }],
+        open: { flow: 'menu' },
+      }),
+    }),
+  },
+};

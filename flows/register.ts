@@ -1,0 +1,267 @@
+/**
+ * Registration: a person joins a club by chat, or registers someone who has
+ * no phone ("đăng ký hộ").
+ *
+ *   code → language → consent → name → birth year → gender → phone → summary → done
+ *
+ * An open club code makes a pending member the chair approves; a personal
+ * invite makes an active member at once. A phone already in the club links
+ * this chat to that member instead of creating a duplicate. Nothing is stored
+ * before the person confirms the summary; declining consent stores nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseBirthYear, parsePhone } from '../src/engine/answers.ts';
+import {
+  choiceStep,
+  type Data,
+  type Flow,
+  type FlowContext,
+  type Step,
+  type StepOutcome,
+} from '../src/engine/flow.ts';
+import { formatPhone } from '../src/engine/format.ts';
+import { HELPERS, isActiveMember } from '../src/engine/roles.ts';
+import type { Gender, InviteView, Lang, NewMember } from '../src/engine/types.ts';
+
+export const CONSENT_VERSION = 'v1';
+const MIN_BIRTH_YEAR = 1920;
+const MIN_AGE = 15;
+const GENDERS: Gender[] = ['female', 'male', 'other'];
+const GENDER_KEYS = ['gender.female', 'gender.male', 'gender.other'];
+const LANGS: Lang[] = ['vi', 'en'];
+
+/** The steps in order; after an edit the flow returns to the summary instead. */
+const ORDER = ['name', 'birthYear', 'gender', 'phone', 'summary'] as const;
+
+function next(after: (typeof ORDER)[number], data: Data): StepOutcome {
+  if (data.editing) return { goto: 'summary', data: { editing: false } };
+  return { goto: ORDER[ORDER.indexOf(after) + 1]! };
+}
+
+function inviteData(invite: InviteView): Data {
+  return {
+    code: invite.code,
+    clubId: invite.clubId,
+    clubName: invite.clubName,
+    role: invite.role,
+    inviteKind: invite.kind,
+  };
+}
+
+async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | undefined> {
+  const invite = await ctx.lookups.findInvite(code.toUpperCase(), ctx.now);
+  return invite && { goto: 'language', data: inviteData(invite) };
+}
+
+/** A 24-hex id chosen before the member exists, so creating them is idempotent. */
+function newMemberId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+/** "nguyen  thi lan" → "Nguyen Thi Lan"; names typed with capitals are kept as typed. */
+function tidyName(text: string): string {
+  const name = text.replace(/\s+/g, ' ').trim();
+  if (name !== name.toLowerCase()) return name;
+  return name.replace(/(^|\s)(\p{L})/gu, (_m, space: string, letter: string) => space + letter.toUpperCase());
+}
+
+function isPlausibleName(name: string): boolean {
+  return (
+    name.length >= 2 && name.length <= 80 && !/\d/.test(name) && (name.match(/\p{L}/gu)?.length ?? 0) >= 2
+  );
+}
+
+const codeStep: Step = {
+  ask: () => ({ key: 'register.askCode' }),
+  async answer(answer, _data, ctx) {
+    const code = answer.norm.replace(/[^a-z0-9]/g, '');
+    return (code && (await withCode(code, ctx))) || { retry: { key: 'register.codeUnknown' } };
+  },
+};
+
+const nameStep: Step = {
+  ask: (data) => ({ key: data.proxy ? 'register.askNameProxy' : 'register.askName' }),
+  answer(answer, data) {
+    const fullName = tidyName(answer.text);
+    if (!isPlausibleName(fullName)) return { retry: { key: 'register.nameHint' } };
+    return { ...next('name', data), data: { fullName, editing: false } };
+  },
+};
+
+const birthYearStep: Step = {
+  ask: (data) => ({ key: data.proxy ? 'register.askYearProxy' : 'register.askYear' }),
+  answer(answer, data, ctx) {
+    const parsed = parseBirthYear(answer.text, ctx.now, MIN_BIRTH_YEAR, MIN_AGE);
+    if (!parsed.ok) {
+      return {
+        retry: {
+          key: 'register.yearHint',
+          vars: { min: MIN_BIRTH_YEAR, max: ctx.now.getFullYear() - MIN_AGE },
+        },
+      };
+    }
+    return { ...next('birthYear', data), data: { birthYear: parsed.year, editing: false } };
+  },
+};
+
+const phoneStep: Step = {
+  ask: (data) =>
+    data.proxy ? { key: 'register.askPhoneProxy' } : { key: 'register.askPhone', requestContact: true },
+  async answer(answer, data, ctx) {
+    if (data.proxy && answer.norm === '0') return { ...next('phone', data), data: { phone: undefined } };
+    let phone: string | undefined;
+    let verified = false;
+    if (answer.contact) {
+      // A shared contact proves the number only when it is the sender's own.
+      if (answer.contact.userId && answer.contact.userId !== ctx.inbound.userId) {
+        return { retry: { key: 'register.contactNotYours' } };
+      }
+      phone = parsePhone(answer.contact.phone);
+      verified = Boolean(phone);
+    } else {
+      phone = parsePhone(answer.text);
+    }
+    if (!phone) return { retry: { key: data.proxy ? 'register.phoneHintProxy' : 'register.phoneHint' } };
+
+    const existing = await ctx.lookups.findClubMemberByPhone(String(data.clubId), phone);
+    if (existing && data.proxy) {
+      return {
+        end: true,
+        say: [{ key: 'register.proxyExists', vars: { name: existing.fullName } }],
+        open: { flow: 'menu' },
+      };
+    }
+    if (existing) {
+      const { channel, chatId } = ctx.inbound;
+      return {
+        end: true,
+        say: [{ key: 'register.linked', vars: { name: existing.fullName, club: String(data.clubName) } }],
+        effects: [{ type: 'linkIdentity', memberId: existing.id, identity: { channel, chatId }, verified }],
+        open: { flow: 'menu' },
+      };
+    }
+    return { ...next('phone', data), data: { phone, editing: false } };
+  },
+};
+
+function summaryVars(data: Data, ctx: FlowContext) {
+  return {
+    name: String(data.fullName),
+    year: Number(data.birthYear),
+    gender: ctx.label(GENDER_KEYS[GENDERS.indexOf(data.gender as Gender)]!),
+    phone: data.phone ? formatPhone(String(data.phone)) : ctx.label('register.noPhone'),
+    club: String(data.clubName),
+  };
+}
+
+function finish(data: Data, ctx: FlowContext): StepOutcome {
+  const proxyHelper = data.proxy && ctx.who?.roles.some((grant) => HELPERS.includes(grant.role));
+  const status = data.inviteKind === 'personal' || proxyHelper ? 'active' : 'pending';
+  const member: NewMember = {
+    id: String(data.memberId),
+    fullName: String(data.fullName),
+    birthYear: Number(data.birthYear),
+    gender: data.gender as Gender,
+    phone: data.phone ? String(data.phone) : undefined,
+    language: data.proxy ? ctx.lang : (data.lang as Lang),
+    clubId: String(data.clubId),
+    role: data.proxy ? 'member' : (data.role as NewMember['role']),
+    status,
+    inviteCode: String(data.code ?? ''),
+    inviteKind: data.inviteKind as NewMember['inviteKind'],
+    proxyMemberId: data.proxy ? ctx.who?.memberId : undefined,
+  };
+  const { channel, chatId } = ctx.inbound;
+  const doneKey = data.proxy
+    ? status === 'active'
+      ? 'register.doneProxy'
+      : 'register.doneProxyPending'
+    : status === 'active'
+      ? 'register.doneActive'
+      : 'register.donePending';
+  return {
+    end: true,
+    say: [{ key: doneKey, vars: { name: member.fullName, club: String(data.clubName) } }],
+    effects: [{ type: 'createMember', member, identity: data.proxy ? undefined : { channel, chatId } }],
+    open: { flow: 'menu' },
+  };
+}
+
+export const registerFlow: Flow = {
+  id: 'register',
+  menu: { label: 'menu.register', order: 10, visible: (who) => who === null || who.status === 'rejected' },
+  keywords: ['dang ky', 'dang ki', 'register'],
+  async start(args, ctx) {
+    const memberId = newMemberId();
+    if (args.proxy) {
+      if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
+      const me = await ctx.lookups.getMember(ctx.who.memberId);
+      return {
+        goto: 'consent',
+        data: {
+          proxy: true,
+          memberId,
+          clubId: me?.clubIds[0],
+          clubName: me?.clubNames[0],
+          inviteKind: 'open',
+        },
+      };
+    }
+    if (typeof args.code === 'string' && args.code) {
+      const found = await withCode(args.code, ctx);
+      if (found && 'goto' in found) return { ...found, data: { ...found.data, memberId } };
+      return { goto: 'code', data: { memberId }, say: [{ key: 'register.codeUnknown' }] };
+    }
+    if (isActiveMember(ctx.who)) {
+      return { end: true, say: [{ key: 'register.alreadyMember' }], open: { flow: 'menu' } };
+    }
+    return { goto: 'code', data: { memberId }, say: args.viaStart ? [{ key: 'register.welcome' }] : [] };
+  },
+  steps: {
+    code: codeStep,
+    language: choiceStep({
+      question: 'register.askLanguage',
+      choices: ['language.vi', 'language.en'],
+      pick: (choice) => ({ goto: 'consent', lang: LANGS[choice - 1]!, data: { lang: LANGS[choice - 1] } }),
+    }),
+    consent: choiceStep({
+      question: (data) => ({
+        key: data.proxy ? 'register.consentProxy' : 'register.consent',
+        vars: { club: String(data.clubName) },
+      }),
+      choices: ['register.agree', 'register.decline'],
+      pick: (choice) =>
+        choice === 1 ? { goto: 'name' } : { end: true, say: [{ key: 'register.declined' }] },
+    }),
+    name: nameStep,
+    birthYear: birthYearStep,
+    gender: choiceStep({
+      question: (data) => ({ key: data.proxy ? 'register.askGenderProxy' : 'register.askGender' }),
+      choices: GENDER_KEYS,
+      pick: (choice, data) => ({
+        ...next('gender', data),
+        data: { gender: GENDERS[choice - 1], editing: false },
+      }),
+    }),
+    phone: phoneStep,
+    summary: choiceStep({
+      question: (data, ctx) => ({ key: 'register.summary', vars: summaryVars(data, ctx) }),
+      choices: ['register.confirm', 'register.edit'],
+      pick: (choice, data, ctx) => (choice === 1 ? finish(data, ctx) : { goto: 'editField' }),
+    }),
+    editField: choiceStep({
+      question: 'register.whichField',
+      choices: ['register.fieldName', 'register.fieldYear', 'register.fieldGender', 'register.fieldPhone'],
+      pick: (choice) => ({ goto: ORDER[choice - 1]!, data: { editing: true } }),
+    }),
+  },
+};
+
+/** "Đăng ký hộ": a member registers someone without a phone; same flow, proxy mode. */
+export const registerProxyFlow: Flow = {
+  id: 'registerProxy',
+  menu: { label: 'menu.registerProxy', order: 30, visible: isActiveMember },
+  keywords: ['dang ky ho', 'dang ki ho'],
+  start: () => ({ end: true, open: { flow: 'register', args: { proxy: true } } }),
+  steps: {},
+};

@@ -1,0 +1,289 @@
+// Parsers for free-text answers typed by elderly club members: no diacritics, typos, bare digits.
+// Pure functions only; callers decide what to say when a parser returns undefined.
+
+/** Longer input is not treated as an answer (keeps every parser fast on pasted text). */
+const MAX_ANSWER_LENGTH = 200;
+
+/** Words that add politeness or a subject but no meaning: "co a", "vang nhe", "toi co". */
+const FILLERS = new Set('a nhe nha nhen oi chu luon vay toi'.split(' '));
+
+const YES = new Set('co c yes y ok oke okay uh u um uhm vang da duoc roi dung 1'.split(' '));
+const NO = new Set('khong ko k kg kh khg hong hok no n chua 2'.split(' '));
+
+/** Digit words 1-9 (after diacritic stripping "năm" is "nam", "tư" is "tu"). */
+const DIGITS = new Map(
+  Object.entries({ mot: 1, hai: 2, ba: 3, bon: 4, tu: 4, nam: 5, sau: 6, bay: 7, tam: 8, chin: 9 }),
+);
+/** Unit forms that only follow "mươi": "hai mươi mốt", "mười lăm", "hai mươi nhăm". */
+const UNITS_AFTER_TENS = new Map([...DIGITS, ['lam', 5], ['nham', 5]]);
+const SCALES = new Map([
+  ['nghin', 1000],
+  ['ngan', 1000],
+  ['tram', 100],
+]);
+/** "linh"/"lẻ": zero tens, as in "một trăm linh năm" = 105. */
+const ZERO_TENS = new Set(['linh', 'le']);
+const NUMBER_WORDS = new Set([...UNITS_AFTER_TENS.keys(), ...SCALES.keys(), ...ZERO_TENS, 'muoi', 'khong']);
+
+const DECIMAL = /\d+(?:[.,]\d+)?/g;
+
+/**
+ * Canonical form used for all matching: NFC, lower case, Vietnamese diacritics removed (đ → d),
+ * full-width digits made ASCII, whitespace collapsed, punctuation trimmed from both ends
+ * ('/' and '+' are kept). Example: "  Có  ạ! " → "co a".
+ */
+export function normalize(text: string): string {
+  const s = text
+    .normalize('NFC')
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .normalize('NFC')
+    .replace(/[\uff10-\uff19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+    .replace(/\s+/g, ' ');
+  const isEdge = (ch: string | undefined) => ch === ' ' || (ch !== '/' && /^\p{P}$/u.test(ch ?? ''));
+  let start = 0;
+  let end = s.length;
+  while (start < end && isEdge(s[start])) start++;
+  while (end > start && isEdge(s[end - 1])) end--;
+  return s.slice(start, end);
+}
+
+/** Normalized words of an answer; empty for blank or overly long input. */
+function words(text: string): string[] {
+  const s = text.length > MAX_ANSWER_LENGTH ? '' : normalize(text);
+  return s === '' ? [] : s.split(' ');
+}
+
+function withoutTrailingFillers(ws: string[]): string[] {
+  let end = ws.length;
+  while (end > 0 && FILLERS.has(ws[end - 1] ?? '')) end--;
+  return ws.slice(0, end);
+}
+
+const digitOf = (w: string | undefined) => DIGITS.get(w ?? '');
+
+/** "mươi" followed by an optional unit word: tens(2, "mot") = 21. */
+function tens(d: number, unit: string | undefined): number | undefined {
+  if (unit === undefined) return d * 10;
+  const u = UNITS_AFTER_TENS.get(unit);
+  return u === undefined ? undefined : d * 10 + u;
+}
+
+/**
+ * The part below 100 that ends a spelled number. `scale` is the last "trăm"/"nghìn" seen, which
+ * allows "linh năm" (05), the short "bốn tám" (48) and colloquial "một trăm hai" (120).
+ */
+function belowHundred(ws: string[], scale: number | undefined): number | undefined {
+  const [a, b, c, extra] = ws;
+  if (extra !== undefined) return undefined;
+  if (a === undefined) return scale === undefined ? undefined : 0;
+  if (a === 'muoi') return c === undefined ? tens(1, b) : undefined;
+  if (ZERO_TENS.has(a)) return scale !== undefined && c === undefined ? digitOf(b) : undefined;
+  const d = digitOf(a);
+  if (d === undefined) return undefined;
+  if (b === 'muoi') return tens(d, c);
+  if (b === undefined) return scale === undefined ? d : (d * scale) / 10;
+  const e = digitOf(b);
+  return scale !== undefined && c === undefined && e !== undefined ? d * 10 + e : undefined;
+}
+
+/** Strictly parses a whole run of Vietnamese number words up to 9999, e.g. "mot nghin chin tram bon muoi tam". */
+function spelledNumber(ws: string[]): number | undefined {
+  let i = 0;
+  let total = 0;
+  let scale: number | undefined;
+  while (i + 1 < ws.length) {
+    const d = ws[i] === 'khong' ? 0 : digitOf(ws[i]);
+    const next = SCALES.get(ws[i + 1] ?? '');
+    if (d === undefined || next === undefined || (scale !== undefined && next >= scale)) break;
+    total += d * next;
+    scale = next;
+    i += 2;
+  }
+  const rest = belowHundred(ws.slice(i), scale);
+  return rest === undefined ? undefined : total + rest;
+}
+
+/** Digit-by-digit reading, as years are often said: "mot chin bon tam" = 1948, "bon tam" = 48. */
+function digitSequence(ws: string[]): number | undefined {
+  const ds = ws.map((w) => (w === 'khong' ? 0 : digitOf(w)));
+  return ws.length > 1 && ds.every((d) => d !== undefined) ? Number(ds.join('')) : undefined;
+}
+
+/**
+ * Finds the spelled number inside an answer ("toi nam nay bay muoi tuoi" → 70). A leading "năm"
+ * directly before a digit word means "year", not 5. With several candidates the longest wins;
+ * a tie is ambiguous.
+ */
+function findSpelledNumber(ws: string[], digitByDigit = false): number | undefined {
+  const runs: string[][] = [];
+  let run: string[] = [];
+  for (const w of [...ws, '']) {
+    if (NUMBER_WORDS.has(w)) run.push(w);
+    else if (run.length > 0) {
+      runs.push(run[0] === 'nam' && digitOf(run[1]) !== undefined ? run.slice(1) : run);
+      run = [];
+    }
+  }
+  const found = runs
+    .map((r) => ({
+      size: r.length,
+      value: spelledNumber(r) ?? (digitByDigit ? digitSequence(r) : undefined),
+    }))
+    .filter((f) => f.value !== undefined)
+    .sort((x, y) => y.size - x.size);
+  const [best, second] = found;
+  return best === undefined || best.size === second?.size ? undefined : best.value;
+}
+
+/** The only run of ASCII digits in `s`, if there is exactly one. */
+function onlyDigitRun(s: string): string | undefined {
+  const runs = s.match(/\d+/g) ?? [];
+  return runs.length === 1 ? runs[0] : undefined;
+}
+
+const toDecimal = (s: string) => Number(s.replace(',', '.'));
+
+function matchLabel(labels: string[], phrase: string): number | undefined {
+  const names = labels.map(normalize);
+  const exact = names.indexOf(phrase);
+  if (exact >= 0) return exact + 1;
+  if (phrase.length < 3) return undefined;
+  const prefixed = names.flatMap((name, i) => (name.startsWith(phrase) ? [i + 1] : []));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
+function choiceNumber(phrase: string): number | undefined {
+  const rest = phrase.replace(/^(?:(?:toi|chon|so|thu)\s*)*/, '');
+  const leading = /^(\d+)(?:[\s.):·-]\D*)?$/.exec(rest)?.[1];
+  if (leading !== undefined) return Number(leading);
+  return rest === 'nhat' ? 1 : spelledNumber(rest.split(' '));
+}
+
+/**
+ * Reads which of `count` options was picked, as a 1-based number. Accepts "2", "2.", "số 2",
+ * "chọn 2", "thứ hai", button text such as "2 · English", full-width "２" and number words
+ * ("hai", "bốn"/"tư"). When `labels` are given, the label itself (or a unique prefix of at least
+ * 3 characters) is accepted and takes precedence over number words, so "Nam" picks the label
+ * "Nam" rather than option 5. Returns undefined when nothing matches or the number is out of range.
+ */
+export function parseChoice(text: string, count: number, labels: string[] = []): number | undefined {
+  const ws = words(text);
+  if (ws.length === 0) return undefined;
+  const core = withoutTrailingFillers(ws).join(' ');
+  const choice = matchLabel(labels, ws.join(' ')) ?? matchLabel(labels, core) ?? choiceNumber(core);
+  return choice !== undefined && choice >= 1 && choice <= count ? choice : undefined;
+}
+
+/**
+ * Reads a yes/no answer: "có", "co a", "vâng", "ok", "đồng ý", "1", "👍" are yes; "không", "ko",
+ * "k", "chưa", "từ chối", "2", "👎" are no. A negation wins ("không có", "chưa có",
+ * "không đồng ý" are no). Any word that is neither yes, no nor politeness ("không biết",
+ * "có lẽ") makes the answer undefined.
+ */
+export function parseYesNo(text: string): boolean | undefined {
+  const phrase = words(
+    text
+      .replace(/[\u{1f3fb}-\u{1f3ff}\ufe0f]/gu, '')
+      .replace(/👍|👌|✅/gu, ' co ')
+      .replace(/👎|❌/gu, ' khong '),
+  )
+    .join(' ')
+    .replace(/\bdong y\b/g, 'yes')
+    .replace(/\btu choi\b/g, 'no');
+  let yes = false;
+  let no = false;
+  for (const w of phrase.split(' ')) {
+    if (NO.has(w)) no = true;
+    else if (YES.has(w)) yes = true;
+    else if (!FILLERS.has(w)) return undefined;
+  }
+  return no ? false : yes ? true : undefined;
+}
+
+/**
+ * Reads a whole number from an answer: plain digits with optional words around them ("25 tuổi")
+ * or Vietnamese number words up to 9999 ("hai mươi lăm" = 25, "một trăm linh năm" = 105,
+ * "một nghìn chín trăm bốn mươi tám" = 1948). Several separate numbers ("2 hay 3") are ambiguous
+ * and give undefined, as does text without a number.
+ */
+export function parseInteger(text: string): number | undefined {
+  const ws = words(text);
+  const phrase = ws.join(' ');
+  if (!/\d/.test(phrase)) return findSpelledNumber(ws);
+  const digits = onlyDigitRun(phrase);
+  const value = digits === undefined ? undefined : Number(digits);
+  return value !== undefined && Number.isSafeInteger(value) ? value : undefined;
+}
+
+/** Outcome of {@link parseBirthYear}: the year, or why it was rejected. */
+export type BirthYearResult = { ok: true; year: number } | { ok: false; reason: 'format' | 'range' };
+
+/**
+ * Reads a birth year: "1948", "năm 1948", "sinh năm 1948", "12/5/1948" (the only 4-digit number),
+ * "48" (19yy if that is in range, else 20yy), number words including digit-by-digit
+ * ("một chín bốn tám"). The year must lie in minYear ..= now's year − minAge, else reason 'range';
+ * no recognisable number gives reason 'format'.
+ */
+export function parseBirthYear(text: string, now: Date, minYear = 1920, minAge = 15): BirthYearResult {
+  const ws = words(text);
+  const runs = ws.join(' ').match(/\d+/g) ?? [];
+  const fourDigit = runs.filter((r) => r.length === 4);
+  const spelled = runs.length === 0 ? findSpelledNumber(ws, true) : undefined;
+  const found = runs.length === 1 ? runs[0] : fourDigit.length === 1 ? fourDigit[0] : spelled?.toString();
+  if (found === undefined) return { ok: false, reason: 'format' };
+  const maxYear = now.getFullYear() - minAge;
+  const inRange = (y: number) => y >= minYear && y <= maxYear;
+  let year = Number(found);
+  if (found.length === 2) year = inRange(1900 + year) ? 1900 + year : 2000 + year;
+  return inRange(year) ? { ok: true, year } : { ok: false, reason: 'range' };
+}
+
+/**
+ * Reads a Vietnamese mobile number and returns it as "84" + 9 digits. Accepts "0912345678",
+ * "0912 345 678", "0912.345.678", "091-234-5678", "+84912345678", "84912345678", "(+84) 912345678",
+ * optionally with words around it. Only current mobile prefixes (3, 5, 7, 8, 9) are valid;
+ * landlines, wrong lengths or several numbers give undefined.
+ */
+export function parsePhone(text: string): string | undefined {
+  const runs =
+    words(text)
+      .join(' ')
+      .replace(/[\s.()-]/g, '')
+      .match(/\+?\d+/g) ?? [];
+  const national = runs.length === 1 ? /^(?:\+?84|0)([35789]\d{8})$/.exec(runs[0] ?? '')?.[1] : undefined;
+  return national === undefined ? undefined : `84${national}`;
+}
+
+/**
+ * Reads a blood pressure such as "130/80", "130 / 80", "130 80", "130-80", "140 trên 90" or
+ * "huyết áp 140/90". The Vietnamese shorthand "13/8" or "13.5/8.5" (both values under 30) means
+ * 130/80 and 135/85. Implausible readings (systolic outside 60-300, diastolic outside 30-200,
+ * systolic not above diastolic) give undefined.
+ */
+export function parseBloodPressure(text: string): { systolic: number; diastolic: number } | undefined {
+  const phrase = words(text).join(' ');
+  const [first, second, extra] = phrase.matchAll(DECIMAL);
+  if (first === undefined || second === undefined || extra !== undefined) return undefined;
+  const between = phrase.slice(first.index + first[0].length, second.index).trim();
+  if (!['', '/', '-', 'tren'].includes(between)) return undefined;
+  const [high, low] = [toDecimal(first[0]), toDecimal(second[0])];
+  const factor = high < 30 && low < 30 ? 10 : 1;
+  const [systolic, diastolic] = [Math.round(high * factor), Math.round(low * factor)];
+  const plausible = systolic >= 60 && systolic <= 300 && diastolic >= 30 && diastolic <= 200;
+  return plausible && systolic > diastolic ? { systolic, diastolic } : undefined;
+}
+
+/**
+ * Reads a body weight in kilograms: "52", "52kg", "52 kg", "52 ký", "52 cân", "52,5" or "52.5"
+ * (decimal), or number words ("năm mươi hai cân"). Values outside 20-250 kg give undefined.
+ */
+export function parseWeightKg(text: string): number | undefined {
+  const ws = words(text);
+  const numbers = ws.join(' ').match(DECIMAL) ?? [];
+  const [only, extra] = numbers;
+  const kg = extra !== undefined ? undefined : only === undefined ? findSpelledNumber(ws) : toDecimal(only);
+  return kg !== undefined && kg >= 20 && kg <= 250 ? kg : undefined;
+}

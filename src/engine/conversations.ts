@@ -1,0 +1,104 @@
+/**
+ * Handles one inbound message end to end: claim the delivery (so a
+ * redelivered update is processed once), load the chat state, find out who
+ * is writing, run the engine, apply its effects, queue the replies, save.
+ *
+ * Order matters for "nothing lost, nothing twice": effects are idempotent and
+ * replies have deterministic job ids, and the state is saved last — so if
+ * anything fails before the save, the platform's redelivery runs the same
+ * step again with the same result.
+ */
+
+import type { Outbox } from '../jobs/outbox.ts';
+import { outboxJobId } from '../jobs/outbox.ts';
+import type { Logger } from '../log.ts';
+import type { Effects } from '../store/effects.ts';
+import type { MongoLookups } from '../store/lookups.ts';
+import type { ChatKey, ChatStates, Deliveries } from './chat-state.ts';
+import type { Engine } from './engine.ts';
+import type { ChatState, Inbound } from './types.ts';
+
+/** How long a cached "who is this chat" is trusted before MongoDB is asked again. */
+const WHO_CACHE_MS = 10 * 60_000;
+/** Saves lost to a concurrent save of the same chat are retried this many times. */
+const MAX_SAVE_CONFLICTS = 5;
+
+export type HandleResult = 'handled' | 'duplicate' | 'busy';
+
+export interface ConversationsDeps {
+  engine: Engine;
+  chatStates: ChatStates;
+  deliveries: Deliveries;
+  lookups: MongoLookups;
+  effects: Effects;
+  outbox: Outbox;
+  log: Logger;
+}
+
+export class Conversations {
+  readonly #deps: ConversationsDeps;
+  /** Messages of one chat are handled one at a time, in arrival order, within this process. */
+  readonly #chains = new Map<string, Promise<unknown>>();
+
+  constructor(deps: ConversationsDeps) {
+    this.#deps = deps;
+  }
+
+  /** `deliveryId` identifies the platform's delivery (e.g. "telegram.<update_id>"). */
+  async handle(inbound: Inbound, deliveryId: string): Promise<HandleResult> {
+    const { deliveries } = this.#deps;
+    const claim = await deliveries.claim(deliveryId);
+    if (claim === 'done') return 'duplicate';
+    if (claim === 'processing') return 'busy';
+    try {
+      await this.#serialised(`${inbound.channel}:${inbound.chatId}`, () => this.#turn(inbound));
+    } catch (error) {
+      await deliveries.release(deliveryId).catch(() => undefined);
+      throw error;
+    }
+    await deliveries.done(deliveryId);
+    return 'handled';
+  }
+
+  #serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#chains.get(key) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.catch(() => undefined);
+    this.#chains.set(key, settled);
+    void settled.then(() => {
+      if (this.#chains.get(key) === settled) this.#chains.delete(key);
+    });
+    return run;
+  }
+
+  async #turn(inbound: Inbound): Promise<void> {
+    const { engine, chatStates, lookups, effects, outbox, log } = this.#deps;
+    const chat: ChatKey = { channel: inbound.channel, chatId: inbound.chatId };
+    for (let attempt = 0; attempt < MAX_SAVE_CONFLICTS; attempt++) {
+      const now = new Date();
+      const state = await chatStates.load(chat);
+      await this.#refreshWho(state, chat, now);
+      const result = await engine.handle(state, inbound, lookups, now);
+      const who = await effects.apply(result.effects, now);
+      if (who) {
+        result.state.who = who;
+        result.state.whoCheckedAt = now.getTime();
+      }
+      await outbox.enqueue(result.replies, outboxJobId(inbound.channel, inbound.chatId, inbound.messageId));
+      if (await chatStates.save(chat, result.state)) return;
+      log.warn({ channel: chat.channel, attempt }, 'chat saved concurrently; handling the message again');
+    }
+    throw new Error('chat state kept changing under us');
+  }
+
+  async #refreshWho(state: ChatState, chat: ChatKey, now: Date): Promise<void> {
+    if (state.whoCheckedAt && now.getTime() - state.whoCheckedAt < WHO_CACHE_MS) return;
+    const { who, stopped } = await this.#deps.lookups.resolveWho(chat.channel, chat.chatId);
+    if (stopped) {
+      await this.#deps.effects.markResumed(chat);
+      if (who?.status === 'stopped') who.status = 'active';
+    }
+    state.who = who;
+    state.whoCheckedAt = now.getTime();
+  }
+}

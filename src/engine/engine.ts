@@ -1,0 +1,310 @@
+/**
+ * The conversation engine: one inbound message in, the new chat state, the
+ * replies and the effects out. No I/O here: flows read through `Lookups`, and
+ * the caller persists the state, queues the replies and applies the effects.
+ *
+ * Routing order: unsupported content → global commands (help, menu, cancel,
+ * language, /start — they work in the middle of any flow) → the open session
+ * → keywords that open a flow → the menu with a short help.
+ */
+
+import type { Translate } from '../i18n.ts';
+import { normalize } from './answers.ts';
+import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
+import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session } from './types.ts';
+
+/** Invalid answers in a row before the engine offers help instead of asking again. */
+export const MAX_TRIES = 3;
+/** Longest text we try to understand; longer messages get a polite "please keep it short". */
+export const MAX_TEXT_LENGTH = 1000;
+/** Flows that open other flows (menu → register) are followed at most this deep. */
+const MAX_CHAIN = 4;
+/** Internal step: the person failed a question MAX_TRIES times and is offered a way out. */
+const STUCK = '__stuck';
+
+type GlobalCommand = 'help' | 'menu' | 'cancel' | 'language' | 'start';
+
+const GLOBAL_WORDS: Record<string, GlobalCommand> = {
+  help: 'help',
+  '/help': 'help',
+  '?': 'help',
+  'tro giup': 'help',
+  giup: 'help',
+  'giup do': 'help',
+  'huong dan': 'help',
+  menu: 'menu',
+  '/menu': 'menu',
+  cancel: 'cancel',
+  '/cancel': 'cancel',
+  huy: 'cancel',
+  'huy bo': 'cancel',
+  thoat: 'cancel',
+  'ngon ngu': 'language',
+  language: 'language',
+  '/language': 'language',
+};
+
+export interface EngineOptions {
+  flows: Flow[];
+  translate: Translate;
+  /** A session idle longer than this is dropped (the person is told). */
+  sessionIdleMs: number;
+}
+
+export interface TurnResult {
+  state: ChatState;
+  replies: Outbound[];
+  effects: Effect[];
+}
+
+interface Turn {
+  state: ChatState;
+  inbound: Inbound;
+  now: Date;
+  lookups: Lookups;
+  says: Say[];
+  effects: Effect[];
+}
+
+export class Engine {
+  readonly #flows: Map<string, Flow>;
+  readonly #options: EngineOptions;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#flows = new Map(options.flows.map((flow) => [flow.id, flow]));
+    for (const required of ['menu', 'register', 'language']) {
+      if (!this.#flows.has(required)) throw new Error(`engine needs a "${required}" flow`);
+    }
+  }
+
+  /** Handles one inbound message. `state` is not modified; the new state is returned. */
+  async handle(state: ChatState, inbound: Inbound, lookups: Lookups, now = new Date()): Promise<TurnResult> {
+    const turn: Turn = { state: structuredClone(state), inbound, now, lookups, says: [], effects: [] };
+    await this.#route(turn);
+    return this.#finish(turn);
+  }
+
+  /** Opens `flowId` for a chat without an inbound message (e.g. an approval request to a chair). */
+  async open(
+    state: ChatState,
+    target: Pick<Inbound, 'channel' | 'chatId'>,
+    flowId: string,
+    args: Data,
+    lookups: Lookups,
+    now = new Date(),
+  ): Promise<TurnResult> {
+    const inbound: Inbound = {
+      ...target,
+      userId: target.chatId,
+      messageId: '',
+      at: now,
+      kind: 'text',
+      text: '',
+    };
+    const turn: Turn = { state: structuredClone(state), inbound, now, lookups, says: [], effects: [] };
+    await this.#startFlow(turn, flowId, args, 0);
+    return this.#finish(turn);
+  }
+
+  #finish(turn: Turn): TurnResult {
+    const lang = this.#lang(turn.state);
+    const rendered = turn.says.map((say) => this.render(turn.inbound, lang, say, turn.state.who?.memberId));
+    // One turn is one message: the last part is the question, with its choices.
+    const last = rendered.at(-1);
+    const replies = last ? [{ ...last, text: rendered.map((reply) => reply.text).join('\n\n') }] : [];
+    return { state: turn.state, replies, effects: turn.effects };
+  }
+
+  /** Translates one `Say` into an `Outbound` for this chat. */
+  render(target: Pick<Inbound, 'channel' | 'chatId'>, lang: Lang, say: Say, memberId?: string): Outbound {
+    const t = this.#options.translate;
+    const outbound: Outbound = {
+      channel: target.channel,
+      chatId: target.chatId,
+      lang,
+      text: t(lang, say.key, say.vars),
+    };
+    if (say.choices) {
+      // Numbered lines in the text itself: every app shows them, and a digit always answers.
+      outbound.choices = say.choices.map((key) => t(lang, key));
+      const lines = outbound.choices.map((label, index) =>
+        t(lang, 'common.choiceLine', { n: index + 1, label }),
+      );
+      outbound.text = `${outbound.text}\n\n${lines.join('\n')}`;
+    }
+    if (say.requestContact) outbound.contactButton = t(lang, 'common.shareContact');
+    if (memberId) outbound.memberId = memberId;
+    return outbound;
+  }
+
+  #lang(state: ChatState): Lang {
+    return state.who?.lang ?? state.lang ?? 'vi';
+  }
+
+  async #route(turn: Turn): Promise<void> {
+    const { inbound, state } = turn;
+    const session = this.#liveSession(turn);
+
+    if (inbound.kind === 'unsupported') {
+      turn.says.push({ key: 'common.typePlease' });
+      return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
+    }
+    const text = (inbound.text ?? '').trim();
+    if (text.length > MAX_TEXT_LENGTH) {
+      turn.says.push({ key: 'common.tooLong' });
+      return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
+    }
+    const answer: Answer = { text, norm: normalize(text), contact: inbound.contact };
+
+    const startPayload = /^\/start(?:@\w+)?(?:\s+(\S+))?$/i.exec(text);
+    const command: GlobalCommand | undefined = startPayload ? 'start' : GLOBAL_WORDS[answer.norm];
+    switch (command) {
+      case 'help':
+        turn.says.push({ key: 'common.help' });
+        return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
+      case 'menu':
+        state.session = undefined;
+        return this.#startFlow(turn, 'menu', {}, 0);
+      case 'cancel':
+        state.session = undefined;
+        turn.says.push({ key: session ? 'common.cancelled' : 'common.nothingToCancel' });
+        return this.#startFlow(turn, 'menu', {}, 0);
+      case 'language':
+        state.session = undefined;
+        return this.#startFlow(turn, 'language', {}, 0);
+      case 'start':
+        state.session = undefined;
+        return this.#startFlow(turn, 'register', { code: startPayload?.[1], viaStart: true }, 0);
+    }
+
+    if (session) return this.#answer(turn, session, answer);
+
+    for (const flow of this.#flows.values()) {
+      if (flow.keywords?.includes(answer.norm)) return this.#startFlow(turn, flow.id, {}, 0);
+    }
+    // Outside a conversation, a person who is not yet a member may simply type their club code.
+    if (!state.who && /^[a-z0-9]{4,12}$/.test(answer.norm) && /\d/.test(answer.norm)) {
+      return this.#startFlow(turn, 'register', { code: answer.norm }, 0);
+    }
+    turn.says.push({ key: 'common.notUnderstood' });
+    return this.#startFlow(turn, 'menu', {}, 0);
+  }
+
+  /** The open session, or none when it has been idle too long (the person is told). */
+  #liveSession(turn: Turn): Session | undefined {
+    const session = turn.state.session;
+    if (!session) return undefined;
+    if (
+      turn.now.getTime() - session.updatedAt > this.#options.sessionIdleMs ||
+      !this.#flows.has(session.flow)
+    ) {
+      turn.state.session = undefined;
+      turn.says.push({ key: 'common.expired' });
+      return undefined;
+    }
+    return session;
+  }
+
+  #context(turn: Turn): FlowContext {
+    const lang = this.#lang(turn.state);
+    const who = turn.state.who;
+    const menu: MenuEntry[] = [...this.#flows.values()]
+      .filter((flow) => flow.menu?.visible(who))
+      .sort((a, b) => (a.menu?.order ?? 0) - (b.menu?.order ?? 0))
+      .map((flow) => ({ flow: flow.id, label: flow.menu!.label }));
+    return {
+      now: turn.now,
+      inbound: turn.inbound,
+      who,
+      lang,
+      lookups: turn.lookups,
+      menu,
+      label: (key) => this.#options.translate(lang, key),
+    };
+  }
+
+  async #startFlow(turn: Turn, flowId: string, args: Data, depth: number): Promise<void> {
+    const flow = this.#flows.get(flowId);
+    if (!flow) throw new Error(`unknown flow ${flowId}`);
+    turn.state.session = { flow: flowId, step: '', data: {}, tries: 0, updatedAt: turn.now.getTime() };
+    const outcome = await flow.start(args, this.#context(turn));
+    await this.#apply(turn, flow, turn.state.session, outcome, depth);
+  }
+
+  async #answer(turn: Turn, session: Session, answer: Answer): Promise<void> {
+    const flow = this.#flows.get(session.flow)!;
+    if (session.step === STUCK) return this.#answerStuck(turn, session, answer);
+    const step = flow.steps[session.step];
+    if (!step) {
+      turn.state.session = undefined;
+      return this.#startFlow(turn, 'menu', {}, 0);
+    }
+    const outcome = await step.answer(answer, session.data, this.#context(turn));
+    await this.#apply(turn, flow, session, outcome, 0);
+  }
+
+  async #apply(turn: Turn, flow: Flow, session: Session, outcome: StepOutcome, depth: number): Promise<void> {
+    const { state } = turn;
+    session.updatedAt = turn.now.getTime();
+    if ('retry' in outcome) {
+      session.tries += 1;
+      if (session.tries >= MAX_TRIES) {
+        session.data.__resume = session.step;
+        session.step = STUCK;
+        session.tries = 0;
+        turn.says.push({ key: 'common.stuck', choices: ['common.tryAgain', 'common.backToMenu'] });
+        return;
+      }
+      turn.says.push(outcome.retry);
+      return this.#askAgain(turn, session);
+    }
+    if (outcome.lang) this.#setLanguage(turn, outcome.lang);
+    turn.says.push(...(outcome.say ?? []));
+    if ('goto' in outcome) {
+      const step = flow.steps[outcome.goto];
+      if (!step) throw new Error(`flow ${flow.id} has no step ${outcome.goto}`);
+      session.step = outcome.goto;
+      session.tries = 0;
+      Object.assign(session.data, outcome.data);
+      state.session = session;
+      turn.says.push(step.ask(session.data, this.#context(turn)));
+      return;
+    }
+    state.session = undefined;
+    turn.effects.push(...(outcome.effects ?? []));
+    if (outcome.open && depth < MAX_CHAIN)
+      await this.#startFlow(turn, outcome.open.flow, outcome.open.args ?? {}, depth + 1);
+  }
+
+  #askAgain(turn: Turn, session: Session): Promise<void> | undefined {
+    const flow = this.#flows.get(session.flow)!;
+    const step = flow.steps[session.step === STUCK ? String(session.data.__resume) : session.step];
+    if (step) turn.says.push(step.ask(session.data, this.#context(turn)));
+    return undefined;
+  }
+
+  async #answerStuck(turn: Turn, session: Session, answer: Answer): Promise<void> {
+    if (answer.norm === '1') {
+      session.step = String(session.data.__resume);
+      delete session.data.__resume;
+      session.updatedAt = turn.now.getTime();
+      this.#askAgain(turn, session);
+      return;
+    }
+    if (answer.norm === '2') {
+      turn.state.session = undefined;
+      return this.#startFlow(turn, 'menu', {}, 0);
+    }
+    turn.says.push({ key: 'common.stuck', choices: ['common.tryAgain', 'common.backToMenu'] });
+  }
+
+  #setLanguage(turn: Turn, lang: Lang): void {
+    const { state } = turn;
+    state.lang = lang;
+    if (state.who && state.who.lang !== lang) {
+      state.who.lang = lang;
+      turn.effects.push({ type: 'setLanguage', memberId: state.who.memberId, lang });
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * How a conversation is written. A flow is a set of named steps; each step
+ * asks one question and reads one answer. Steps never do I/O themselves:
+ * they read through `ctx.lookups` and return what to say and which effects
+ * to apply, so a whole conversation can be run and checked as data.
+ */
+import { parseChoice } from './answers.ts';
+import type { Effect, Inbound, Lang, Lookups, Say, Who } from './types.ts';
+
+export interface FlowContext {
+  now: Date;
+  inbound: Inbound;
+  who: Who | null;
+  lang: Lang;
+  lookups: Lookups;
+  /** Menu entries this person may open (for the menu flow). */
+  menu: MenuEntry[];
+  /** The text of an i18n key in this person's language (to match typed labels). */
+  label(key: string): string;
+}
+
+/** What the person answered, in the forms steps need. */
+export interface Answer {
+  /** As typed, trimmed. */
+  text: string;
+  /** Lower case, no diacritics, single spaces (see answers.ts). */
+  norm: string;
+  contact?: Inbound['contact'];
+}
+
+export type Data = Record<string, unknown>;
+
+export type StepOutcome =
+  /** Move on: merge `data`, say `say`, then ask step `goto`'s question. */
+  | { goto: string; data?: Data; say?: Say[]; lang?: Lang }
+  /** The answer was not understood: say `hint` (an example) and ask again. */
+  | { retry: Say }
+  /** The conversation is over: say, apply effects, optionally open another flow. */
+  | { end: true; say?: Say[]; effects?: Effect[]; lang?: Lang; open?: { flow: string; args?: Data } };
+
+export interface Step {
+  ask(data: Data, ctx: FlowContext): Say;
+  answer(answer: Answer, data: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
+}
+
+export interface MenuEntry {
+  flow: string;
+  /** i18n key of the menu line. */
+  label: string;
+}
+
+export interface Flow {
+  id: string;
+  start(args: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
+  steps: Record<string, Step>;
+  /** Shown in the main menu (in `order`) to the people for whom `visible` is true. */
+  menu?: { label: string; order: number; visible(who: Who | null): boolean };
+  /** Normalised words that open this flow when typed outside a conversation. */
+  keywords?: string[];
+}
+
+/** A step whose answer is one of `choices` (i18n keys), by digit or by label. */
+export function choiceStep(options: {
+  question: string | ((data: Data, ctx: FlowContext) => Say);
+  choices: string[] | ((data: Data, ctx: FlowContext) => string[]);
+  pick(choice: number, data: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
+}): Step {
+  const choicesFor = (data: Data, ctx: FlowContext) =>
+    typeof options.choices === 'function' ? options.choices(data, ctx) : options.choices;
+  return {
+    ask(data, ctx) {
+      const question =
+        typeof options.question === 'function' ? options.question(data, ctx) : { key: options.question };
+      return { ...question, choices: choicesFor(data, ctx) };
+    },
+    answer(answer, data, ctx) {
+      const choices = choicesFor(data, ctx);
+      const picked = parseChoice(
+        answer.text,
+        choices.length,
+        choices.map((key) => ctx.label(key)),
+      );
+      if (picked === undefined) return { retry: { key: 'common.pickNumber', vars: { max: choices.length } } };
+      return options.pick(picked, data, ctx);
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Mongoose models. Documents are shaped for the subset of MongoDB that
+ * FerretDB implements (see shared STORAGE.md): hot lookups go by `_id`,
+ * identities live in their own collection instead of an array in Member,
+ * and nothing relies on transactions, $elemMatch, TTL or positional updates.
+ */
+import mongoose, { type Connection, type InferSchemaType, type Model } from 'mongoose';
+
+const { Schema } = mongoose;
+
+export const CHANNELS = ['telegram', 'simulator', 'zalo-bot', 'zalo-oa'] as const;
+export const LANGUAGES = ['vi', 'en'] as const;
+export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin'] as const;
+export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped'] as const;
+export const GENDERS = ['female', 'male', 'other'] as const;
+export const ORG_KINDS = ['central', 'province', 'commune', 'club_area'] as const;
+
+/** A unit of the association's tree (central → province → commune → …), any depth. */
+const orgUnitSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    kind: { type: String, enum: ORG_KINDS, required: true },
+    parentId: { type: String, default: null },
+    /** Ids from the root down to the parent, so "everything under X" is `{ ancestors: X }`. */
+    ancestors: { type: [String], default: [] },
+    /** Names used before the 2025 reorganisation (many clubs still use them). */
+    formerNames: { type: [{ name: String, until: Date, _id: false }], default: [] },
+  },
+  { timestamps: true },
+);
+orgUnitSchema.index({ ancestors: 1 });
+orgUnitSchema.index({ parentId: 1 });
+
+const clubSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    name: { type: String, required: true },
+    orgUnitId: { type: String, required: true },
+    /** The org unit and all its ancestors, for roll-ups by area. */
+    ancestors: { type: [String], default: [] },
+    village: { type: String, default: '' },
+    foundingDecision: { number: String, date: Date },
+    /** Placeholder until the meeting issue: e.g. { dayOfMonth: 21, time: '08:00' }. */
+    meetingRule: { dayOfMonth: Number, time: String, note: String },
+  },
+  { timestamps: true },
+);
+clubSchema.index({ ancestors: 1 });
+
+/** A role is granted for one club or for one org unit (staff of a commune sees its clubs). */
+const roleGrantSchema = new Schema(
+  {
+    role: { type: String, enum: ROLES, required: true },
+    clubId: { type: String },
+    orgUnitId: { type: String },
+  },
+  { _id: false },
+);
+
+const memberSchema = new Schema(
+  {
+    fullName: { type: String, required: true, maxlength: 120 },
+    birthYear: { type: Number },
+    gender: { type: String, enum: GENDERS },
+    /** Normalised to 84 + 9 digits; absent for members who have no phone. */
+    phone: { type: String },
+    language: { type: String, enum: LANGUAGES, default: 'vi' },
+    roles: { type: [roleGrantSchema], default: [] },
+    /** Clubs this person belongs to (derived from roles, kept for simple queries). */
+    clubIds: { type: [String], default: [] },
+    status: { type: String, enum: MEMBER_STATUSES, default: 'pending' },
+    consent: {
+      givenAt: Date,
+      version: String,
+      channel: String,
+      /** Set when a proxy (family member, volunteer) consented on this person's behalf. */
+      byMemberId: String,
+    },
+    /** People who answer for this member (a relative, a volunteer). */
+    proxyIds: { type: [String], default: [] },
+    inviteCode: { type: String },
+    decidedBy: { type: String },
+    decidedAt: { type: Date },
+  },
+  { timestamps: true },
+);
+memberSchema.index({ clubIds: 1, phone: 1 });
+memberSchema.index({ clubIds: 1, status: 1 });
+
+/** One chat account of a member on one app. `_id` is `channel:chatId`, the hot-path key. */
+const identitySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    chatId: { type: String, required: true },
+    memberId: { type: String, required: true },
+    linkedAt: { type: Date, default: () => new Date() },
+    /** The person blocked the bot or left the app; no message is sent here until they write again. */
+    stoppedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+identitySchema.index({ memberId: 1 });
+
+const inviteSchema = new Schema(
+  {
+    /** The code people type: upper case letters and digits. */
+    _id: { type: String, required: true },
+    clubId: { type: String, required: true },
+    role: { type: String, enum: ROLES, default: 'member' },
+    /** open: anyone with the code may ask to join (chair approves); personal: one named person, active at once. */
+    kind: { type: String, enum: ['open', 'personal'], required: true },
+    forName: { type: String },
+    createdBy: { type: String },
+    expiresAt: { type: Date, default: null },
+    usedBy: { type: String, default: null },
+    usedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+inviteSchema.index({ clubId: 1 });
+
+export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'dead'] as const;
+
+/** Every outbound message and what became of it. `_id` is the outbox job id. */
+const messageSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    chatId: { type: String, required: true },
+    memberId: { type: String },
+    kind: { type: String, default: 'reply' },
+    text: { type: String, required: true },
+    status: { type: String, enum: MESSAGE_STATUSES, default: 'queued' },
+    attempts: { type: Number, default: 0 },
+    platformMessageId: { type: String },
+    lastError: { type: String },
+    queuedAt: { type: Date },
+    sentAt: { type: Date },
+  },
+  { timestamps: true },
+);
+messageSchema.index({ status: 1, channel: 1 });
+
+export type OrgUnitDoc = InferSchemaType<typeof orgUnitSchema>;
+export type ClubDoc = InferSchemaType<typeof clubSchema>;
+export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
+export type IdentityDoc = InferSchemaType<typeof identitySchema>;
+export type InviteDoc = InferSchemaType<typeof inviteSchema>;
+export type MessageDoc = InferSchemaType<typeof messageSchema>;
+
+export interface Models {
+  OrgUnit: Model<OrgUnitDoc>;
+  Club: Model<ClubDoc>;
+  Member: Model<MemberDoc>;
+  Identity: Model<IdentityDoc>;
+  Invite: Model<InviteDoc>;
+  Message: Model<MessageDoc>;
+}
+
+/** Binds the schemas to one connection (tests use one database per file). */
+export function createModels(connection: Connection): Models {
+  return {
+    OrgUnit: connection.model('OrgUnit', orgUnitSchema, 'org_units') as unknown as Model<OrgUnitDoc>,
+    Club: connection.model('Club', clubSchema, 'clubs') as unknown as Model<ClubDoc>,
+    Member: connection.model('Member', memberSchema, 'members') as unknown as Model<MemberDoc>,
+    Identity: connection.model('Identity', identitySchema, 'identities') as unknown as Model<IdentityDoc>,
+    Invite: connection.model('Invite', inviteSchema, 'invites') as unknown as Model<InviteDoc>,
+    Message: connection.model('Message', messageSchema, 'messages') as unknown as Model<MessageDoc>,
+  };
+}
+
+/** Creates the indexes once (at start, and by the test setup) rather than lazily on first use. */
+export async function syncIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) await model.createIndexes();
+}
