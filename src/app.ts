@@ -1,0 +1,211 @@
+/**
+ * Assembles the bot from its parts for one process. ROLE decides what runs:
+ * `web` answers webhooks (and polls Telegram when there is no PUBLIC_URL),
+ * `worker` sends the outbox, `all` does both. Every role serves /healthz.
+ */
+
+import type { Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Bot } from 'grammy';
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import { flows } from '../flows/index.ts';
+import { SimulatorChats } from './channels/simulator.ts';
+import {
+  createTelegramBot,
+  handleTelegramUpdate,
+  setTelegramCommands,
+  startTelegramPolling,
+  TELEGRAM_UPDATES,
+  TelegramSender,
+} from './channels/telegram.ts';
+import type { ChannelSender } from './channels/types.ts';
+import type { Config } from './config.ts';
+import { connectMongo, pingMongo } from './db/mongo.ts';
+import { connectRedis, connectRedisFailFast } from './db/redis.ts';
+import { seedDemoData } from './demo/seed.ts';
+import { ChatStates, Deliveries } from './engine/chat-state.ts';
+import { Conversations } from './engine/conversations.ts';
+import { Engine } from './engine/engine.ts';
+import { createHttpServer } from './http/server.ts';
+import { registerSimulatorRoutes } from './http/simulator-routes.ts';
+import { createTranslator } from './i18n.ts';
+import { MessageLog } from './jobs/message-log.ts';
+import { Outbox } from './jobs/outbox.ts';
+import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createModels, type Models, syncIndexes } from './models/index.ts';
+import { Effects } from './store/effects.ts';
+import { MongoLookups } from './store/lookups.ts';
+
+export interface AppOverrides {
+  log?: Logger;
+  /** How long an outbox job stays locked to a worker that died (tests shorten it). */
+  outboxLockMs?: number;
+}
+
+export class App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly http: FastifyInstance;
+  readonly models: Models;
+  readonly conversations: Conversations;
+  readonly outbox: Outbox;
+  readonly effects: Effects;
+  readonly simulator: SimulatorChats | undefined;
+  readonly telegram: Bot | undefined;
+  readonly #mongo: Connection;
+  readonly #redis: Redis;
+  readonly #bullRedis: Redis;
+  readonly #messageLog: MessageLog;
+  readonly #senders: ChannelSender[];
+  readonly #overrides: AppOverrides;
+  #workers: Worker[] = [];
+  #polling: Promise<void> | undefined;
+
+  private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
+    this.config = config;
+    this.#overrides = overrides;
+    this.log = overrides.log ?? createLogger(config.LOG_LEVEL);
+    this.#mongo = mongo;
+    this.models = createModels(mongo);
+    this.#redis = connectRedisFailFast(config.REDIS_URL, `${config.REDIS_PREFIX}-state`);
+    this.#bullRedis = connectRedis(config.REDIS_URL, `${config.REDIS_PREFIX}-bullmq`);
+    const prefix = config.REDIS_PREFIX;
+
+    const translate = createTranslator();
+    const engine = new Engine({ flows, translate, sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000 });
+    const chatStates = new ChatStates(this.#redis, prefix);
+    const lookups = new MongoLookups(this.models);
+    this.#messageLog = new MessageLog(this.models, this.log);
+    this.outbox = new Outbox(
+      {
+        connection: this.#bullRedis,
+        prefix: `${prefix}:bull`,
+        maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+        backoffMs: config.OUTBOX_BACKOFF_MS,
+      },
+      this.#messageLog,
+    );
+    this.effects = new Effects({ models: this.models, lookups, chatStates, engine, outbox: this.outbox });
+    this.conversations = new Conversations({
+      engine,
+      chatStates,
+      deliveries: new Deliveries(this.#redis, prefix),
+      lookups,
+      effects: this.effects,
+      outbox: this.outbox,
+      log: this.log,
+    });
+
+    this.#senders = [];
+    if (config.SIMULATOR) {
+      this.simulator = new SimulatorChats(this.#redis, prefix, config.SIMULATOR_RATE_PER_SECOND);
+      this.#senders.push(this.simulator);
+    }
+    if (config.TELEGRAM_BOT_TOKEN) {
+      this.telegram = createTelegramBot({
+        token: config.TELEGRAM_BOT_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        ratePerSecond: config.TELEGRAM_RATE_PER_SECOND,
+      });
+      this.#senders.push(new TelegramSender(this.telegram, config.TELEGRAM_RATE_PER_SECOND));
+    }
+
+    const serveInbound = config.ROLE !== 'worker';
+    const telegramWebhook = serveInbound && this.telegram && config.TELEGRAM_MODE === 'webhook';
+    this.http = createHttpServer({
+      log: this.log,
+      checkReady: async () => ({
+        mongodb: await pingMongo(this.#mongo),
+        redis: await this.#redis
+          .ping()
+          .then(() => true)
+          .catch(() => false),
+      }),
+      telegram: telegramWebhook
+        ? { secret: config.TELEGRAM_WEBHOOK_SECRET, handle: (update) => this.#handleTelegram(update) }
+        : undefined,
+    });
+    if (serveInbound && this.simulator) {
+      registerSimulatorRoutes(this.http, {
+        simulator: this.simulator,
+        conversations: this.conversations,
+        models: this.models,
+        translate,
+      });
+    }
+  }
+
+  /** Connects to MongoDB and builds the app (nothing is listening yet). */
+  static async create(config: Config, overrides: AppOverrides = {}): Promise<App> {
+    const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_POOL_SIZE);
+    return new App(config, mongo, overrides);
+  }
+
+  #handleTelegram(update: Parameters<typeof handleTelegramUpdate>[0]) {
+    return handleTelegramUpdate(update, this.conversations, (chatId) =>
+      this.effects.markStopped({ channel: 'telegram', chatId }, new Date()),
+    );
+  }
+
+  /** Starts what this role runs; resolves when the HTTP server listens. Returns its address. */
+  async start(): Promise<string> {
+    const { config } = this;
+    await syncIndexes(this.models);
+    if (config.DEMO_SEED && this.simulator) {
+      const seeded = await seedDemoData(this.models);
+      if (seeded.seeded) this.log.info({ members: seeded.members }, 'demo data seeded');
+    }
+    if (config.ROLE !== 'web') {
+      this.#workers = this.#senders.map((sender) =>
+        startOutboxWorker({
+          connection: this.#bullRedis,
+          prefix: `${config.REDIS_PREFIX}:bull`,
+          redis: this.#redis,
+          sender,
+          messageLog: this.#messageLog,
+          log: this.log,
+          lockMs: this.#overrides.outboxLockMs ?? 30_000,
+          onRecipientGone: (message) =>
+            this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
+        }),
+      );
+    }
+    if (this.telegram && config.ROLE !== 'worker') await this.#startTelegram();
+    return this.http.listen({ port: config.PORT, host: config.HOST });
+  }
+
+  async #startTelegram(): Promise<void> {
+    const bot = this.telegram!;
+    const { config } = this;
+    await setTelegramCommands(bot, createTranslator()).catch((error) =>
+      this.log.warn({ err: error }, 'could not set Telegram commands'),
+    );
+    if (config.TELEGRAM_MODE === 'webhook') {
+      await bot.api.setWebhook(`${config.PUBLIC_URL!.replace(/\/$/, '')}/webhooks/telegram`, {
+        secret_token: config.TELEGRAM_WEBHOOK_SECRET,
+        allowed_updates: [...TELEGRAM_UPDATES],
+      });
+      this.log.info('telegram webhook set');
+    } else {
+      this.#polling = startTelegramPolling(bot, (update) => this.#handleTelegram(update), this.log);
+      this.#polling.catch((error) => this.log.error({ err: error }, 'telegram polling stopped'));
+    }
+  }
+
+  /** Stops taking work, lets in-flight jobs finish, flushes the message log, closes connections. */
+  async stop(): Promise<void> {
+    if (this.#polling) {
+      await this.telegram?.stop();
+      await this.#polling.catch(() => undefined);
+    }
+    await this.http.close();
+    await Promise.all(this.#workers.map((worker) => worker.close()));
+    await this.outbox.close();
+    await this.#messageLog.flush();
+    await this.#mongo.close();
+    this.#redis.disconnect();
+    this.#bullRedis.disconnect();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Telegram through grammY: turns updates into `Inbound`s, sends `Outbound`s
+ * with a reply keyboard (typed digits always work too), and runs either the
+ * webhook (PUBLIC_URL set) or long polling.
+ */
+import { Bot, GrammyError, HttpError, type Keyboard } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { Conversations } from '../engine/conversations.ts';
+import type { Inbound, Outbound } from '../engine/types.ts';
+import type { Translate } from '../i18n.ts';
+import type { Logger } from '../log.ts';
+import { type ChannelSender, SendError, splitText } from './types.ts';
+
+const MAX_TEXT = 4096;
+/** Updates we ask Telegram for; anything else is acknowledged and ignored. */
+export const TELEGRAM_UPDATES = ['message', 'my_chat_member'] as const;
+
+export interface TelegramOptions {
+  token: string;
+  apiRoot: string;
+  ratePerSecond: number;
+}
+
+export function createTelegramBot(options: TelegramOptions): Bot {
+  return new Bot(options.token, { client: { apiRoot: options.apiRoot } });
+}
+
+/** The `Inbound` for an update, or undefined for updates that carry nothing to answer. */
+export function telegramInbound(update: Update): Inbound | undefined {
+  const message = update.message;
+  if (message?.chat.type !== 'private' || !message.from || message.from.is_bot) return undefined;
+  const base = {
+    channel: 'telegram' as const,
+    chatId: String(message.chat.id),
+    userId: String(message.from.id),
+    messageId: String(message.message_id),
+    at: new Date(message.date * 1000),
+  };
+  if (typeof message.text === 'string') return { ...base, kind: 'text', text: message.text };
+  if (message.contact) {
+    const { phone_number, user_id } = message.contact;
+    return {
+      ...base,
+      kind: 'contact',
+      contact: { phone: phone_number, userId: user_id ? String(user_id) : undefined },
+    };
+  }
+  return { ...base, kind: 'unsupported' };
+}
+
+/** True when the update says the person blocked the bot. */
+export function telegramBlocked(update: Update): { chatId: string } | undefined {
+  const change = update.my_chat_member;
+  if (change?.chat.type === 'private' && change.new_chat_member.status === 'kicked') {
+    return { chatId: String(change.chat.id) };
+  }
+  return undefined;
+}
+
+export class TelegramSender implements ChannelSender {
+  readonly channel = 'telegram' as const;
+  readonly ratePerSecond: number;
+  readonly #bot: Bot;
+
+  constructor(bot: Bot, ratePerSecond: number) {
+    this.#bot = bot;
+    this.ratePerSecond = ratePerSecond;
+  }
+
+  async send(message: Outbound): Promise<{ platformMessageId: string }> {
+    const parts = splitText(message.text, MAX_TEXT);
+    let lastId = '';
+    for (const [index, part] of parts.entries()) {
+      const last = index === parts.length - 1;
+      try {
+        const sent = await this.#bot.api.sendMessage(message.chatId, part, {
+          reply_markup: last ? replyMarkup(message) : undefined,
+        });
+        lastId = String(sent.message_id);
+      } catch (error) {
+        throw toSendError(error);
+      }
+    }
+    return { platformMessageId: lastId };
+  }
+}
+
+function replyMarkup(message: Outbound) {
+  const rows: Keyboard['keyboard'] = (message.choices ?? []).map((label, index) => [
+    { text: `${index + 1} · ${label}` },
+  ]);
+  if (message.contactButton) rows.unshift([{ text: message.contactButton, request_contact: true }]);
+  if (rows.length === 0) return { remove_keyboard: true as const };
+  return { keyboard: rows, resize_keyboard: true, one_time_keyboard: true, is_persistent: false };
+}
+
+export function toSendError(error: unknown): SendError {
+  if (error instanceof GrammyError) {
+    const description = `${error.error_code} ${error.description}`;
+    if (error.error_code === 429) {
+      return new SendError('rateLimited', description, (error.parameters.retry_after ?? 1) * 1000);
+    }
+    if (error.error_code === 403) return new SendError('recipientGone', description);
+    if (error.error_code >= 500) return new SendError('transient', description);
+    return new SendError('permanent', description);
+  }
+  if (error instanceof HttpError) return new SendError('transient', `network: ${error.message}`);
+  return new SendError('transient', String(error));
+}
+
+/** Registers the commands shown in Telegram's menu, in both languages. */
+export async function setTelegramCommands(bot: Bot, translate: Translate): Promise<void> {
+  const commands = (lang: 'vi' | 'en') =>
+    ['start', 'menu', 'help', 'cancel', 'language'].map((command) => ({
+      command,
+      description: translate(lang, `telegram.commands.${command}`),
+    }));
+  await bot.api.setMyCommands(commands('vi'));
+  await bot.api.setMyCommands(commands('en'), { language_code: 'en' });
+}
+
+/**
+ * Routes one Telegram update; returns what happened so the webhook can answer
+ * (a blocked-bot notice marks the chat stopped; other update kinds are ignored).
+ */
+export async function handleTelegramUpdate(
+  update: Update,
+  conversations: Conversations,
+  onBlocked: (chatId: string) => Promise<void>,
+): Promise<'handled' | 'duplicate' | 'busy' | 'ignored'> {
+  const inbound = telegramInbound(update);
+  if (inbound) return conversations.handle(inbound, `telegram.${update.update_id}`);
+  const blocked = telegramBlocked(update);
+  if (blocked) await onBlocked(blocked.chatId);
+  return 'ignored';
+}
+
+/** Long polling: grammY fetches updates; a failed update is retried a few times before it is logged and skipped. */
+export function startTelegramPolling(
+  bot: Bot,
+  handle: (update: Update) => Promise<unknown>,
+  log: Logger,
+): Promise<void> {
+  bot.use(async (ctx) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handle(ctx.update);
+        return;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+  });
+  bot.catch((error) => log.error({ err: error.error, update: error.ctx.update.update_id }, 'update failed'));
+  return bot.start({ allowed_updates: [...TELEGRAM_UPDATES], drop_pending_updates: false });
+}

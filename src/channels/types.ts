@@ -1,0 +1,48 @@
+import type { ChannelName, Outbound } from '../engine/types.ts';
+
+/** Why a send failed, in terms the outbox acts on (each platform maps its own errors to these). */
+export type SendFailure =
+  /** The platform asks us to slow down: wait `retryAfterMs`, then try again (not counted as an attempt). */
+  | 'rateLimited'
+  /** The person blocked the bot or left: never retry; mark the chat stopped. */
+  | 'recipientGone'
+  /** Network error or the platform's 5xx: retry with backoff. */
+  | 'transient'
+  /** The request itself is wrong (bad chat id, bad token): retrying cannot help. */
+  | 'permanent';
+
+export class SendError extends Error {
+  readonly failure: SendFailure;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(failure: SendFailure, message: string, retryAfterMs?: number) {
+    super(message);
+    this.name = 'SendError';
+    this.failure = failure;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The sending half of a channel: one message out, the platform's id for it back. */
+export interface ChannelSender {
+  readonly channel: ChannelName;
+  /** Messages per second the platform allows this bot overall. */
+  readonly ratePerSecond: number;
+  /** Throws `SendError`. */
+  send(message: Outbound): Promise<{ platformMessageId: string }>;
+}
+
+/** Splits a long text at line breaks (or spaces) so no part exceeds `max` characters. */
+export function splitText(text: string, max: number): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
+    const at = cut > max / 2 ? cut : max;
+    parts.push(rest.slice(0, at).trimEnd());
+    rest = rest.slice(at).trimStart();
+  }
+  if (rest) parts.push(rest);
+  return parts;
+}

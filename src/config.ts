@@ -1,0 +1,84 @@
+/**
+ * All settings come from the environment, validated once at start.
+ * A wrong value stops the process with a message naming the variable.
+ * Every variable here is documented in `.env.example`.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    ROLE: z.enum(['web', 'worker', 'all']).default('all'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    PUBLIC_URL: optionalText.pipe(z.url().optional()),
+    APP_TIMEZONE: z.string().default('Asia/Ho_Chi_Minh'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    MONGODB_URI: z.string().startsWith('mongodb').default('mongodb://127.0.0.1:27017/ishc'),
+    MONGODB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: z.string().startsWith('redis').default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/i)
+      .default('ishc'),
+
+    SESSION_IDLE_HOURS: z.coerce.number().positive().default(24),
+    DEMO_SEED: bool.optional(),
+    SIMULATOR: bool.optional(),
+
+    TELEGRAM_BOT_TOKEN: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d+:[\w-]+$/)
+        .optional(),
+    ),
+    TELEGRAM_API_ROOT: z.url().default('https://api.telegram.org'),
+    TELEGRAM_WEBHOOK_SECRET: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,256}$/, 'only A-Z a-z 0-9 _ - (1-256 chars)')
+        .optional(),
+    ),
+    TELEGRAM_MODE: z.enum(['webhook', 'polling']).optional(),
+    TELEGRAM_RATE_PER_SECOND: z.coerce.number().positive().default(25),
+
+    SIMULATOR_RATE_PER_SECOND: z.coerce.number().positive().default(200),
+    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
+  })
+  .transform((env) => ({
+    ...env,
+    TELEGRAM_MODE: env.TELEGRAM_MODE ?? (env.PUBLIC_URL ? 'webhook' : 'polling'),
+    // With no chat token at all, the local simulator is the channel people use.
+    SIMULATOR: env.SIMULATOR ?? !env.TELEGRAM_BOT_TOKEN,
+    DEMO_SEED: env.DEMO_SEED ?? (!env.TELEGRAM_BOT_TOKEN && env.NODE_ENV !== 'test'),
+  }));
+
+export type Config = z.output<typeof schema>;
+
+/** Thrown when the environment holds a wrong value; the message names each bad variable. */
+export class ConfigError extends Error {}
+
+/** Parses and validates settings from `env` (default `process.env`). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  if (config.TELEGRAM_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN && !config.PUBLIC_URL) {
+    throw new ConfigError('Invalid configuration:\n  TELEGRAM_MODE: webhook mode needs PUBLIC_URL');
+  }
+  return config;
+}

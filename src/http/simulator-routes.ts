@@ -1,0 +1,78 @@
+/** The simulator's page and its small JSON API (see public/simulator.html). */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { SimulatorChats } from '../channels/simulator.ts';
+import { parsePhone } from '../engine/answers.ts';
+import type { Conversations } from '../engine/conversations.ts';
+import type { Lang } from '../engine/types.ts';
+import type { Translate } from '../i18n.ts';
+import { loadLocale } from '../i18n.ts';
+import type { Models } from '../models/index.ts';
+
+export interface SimulatorRouteDeps {
+  simulator: SimulatorChats;
+  conversations: Conversations;
+  models: Models;
+  translate: Translate;
+}
+
+/** A simulator chat id: a phone number in 84… form, or a short plain name. */
+export function simulatorChatId(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  return parsePhone(raw) ?? (/^[A-Za-z0-9_-]{1,40}$/.test(raw) ? raw : undefined);
+}
+
+export function registerSimulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): void {
+  const page = readFileSync(new URL('../../public/simulator.html', import.meta.url), 'utf8');
+  const strings = (lang: Lang) => (loadLocale(lang) as { simulator: Record<string, string> }).simulator;
+
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+
+  app.get<{ Querystring: { lang?: string } }>('/sim/api/strings', async (request) =>
+    strings(request.query.lang === 'en' ? 'en' : 'vi'),
+  );
+
+  app.get<{ Querystring: { lang?: string } }>('/sim/api/people', async (request) => {
+    const lang: Lang = request.query.lang === 'en' ? 'en' : 'vi';
+    const identities = await deps.models.Identity.find({ channel: 'simulator' }).limit(500).lean();
+    const members = await deps.models.Member.find({ _id: { $in: identities.map((i) => i.memberId) } }).lean();
+    const clubs = await deps.models.Club.find({}, { name: 1 }).lean();
+    const people = identities.flatMap((identity) => {
+      const member = members.find((m) => String(m._id) === identity.memberId);
+      if (!member) return [];
+      const role = member.roles.find((grant) => grant.role !== 'member')?.role ?? 'member';
+      const club = clubs.find((c) => c._id === member.clubIds[0])?.name ?? '';
+      const label = [member.fullName, member.birthYear, deps.translate(lang, `roles.${role}`), club]
+        .filter(Boolean)
+        .join(' · ');
+      return [{ chatId: identity.chatId, label, order: role === 'member' ? 1 : 0 }];
+    });
+    people.sort((a, b) => a.order - b.order || a.label.localeCompare(b.label, 'vi'));
+    return { people: people.map(({ chatId, label }) => ({ chatId, label })) };
+  });
+
+  app.post<{ Body: { chatId?: unknown; text?: unknown; contact?: unknown } }>(
+    '/sim/api/send',
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const chatId = simulatorChatId(body.chatId);
+      if (!chatId) return reply.code(400).send({ error: deps.translate('vi', 'simulator.badChatId') });
+      if (body.contact !== true && typeof body.text !== 'string') {
+        return reply.code(400).send({ error: deps.translate('vi', 'simulator.badText') });
+      }
+      const input = body.contact === true ? { contact: true as const } : { text: String(body.text) };
+      await deps.simulator.receive(deps.conversations, chatId, input);
+      return reply.code(202).send({ ok: true, chatId });
+    },
+  );
+
+  app.get<{ Querystring: { chatId?: string; after?: string } }>(
+    '/sim/api/messages',
+    async (request, reply) => {
+      const chatId = simulatorChatId(request.query.chatId);
+      if (!chatId) return reply.code(400).send({ error: deps.translate('vi', 'simulator.badChatId') });
+      const after = Number(request.query.after ?? 0) || 0;
+      return { chatId, messages: await deps.simulator.messages(chatId, after) };
+    },
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * Sends the outbox of one channel at that platform's pace.
+ *
+ * - 429: the whole queue pauses for the platform's `retry_after` (BullMQ
+ *   manual rate limiting); the attempt is not counted.
+ * - network errors and 5xx: retried with exponential backoff, then "dead".
+ * - blocked / deactivated: not retried; the chat is marked stopped.
+ *
+ * A worker killed mid-job leaves the job locked; BullMQ's stalled check hands
+ * it to another worker after `lockMs`. A Redis marker written as soon as the
+ * platform accepted the message stops that second worker from sending it
+ * again. (A kill inside the HTTP call itself, before the platform answered,
+ * cannot be told apart from a lost request: that message is sent again —
+ * a repeated reminder is better than a lost health alert.)
+ */
+import { type ConnectionOptions, type Job, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type ChannelSender, SendError } from '../channels/types.ts';
+import type { Outbound } from '../engine/types.ts';
+import type { Logger } from '../log.ts';
+import type { MessageLog } from './message-log.ts';
+import { type OutboxJob, outboxQueueName } from './outbox.ts';
+
+export interface OutboxWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  redis: Redis;
+  sender: ChannelSender;
+  messageLog: MessageLog;
+  log: Logger;
+  /** Called when the platform says the person is gone (blocked the bot, deleted the account). */
+  onRecipientGone(message: Outbound): Promise<void>;
+  /** How long a job stays locked to a worker that stopped answering. */
+  lockMs: number;
+  concurrency?: number;
+}
+
+const SENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
+
+export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJob> {
+  const { sender, messageLog, log, redis } = options;
+  const markerKey = (jobId: string) => `${options.prefix}:sent:${jobId}`;
+
+  const worker: Worker<OutboxJob> = new Worker<OutboxJob>(
+    outboxQueueName(sender.channel),
+    async (job: Job<OutboxJob>) => {
+      const id = job.id!;
+      const { message } = job.data;
+      const attempts = job.attemptsMade + 1;
+      const alreadySent = await redis.get(markerKey(id));
+      if (alreadySent !== null) {
+        messageLog.result(id, message, { status: 'sent', attempts, platformMessageId: alreadySent });
+        return alreadySent;
+      }
+      try {
+        const { platformMessageId } = await sender.send(message);
+        await redis.set(markerKey(id), platformMessageId, 'EX', SENT_MARKER_TTL_SECONDS);
+        messageLog.result(id, message, { status: 'sent', attempts, platformMessageId, sentAt: new Date() });
+        return platformMessageId;
+      } catch (error) {
+        const failure = error instanceof SendError ? error : new SendError('transient', String(error));
+        const lastError = failure.message.slice(0, 500);
+        log.warn({ job: id, channel: sender.channel, failure: failure.failure, attempts }, 'send failed');
+        switch (failure.failure) {
+          case 'rateLimited':
+            await worker.rateLimit(failure.retryAfterMs ?? 1000);
+            throw new RateLimitError();
+          case 'recipientGone':
+            messageLog.result(id, message, { status: 'failed', attempts, lastError });
+            await options.onRecipientGone(message);
+            throw new UnrecoverableError(lastError);
+          case 'permanent':
+            messageLog.result(id, message, { status: 'failed', attempts, lastError });
+            throw new UnrecoverableError(lastError);
+          case 'transient': {
+            const last = attempts >= (job.opts.attempts ?? 1);
+            messageLog.result(id, message, { status: last ? 'dead' : 'queued', attempts, lastError });
+            throw failure;
+          }
+        }
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      limiter: { max: Math.max(1, Math.floor(sender.ratePerSecond)), duration: 1000 },
+      lockDuration: options.lockMs,
+      stalledInterval: Math.max(1000, Math.floor(options.lockMs / 2)),
+      maxStalledCount: 5,
+    },
+  );
+  worker.on('error', (error) => log.error({ err: error, channel: sender.channel }, 'outbox worker error'));
+  return worker;
+}

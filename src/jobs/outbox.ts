@@ -1,0 +1,85 @@
+/**
+ * The outbox: every message we send goes through a BullMQ queue per channel,
+ * so platform rate limits, retries and restarts are handled in one place.
+ * Job ids are deterministic (built from the inbound message that caused the
+ * reply), so handling the same message twice never queues a second copy.
+ */
+import { type ConnectionOptions, Queue } from 'bullmq';
+import type { ChannelName, Outbound } from '../engine/types.ts';
+import type { MessageLog } from './message-log.ts';
+
+export interface OutboxJob {
+  message: Outbound;
+  queuedAt: string;
+}
+
+export interface OutboxOptions {
+  connection: ConnectionOptions;
+  /** BullMQ key prefix (isolates test runs and deployments sharing one Redis). */
+  prefix: string;
+  maxAttempts: number;
+  backoffMs: number;
+}
+
+export function outboxQueueName(channel: ChannelName): string {
+  return `outbox-${channel}`;
+}
+
+/** BullMQ forbids ':' in custom ids; chat ids and message ids never contain '|'. */
+export function outboxJobId(...parts: (string | number)[]): string {
+  return parts.join('|').replaceAll(':', ';');
+}
+
+export class Outbox {
+  readonly #options: OutboxOptions;
+  readonly #log: MessageLog;
+  readonly #queues = new Map<ChannelName, Queue<OutboxJob>>();
+
+  constructor(options: OutboxOptions, log: MessageLog) {
+    this.#options = options;
+    this.#log = log;
+  }
+
+  queue(channel: ChannelName): Queue<OutboxJob> {
+    let queue = this.#queues.get(channel);
+    if (!queue) {
+      queue = new Queue<OutboxJob>(outboxQueueName(channel), {
+        connection: this.#options.connection,
+        prefix: this.#options.prefix,
+      });
+      this.#queues.set(channel, queue);
+    }
+    return queue;
+  }
+
+  /** Queues messages in order; `idBase` makes their job ids (idBase|0, idBase|1, …). */
+  async enqueue(messages: Outbound[], idBase: string): Promise<void> {
+    const now = new Date();
+    const byChannel = new Map<ChannelName, { id: string; message: Outbound }[]>();
+    messages.forEach((message, index) => {
+      const list = byChannel.get(message.channel) ?? [];
+      list.push({ id: outboxJobId(idBase, index), message });
+      byChannel.set(message.channel, list);
+    });
+    for (const [channel, list] of byChannel) {
+      await this.queue(channel).addBulk(
+        list.map(({ id, message }) => ({
+          name: message.kind ?? 'reply',
+          data: { message, queuedAt: now.toISOString() },
+          opts: {
+            jobId: id,
+            attempts: this.#options.maxAttempts,
+            backoff: { type: 'exponential', delay: this.#options.backoffMs },
+            removeOnComplete: { age: 24 * 3600, count: 50_000 },
+            removeOnFail: { age: 30 * 24 * 3600 },
+          },
+        })),
+      );
+      for (const { id, message } of list) this.#log.queued(id, message, now);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Applies what flows decided, idempotently: ids are chosen before the write
+ * (a member's id is picked when registration starts), writes are upserts or
+ * guarded updates, so handling the same message twice changes nothing more.
+ * Also tells the other people concerned: the chair about a new request, the
+ * member about the chair's decision.
+ */
+import { CONSENT_VERSION } from '../../flows/register.ts';
+import type { ChatKey, ChatStates } from '../engine/chat-state.ts';
+import type { Engine } from '../engine/engine.ts';
+import { CLUB_LEADERS } from '../engine/roles.ts';
+import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
+import type { Outbox } from '../jobs/outbox.ts';
+import type { Models } from '../models/index.ts';
+import { type MongoLookups, toWho } from './lookups.ts';
+
+export interface EffectsDeps {
+  models: Models;
+  lookups: MongoLookups;
+  chatStates: ChatStates;
+  engine: Engine;
+  outbox: Outbox;
+}
+
+export class Effects {
+  readonly #deps: EffectsDeps;
+
+  constructor(deps: EffectsDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Applies `effects` caused by a message in `chat`. Returns the member now
+   * behind that chat when an effect changed it (registration, linking).
+   */
+  async apply(effects: Effect[], now: Date): Promise<Who | undefined> {
+    let who: Who | undefined;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'createMember':
+          who = (await this.#createMember(effect.member, effect.identity, now)) ?? who;
+          break;
+        case 'linkIdentity':
+          who = await this.#link(effect.memberId, effect.identity, effect.verified, now);
+          break;
+        case 'decideMember':
+          await this.#decide(effect.memberId, effect.approve, effect.byMemberId, now);
+          break;
+        case 'setLanguage':
+          await this.#deps.models.Member.updateOne(
+            { _id: effect.memberId },
+            { $set: { language: effect.lang } },
+          );
+          break;
+      }
+    }
+    return who;
+  }
+
+  async #createMember(member: NewMember, identity: ChatKey | undefined, now: Date): Promise<Who | undefined> {
+    const { models } = this.#deps;
+    let status = member.status;
+    if (member.inviteKind === 'personal') {
+      // A personal invite is single-use: claim it (or find it already ours, on a retry).
+      const claimed = await models.Invite.updateOne(
+        { _id: member.inviteCode, $or: [{ usedBy: null }, { usedBy: member.id }] },
+        { $set: { usedBy: member.id, usedAt: now } },
+      );
+      if (claimed.matchedCount === 0) status = 'pending';
+    }
+    const fields = {
+      fullName: member.fullName,
+      birthYear: member.birthYear,
+      gender: member.gender,
+      phone: member.phone,
+      language: member.language,
+      roles: [{ role: member.role, clubId: member.clubId }],
+      clubIds: [member.clubId],
+      status,
+      inviteCode: member.inviteCode,
+      proxyIds: member.proxyMemberId ? [member.proxyMemberId] : [],
+      consent: {
+        givenAt: now,
+        version: CONSENT_VERSION,
+        channel: identity?.channel,
+        byMemberId: member.proxyMemberId,
+      },
+    };
+    await models.Member.updateOne({ _id: member.id }, { $setOnInsert: fields }, { upsert: true });
+    if (identity) await this.#upsertIdentity(member.id, identity, now);
+    if (status === 'pending') await this.#askLeaders(member.clubId, member.id, now);
+    return identity ? toWho({ _id: member.id, ...fields }) : undefined;
+  }
+
+  async #link(memberId: string, identity: ChatKey, verified: boolean, now: Date): Promise<Who | undefined> {
+    await this.#upsertIdentity(memberId, identity, now);
+    const member = await this.#deps.lookups.getMember(memberId);
+    const clubId = member?.clubIds[0];
+    if (member && clubId && !verified) {
+      // A typed phone is no proof: tell the leaders, who know their members, that a chat was linked.
+      await this.#notifyLeaders(clubId, `link.${memberId}.${identity.channel}.${identity.chatId}`, {
+        key: 'approve.linkedNotice',
+        vars: { name: member.fullName },
+      });
+    }
+    return (await this.#deps.lookups.resolveWho(identity.channel, identity.chatId)).who ?? undefined;
+  }
+
+  async #upsertIdentity(memberId: string, { channel, chatId }: ChatKey, now: Date): Promise<void> {
+    await this.#deps.models.Identity.updateOne(
+      { _id: `${channel}:${chatId}` },
+      { $set: { memberId, channel, chatId, stoppedAt: null }, $setOnInsert: { linkedAt: now } },
+      { upsert: true },
+    );
+  }
+
+  async #decide(memberId: string, approve: boolean, byMemberId: string, now: Date): Promise<void> {
+    const { models, chatStates } = this.#deps;
+    const status = approve ? 'active' : 'rejected';
+    // A retry of the same decision (after a failure further on) matches again and re-sends the notices,
+    // whose job ids are deterministic, so nobody is told twice.
+    const changed = await models.Member.findOneAndUpdate(
+      { _id: memberId, $or: [{ status: 'pending' }, { status, decidedBy: byMemberId }] },
+      { $set: { status, decidedBy: byMemberId, decidedAt: now } },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!changed) return;
+    const chats = await this.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
+    await chatStates.forgetWho(chats.map(({ chat }) => chat));
+    const messages = chats.map(({ chat, memberId: to, lang }) =>
+      this.#deps.engine.render(
+        chat,
+        lang,
+        {
+          key: `${approve ? 'register.approvedNotice' : 'register.rejectedNotice'}${to === memberId ? '' : 'Proxy'}`,
+          vars: { name: changed.fullName },
+        },
+        to,
+      ),
+    );
+    await this.#deps.outbox.enqueue(tagged(messages, 'decision'), `decision.${memberId}`);
+  }
+
+  /** Asks each leader of the club to approve; a leader in the middle of something gets a note instead. */
+  async #askLeaders(clubId: string, memberId: string, now: Date): Promise<void> {
+    const { chatStates, engine, lookups, outbox } = this.#deps;
+    for (const { chat, memberId: leaderId } of await this.#leaderChats(clubId)) {
+      const state = await chatStates.load(chat);
+      const idBase = `approval.${memberId}.${chat.channel}.${chat.chatId}`;
+      const busy = state.session && now.getTime() - state.session.updatedAt < 30 * 60_000;
+      if (!state.who) state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
+      if (!busy && state.who) {
+        const opened = await engine.open(state, chat, 'approve', { memberId }, lookups, now);
+        if (await chatStates.save(chat, opened.state)) {
+          await outbox.enqueue(tagged(opened.replies, 'approval_request'), idBase);
+          continue;
+        }
+      }
+      const lang = state.who?.lang ?? 'vi';
+      await outbox.enqueue(
+        tagged([engine.render(chat, lang, { key: 'approve.newRequestBusy' }, leaderId)], 'approval_request'),
+        idBase,
+      );
+    }
+  }
+
+  async #notifyLeaders(clubId: string, idBase: string, say: Say): Promise<void> {
+    const chats = await this.#leaderChats(clubId);
+    const messages = chats.map(({ chat, memberId, lang }) =>
+      this.#deps.engine.render(chat, lang, say, memberId),
+    );
+    await this.#deps.outbox.enqueue(tagged(messages, 'notice'), idBase);
+  }
+
+  async #leaderChats(clubId: string) {
+    const leaders = await this.#deps.models.Member.find(
+      { clubIds: clubId, status: 'active', 'roles.role': { $in: CLUB_LEADERS } },
+      { roles: 1 },
+    ).lean();
+    const ids = leaders
+      .filter((leader) =>
+        leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role)),
+      )
+      .map((leader) => String(leader._id));
+    return this.chatsOf(ids);
+  }
+
+  /** The live chats of these members, each with the member's language. */
+  async chatsOf(memberIds: string[]): Promise<{ chat: ChatKey; memberId: string; lang: Lang }[]> {
+    const { models } = this.#deps;
+    if (memberIds.length === 0) return [];
+    const [identities, members] = await Promise.all([
+      models.Identity.find({ memberId: { $in: memberIds }, stoppedAt: null }).lean(),
+      models.Member.find({ _id: { $in: memberIds } }, { language: 1 }).lean(),
+    ]);
+    return identities.map((identity) => ({
+      chat: { channel: identity.channel as ChannelName, chatId: identity.chatId },
+      memberId: identity.memberId,
+      lang: (members.find((m) => String(m._id) === identity.memberId)?.language ?? 'vi') as Lang,
+    }));
+  }
+
+  /** The platform says this chat is gone (blocked, deactivated): stop writing to it. */
+  async markStopped(chat: ChatKey, now: Date): Promise<void> {
+    const { models, chatStates } = this.#deps;
+    const identity = await models.Identity.findOneAndUpdate(
+      { _id: `${chat.channel}:${chat.chatId}` },
+      { $set: { stoppedAt: now } },
+    ).lean();
+    if (identity) {
+      await models.Member.updateOne(
+        { _id: identity.memberId, status: 'active' },
+        { $set: { status: 'stopped' } },
+      );
+    }
+    await chatStates.forgetWho([chat]);
+  }
+
+  /** A stopped chat wrote again: it is live, and so is its member. */
+  async markResumed(chat: ChatKey): Promise<void> {
+    const { models } = this.#deps;
+    const identity = await models.Identity.findOneAndUpdate(
+      { _id: `${chat.channel}:${chat.chatId}` },
+      { $set: { stoppedAt: null } },
+    ).lean();
+    if (identity) {
+      await models.Member.updateOne(
+        { _id: identity.memberId, status: 'stopped' },
+        { $set: { status: 'active' } },
+      );
+    }
+  }
+}
+
+function tagged(messages: Outbound[], kind: string): Outbound[] {
+  return messages.map((message) => ({ ...message, kind }));
+}

@@ -1,0 +1,759 @@
+/**
+ * FakeTelegram — a fake Telegram Bot API served over real HTTP on loopback, for tests.
+ *
+ * Point grammY at it with `new Bot(fake.token, { client: { apiRoot: fake.apiRoot } })`. Requests arrive as
+ * `POST /bot<TOKEN>/<method>` (JSON, as grammY sends them; GET with a query string and
+ * application/x-www-form-urlencoded bodies are accepted too). Responses follow the real API:
+ * `{"ok":true,"result":...}` with HTTP 200, or `{"ok":false,"error_code":N,"description":"..."}` with HTTP N.
+ *
+ * Beyond serving methods, the fake records every call (`calls`, `sent()`), lets tests inject failures
+ * (`failNext`, `failForChat`), slow responses down (`delayResponses`), and feeds incoming updates to
+ * long-polling bots (`pushUpdate` + the `*Update` builders) or to webhook bots (`deliverWebhook`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Chat, Message, Update, User, UserFromGetMe } from 'grammy/types';
+
+export type Failure =
+  | { kind: 'rateLimit'; retryAfter: number }
+  | { kind: 'blocked' }
+  | { kind: 'deactivated' }
+  | { kind: 'serverError' }
+  | { kind: 'badGateway' }
+  /** Destroy the socket without answering (the client sees a network error). */
+  | { kind: 'drop' };
+
+export type Params = Record<string, unknown>;
+
+export interface ApiCall {
+  method: string;
+  params: Params;
+  /** Date.now() when the request was received. */
+  at: number;
+}
+
+export interface SentMessage {
+  chatId: string;
+  text: string;
+  replyMarkup?: unknown;
+  parseMode?: string;
+  messageId: number;
+}
+
+/** The sender of a fake incoming update. */
+export interface FakeUser {
+  id: number;
+  first_name?: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secretToken?: string;
+}
+
+/** What a method handler gets: the request parameters and hooks into the request's lifecycle. */
+export interface CallContext {
+  params: Params;
+  /** Aborted when the client disconnects or the fake is closing. */
+  signal: AbortSignal;
+  /** Runs `fn` only once the response has actually been written to the client. */
+  onDelivered(fn: () => void): void;
+}
+
+export type MethodHandler = (ctx: CallContext) => unknown;
+
+const DEFAULT_TOKEN = '123456:TEST-token';
+const MAX_MESSAGE_LENGTH = 4096;
+
+/** A Bot API error; answered as `{ ok: false, error_code, description, parameters? }` with HTTP `code`. */
+class ApiError extends Error {
+  readonly code: number;
+  readonly parameters: Params | undefined;
+
+  constructor(code: number, description: string, parameters?: Params) {
+    super(description);
+    this.code = code;
+    this.parameters = parameters;
+  }
+}
+
+type Answer =
+  | { kind: 'reply'; status: number; body: Params; onDelivered: Array<() => void> }
+  | { kind: 'drop' };
+
+interface ChatRule {
+  chatId: string;
+  failure: Failure;
+}
+
+interface OneShotRule {
+  method: string;
+  failure: Failure;
+  remaining: number;
+}
+
+export class FakeTelegram {
+  readonly token: string;
+  apiRoot = '';
+  /** Every API call with a valid token, in arrival order (including ones that failed). */
+  readonly calls: ApiCall[] = [];
+  readonly botUser: UserFromGetMe;
+
+  private readonly server: Server;
+  private readonly closing = new AbortController();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  private webhookConfig: WebhookConfig | undefined;
+  private updates: Update[] = [];
+  private lastUpdateId = 0;
+  private readonly updateListeners = new Set<() => void>();
+
+  private readonly sentMessages: SentMessage[] = [];
+  private readonly sentListeners = new Set<() => void>();
+  private readonly messageIds = new Map<string, number>();
+  private readonly users = new Map<number, User>();
+  private callbackQueryCounter = 0;
+
+  private oneShotRules: OneShotRule[] = [];
+  private chatRules: ChatRule[] = [];
+  private readonly delays = new Map<string, number>();
+
+  /** Method handlers, one per Bot API method; each returns the `result` or throws an ApiError. */
+  private readonly handlers: Record<string, MethodHandler> = {
+    getMe: () => this.botUser,
+
+    setWebhook: ({ params }) => {
+      const url = str(params.url);
+      if (url === '') {
+        this.webhookConfig = undefined;
+      } else {
+        const secret = str(params.secret_token);
+        this.webhookConfig = secret === '' ? { url } : { url, secretToken: secret };
+      }
+      if (bool(params.drop_pending_updates)) this.updates = [];
+      return true;
+    },
+
+    deleteWebhook: ({ params }) => {
+      this.webhookConfig = undefined;
+      if (bool(params.drop_pending_updates)) this.updates = [];
+      return true;
+    },
+
+    getWebhookInfo: () => ({
+      url: this.webhookConfig?.url ?? '',
+      has_custom_certificate: false,
+      pending_update_count: this.updates.length,
+    }),
+
+    getUpdates: async ({ params, signal }) => {
+      if (this.webhookConfig) {
+        throw new ApiError(
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        );
+      }
+      const limit = Math.min(Math.max(num(params.limit, 100), 1), 100);
+      const timeoutSeconds = Math.max(num(params.timeout, 0), 0);
+      this.confirmUpdates(num(params.offset, 0));
+      if (this.updates.length === 0 && timeoutSeconds > 0) {
+        await this.nextPush(timeoutSeconds * 1000, signal);
+      }
+      return this.updates.slice(0, limit);
+    },
+
+    sendMessage: ({ params, onDelivered }) => {
+      const chatId = requireChatId(params);
+      const text = str(params.text);
+      if (text.trim() === '') throw new ApiError(400, 'Bad Request: message text is empty');
+      if (text.length > MAX_MESSAGE_LENGTH) throw new ApiError(400, 'Bad Request: message is too long');
+      const replyMarkup = jsonParam(params.reply_markup);
+      const parseMode = str(params.parse_mode);
+      const messageId = this.nextMessageId(chatId);
+      onDelivered(() =>
+        this.recordSent({
+          chatId: String(chatId),
+          text,
+          messageId,
+          ...(replyMarkup === undefined ? {} : { replyMarkup }),
+          ...(parseMode === '' ? {} : { parseMode }),
+        }),
+      );
+      const hasInlineKeyboard = isObject(replyMarkup) && 'inline_keyboard' in replyMarkup;
+      return {
+        message_id: messageId,
+        date: nowSeconds(),
+        chat: this.chatFor(chatId),
+        from: this.botUser,
+        text,
+        ...(hasInlineKeyboard ? { reply_markup: replyMarkup } : {}),
+      };
+    },
+
+    sendChatAction: ({ params }) => {
+      requireChatId(params);
+      if (str(params.action) === '')
+        throw new ApiError(400, 'Bad Request: wrong parameter action in request');
+      return true;
+    },
+
+    answerCallbackQuery: ({ params }) => {
+      if (str(params.callback_query_id) === '') throw new ApiError(400, 'Bad Request: query_id is empty');
+      return true;
+    },
+
+    setMyCommands: ({ params }) => {
+      if (!Array.isArray(jsonParam(params.commands)))
+        throw new ApiError(400, 'Bad Request: commands is empty');
+      return true;
+    },
+
+    deleteMyCommands: () => true,
+  };
+
+  private constructor(token: string) {
+    this.token = token;
+    this.botUser = {
+      id: Number(token.split(':')[0]) || 123456,
+      is_bot: true,
+      first_name: 'ISHC Test Bot',
+      username: 'ishc_test_bot',
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+      can_connect_to_business: false,
+      has_main_web_app: false,
+      has_topics_enabled: false,
+      allows_users_to_create_topics: false,
+      can_manage_bots: false,
+      supports_join_request_queries: false,
+    };
+    this.server = createServer((req, res) => {
+      // A bug in the fake must not crash the test run: the client just sees a network error.
+      const handled = this.onRequest(req, res)
+        .catch(() => void res.destroy())
+        .finally(() => this.inFlight.delete(handled));
+      this.inFlight.add(handled);
+    });
+  }
+
+  static async start(opts: { token?: string } = {}): Promise<FakeTelegram> {
+    const fake = new FakeTelegram(opts.token ?? DEFAULT_TOKEN);
+    await new Promise<void>((resolve, reject) => {
+      fake.server.once('error', reject);
+      fake.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = fake.server.address() as AddressInfo;
+    fake.apiRoot = `http://127.0.0.1:${port}`;
+    return fake;
+  }
+
+  /**
+   * Stops the server: pending long polls are answered (with whatever is queued, usually `[]`), delayed
+   * responses are abandoned (not delivered), and all sockets — including idle keep-alive ones — are closed.
+   */
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort();
+    const settle = Promise.allSettled([...this.inFlight]);
+    await Promise.race([settle, sleep(1000)]);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Inspection
+
+  /** Successfully delivered sendMessage calls, optionally only those to one chat (compared as strings). */
+  sent(chatId?: number | string): SentMessage[] {
+    if (chatId === undefined) return [...this.sentMessages];
+    return this.sentMessages.filter((m) => m.chatId === String(chatId));
+  }
+
+  /** Resolves with the first delivered message matching `predicate` (already sent or sent later). */
+  waitForSent(predicate: (m: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
+    return this.waitForSentState(
+      () => this.sentMessages.find(predicate),
+      timeoutMs,
+      'no sent message matched the predicate',
+    );
+  }
+
+  /** Resolves with the delivered messages (to `chatId`, if given) once there are at least `n` of them. */
+  waitForSentCount(n: number, chatId?: number | string, timeoutMs = 5000): Promise<SentMessage[]> {
+    const target = chatId === undefined ? '' : ` to chat ${chatId}`;
+    return this.waitForSentState(
+      () => {
+        const messages = this.sent(chatId);
+        return messages.length >= n ? messages : undefined;
+      },
+      timeoutMs,
+      `expected at least ${n} sent message(s)${target}`,
+    );
+  }
+
+  /** The current webhook, as set by setWebhook (Telegram's getWebhookInfo hides the secret; this doesn't). */
+  get webhook(): WebhookConfig | undefined {
+    return this.webhookConfig;
+  }
+
+  /** Updates queued and not yet confirmed by a getUpdates offset. */
+  get pendingUpdates(): readonly Update[] {
+    return this.updates;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Behaviour control
+
+  /** The next `times` calls of `method` fail with `failure` (rules are consumed in the order added). */
+  failNext(method: string, failure: Failure, times = 1): void {
+    this.oneShotRules.push({ method: method.toLowerCase(), failure, remaining: times });
+  }
+
+  /** Every call carrying this `chat_id` fails with `failure` (e.g. the user blocked the bot) until cleared. */
+  failForChat(chatId: number | string, failure: Failure): void {
+    this.chatRules.push({ chatId: String(chatId), failure });
+  }
+
+  clearFailures(): void {
+    this.oneShotRules = [];
+    this.chatRules = [];
+  }
+
+  /**
+   * Holds every response of `method` for `ms` milliseconds before writing it (0 removes the delay).
+   *
+   * Delivery model: a sendMessage is recorded in `sent()` only at the moment its response is written.
+   * If the client's socket closed before that (it timed out or aborted), the message is NOT recorded —
+   * the fake treats it as a request that never completed, so tests can check that the bot neither lost
+   * nor duplicated a message when it retries. The call still appears in `calls`.
+   */
+  delayResponses(method: string, ms: number): void {
+    if (ms > 0) this.delays.set(method.toLowerCase(), ms);
+    else this.delays.delete(method.toLowerCase());
+  }
+
+  /** Adds or replaces the handler of a Bot API method (for methods the fake doesn't model). */
+  onMethod(method: string, handler: MethodHandler): void {
+    this.handlers[method] = handler;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Incoming updates
+
+  nextUpdateId(): number {
+    this.lastUpdateId += 1;
+    return this.lastUpdateId;
+  }
+
+  /** Queues an update for getUpdates pollers, assigning `update_id` if it has none. Returns the update. */
+  pushUpdate(update: object): Update {
+    const withId = { ...update } as Update;
+    if (typeof withId.update_id !== 'number') withId.update_id = this.nextUpdateId();
+    this.lastUpdateId = Math.max(this.lastUpdateId, withId.update_id);
+    this.updates.push(withId);
+    this.updates.sort((a, b) => a.update_id - b.update_id);
+    for (const listener of [...this.updateListeners]) listener();
+    return withId;
+  }
+
+  /** A private-chat text message; commands (`/start ...`) carry a bot_command entity. */
+  textUpdate(from: FakeUser, text: string): Update {
+    const command = text.startsWith('/') ? text.split(/\s/, 1)[0]! : '';
+    const entities =
+      command === ''
+        ? {}
+        : { entities: [{ type: 'bot_command' as const, offset: 0, length: command.length }] };
+    return this.messageUpdate({ ...this.incomingMessage(from), text, ...entities });
+  }
+
+  /** A shared contact; `contactUserId` defaults to the sender (the user shared their own number). */
+  contactUpdate(from: FakeUser, phone: string, contactUserId?: number): Update {
+    const sender = this.userFor(from);
+    const contact = { phone_number: phone, first_name: sender.first_name, user_id: contactUserId ?? from.id };
+    return this.messageUpdate({ ...this.incomingMessage(from), contact });
+  }
+
+  stickerUpdate(from: FakeUser): Update {
+    const sticker = {
+      ...fileIds('sticker'),
+      type: 'regular' as const,
+      width: 512,
+      height: 512,
+      is_animated: false,
+      is_video: false,
+      emoji: '👍',
+    };
+    return this.messageUpdate({ ...this.incomingMessage(from), sticker });
+  }
+
+  photoUpdate(from: FakeUser): Update {
+    const photo = [
+      { ...fileIds('photo-s'), width: 90, height: 67, file_size: 1200 },
+      { ...fileIds('photo-m'), width: 320, height: 240, file_size: 15000 },
+      { ...fileIds('photo-x'), width: 1280, height: 960, file_size: 120000 },
+    ];
+    return this.messageUpdate({ ...this.incomingMessage(from), photo });
+  }
+
+  /** The user edited one of their messages (by default the last one they sent in the chat). */
+  editedMessageUpdate(from: FakeUser, text: string, messageId?: number): Update {
+    const message = this.incomingMessage(from);
+    const edited = {
+      ...message,
+      message_id: messageId ?? this.messageIds.get(String(from.id)) ?? message.message_id,
+      edit_date: nowSeconds(),
+      text,
+    };
+    return { update_id: this.nextUpdateId(), edited_message: edited };
+  }
+
+  /**
+   * The user pressed an inline button. `message` is the bot message carrying the button: by default the
+   * last message delivered to the user's chat (so `ctx.chat` works in grammY), else a placeholder.
+   */
+  callbackQueryUpdate(from: FakeUser, data: string, messageId?: number): Update {
+    const chatId = String(from.id);
+    const sent = this.sent(chatId);
+    const source = messageId === undefined ? sent.at(-1) : sent.find((m) => m.messageId === messageId);
+    const message: Message = {
+      message_id: messageId ?? source?.messageId ?? this.nextMessageId(from.id),
+      date: nowSeconds(),
+      chat: this.chatFor(from.id),
+      from: this.botUser,
+      text: source?.text ?? '…',
+    };
+    if (isObject(source?.replyMarkup) && 'inline_keyboard' in source.replyMarkup) {
+      Object.assign(message, { reply_markup: source.replyMarkup });
+    }
+    this.callbackQueryCounter += 1;
+    const callbackQuery = {
+      id: `${from.id}${this.callbackQueryCounter}`,
+      from: this.userFor(from),
+      message,
+      chat_instance: `ci-${from.id}`,
+      data,
+    };
+    return { update_id: this.nextUpdateId(), callback_query: callbackQuery };
+  }
+
+  /** POSTs an update to a webhook URL the way Telegram does (JSON + optional secret-token header). */
+  async deliverWebhook(
+    url: string,
+    update: object,
+    secret?: string,
+  ): Promise<{ status: number; body: string }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (secret !== undefined) headers['x-telegram-bot-api-secret-token'] = secret;
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(update),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: res.status, body: await res.text() };
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // HTTP plumbing
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const clientGone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableEnded) clientGone.abort();
+    });
+    const signal = AbortSignal.any([clientGone.signal, this.closing.signal]);
+
+    const { answer, method } = await this.answer(req, signal);
+    const delay = this.delays.get(method) ?? 0;
+    if (delay > 0 && !(await sleep(delay, signal))) {
+      res.destroy();
+      return;
+    }
+    // The client went away: the request never completed, so nothing is delivered.
+    if (clientGone.signal.aborted || req.socket.destroyed) return;
+    if (answer.kind === 'drop') {
+      res.destroy();
+      return;
+    }
+    const body = JSON.stringify(answer.body);
+    await new Promise<void>((resolve) => {
+      res.once('finish', resolve).once('close', resolve);
+      res.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      for (const fn of answer.onDelivered) fn();
+    });
+  }
+
+  /** Authenticates, records and dispatches one request. `method` is lower-cased (for delay lookup). */
+  private async answer(
+    req: IncomingMessage,
+    signal: AbortSignal,
+  ): Promise<{ answer: Answer; method: string }> {
+    const onDelivered: Array<() => void> = [];
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const match = /^\/bot([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const requested = match?.[2] ?? '';
+    const method = requested.toLowerCase();
+    try {
+      if (!match) throw new ApiError(404, 'Not Found');
+      if (decodeURIComponent(match[1]!) !== this.token) throw new ApiError(401, 'Unauthorized');
+      const params = await readParams(req, url);
+      const name = Object.keys(this.handlers).find((m) => m.toLowerCase() === method);
+      this.calls.push({ method: name ?? requested, params, at: Date.now() });
+      if (!name) throw new ApiError(404, 'Not Found: method not found');
+
+      const failure = this.takeFailure(method, params);
+      if (failure?.kind === 'drop') return { answer: { kind: 'drop' }, method };
+      if (failure) throw failureError(failure);
+
+      const result = await this.handlers[name]!({
+        params,
+        signal,
+        onDelivered: (fn) => onDelivered.push(fn),
+      });
+      return { answer: { kind: 'reply', status: 200, body: { ok: true, result }, onDelivered }, method };
+    } catch (error) {
+      const apiError =
+        error instanceof ApiError ? error : new ApiError(500, `Internal Server Error: ${String(error)}`);
+      const body: Params = { ok: false, error_code: apiError.code, description: apiError.message };
+      if (apiError.parameters) body.parameters = apiError.parameters;
+      return { answer: { kind: 'reply', status: apiError.code, body, onDelivered: [] }, method };
+    }
+  }
+
+  private takeFailure(method: string, params: Params): Failure | undefined {
+    const chatId = params.chat_id === undefined ? undefined : String(params.chat_id);
+    const chatRule = this.chatRules.find((r) => r.chatId === chatId);
+    if (chatRule) return chatRule.failure;
+    const rule = this.oneShotRules.find((r) => r.method === method);
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.oneShotRules = this.oneShotRules.filter((r) => r !== rule);
+    return rule.failure;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // State helpers
+
+  /** getUpdates semantics: a positive offset confirms (drops) every update below it; -N keeps the last N. */
+  private confirmUpdates(offset: number): void {
+    if (offset > 0) this.updates = this.updates.filter((u) => u.update_id >= offset);
+    else if (offset < 0) this.updates = this.updates.slice(offset);
+  }
+
+  /** Resolves on the next pushUpdate, after `ms`, or when `signal` aborts — whichever comes first. */
+  private nextPush(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.updateListeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      if (signal.aborted) return done();
+      signal.addEventListener('abort', done);
+      this.updateListeners.add(done);
+    });
+  }
+
+  private recordSent(message: SentMessage): void {
+    this.sentMessages.push(message);
+    for (const listener of [...this.sentListeners]) listener();
+  }
+
+  private waitForSentState<T>(
+    check: () => T | undefined,
+    timeoutMs: number,
+    expectation: string,
+  ): Promise<T> {
+    const error = new Error(expectation); // created here so the stack points at the waiting test
+    return new Promise((resolve, reject) => {
+      const listener = () => {
+        const value = check();
+        if (value === undefined) return;
+        cleanup();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        error.message = `FakeTelegram: ${expectation} within ${timeoutMs} ms. ${this.describeSent()}`;
+        reject(error);
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.sentListeners.delete(listener);
+      };
+      this.sentListeners.add(listener);
+      listener();
+    });
+  }
+
+  private describeSent(): string {
+    const attempts = this.calls.filter((c) => c.method === 'sendMessage').length;
+    const lines = this.sentMessages.map(
+      (m) => `  [chat ${m.chatId}] #${m.messageId} ${JSON.stringify(m.text)}`,
+    );
+    const header = `Sent ${lines.length} message(s) (${attempts} sendMessage call(s) received)`;
+    return lines.length === 0 ? `${header}.` : `${header}:\n${lines.join('\n')}`;
+  }
+
+  /** Message ids are per chat and shared by the bot's and the user's messages, as in real private chats. */
+  private nextMessageId(chatId: number): number {
+    const next = (this.messageIds.get(String(chatId)) ?? 0) + 1;
+    this.messageIds.set(String(chatId), next);
+    return next;
+  }
+
+  private userFor(from: FakeUser): User {
+    const known = this.users.get(from.id);
+    const user: User = {
+      ...known,
+      ...from,
+      is_bot: false,
+      first_name: from.first_name ?? known?.first_name ?? 'Test',
+    };
+    this.users.set(from.id, user);
+    return user;
+  }
+
+  private chatFor(chatId: number): Chat.PrivateChat {
+    const user = this.users.get(chatId);
+    return {
+      id: chatId,
+      type: 'private',
+      first_name: user?.first_name ?? 'Test',
+      ...(user?.last_name === undefined ? {} : { last_name: user.last_name }),
+      ...(user?.username === undefined ? {} : { username: user.username }),
+    };
+  }
+
+  private incomingMessage(from: FakeUser) {
+    const user = this.userFor(from);
+    return {
+      message_id: this.nextMessageId(from.id),
+      date: nowSeconds(),
+      chat: this.chatFor(from.id),
+      from: user,
+    };
+  }
+
+  private messageUpdate(message: Message & Update.NonChannel): Update {
+    return { update_id: this.nextUpdateId(), message };
+  }
+}
+
+// -----------------------------------------------------------------------------------------------------
+// Free helpers
+
+function failureError(failure: Exclude<Failure, { kind: 'drop' }>): ApiError {
+  switch (failure.kind) {
+    case 'rateLimit':
+      return new ApiError(429, `Too Many Requests: retry after ${failure.retryAfter}`, {
+        retry_after: failure.retryAfter,
+      });
+    case 'blocked':
+      return new ApiError(403, 'Forbidden: bot was blocked by the user');
+    case 'deactivated':
+      return new ApiError(403, 'Forbidden: user is deactivated');
+    case 'serverError':
+      return new ApiError(500, 'Internal Server Error');
+    case 'badGateway':
+      return new ApiError(502, 'Bad Gateway');
+  }
+}
+
+async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
+  const params: Params = Object.fromEntries(url.searchParams);
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  if (body === '') return params;
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new ApiError(400, "Bad Request: can't parse JSON");
+    }
+    if (!isObject(parsed)) throw new ApiError(400, 'Bad Request: parameters must be a JSON object');
+    return { ...params, ...parsed };
+  }
+  if (type.includes('application/x-www-form-urlencoded')) {
+    return { ...params, ...Object.fromEntries(new URLSearchParams(body)) };
+  }
+  throw new ApiError(400, `Bad Request: FakeTelegram does not accept content-type '${type}'`);
+}
+
+/** chat_id as a number; usernames (`@channel`) are not modelled. */
+function requireChatId(params: Params): number {
+  const raw = params.chat_id;
+  if (raw === undefined || raw === null || raw === '') {
+    throw new ApiError(400, 'Bad Request: chat_id is empty');
+  }
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id)) throw new ApiError(400, 'Bad Request: chat not found');
+  return id;
+}
+
+/** Form-encoded requests carry objects as JSON strings (reply_markup, commands); JSON bodies may too. */
+function jsonParam(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function str(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+function num(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return value === undefined || value === '' || !Number.isFinite(n) ? fallback : n;
+}
+
+function bool(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+let fileCounter = 0;
+function fileIds(prefix: string): { file_id: string; file_unique_id: string } {
+  fileCounter += 1;
+  return { file_id: `${prefix}-file-${fileCounter}`, file_unique_id: `${prefix}-uniq-${fileCounter}` };
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
