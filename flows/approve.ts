@@ -15,7 +15,7 @@ export const approveFlow: Flow = {
     const candidate =
       typeof args.memberId === 'string'
         ? await ctx.lookups.getMember(args.memberId)
-        : await ctx.lookups.nextPendingMember(clubs);
+        : await ctx.lookups.nextPendingMember(clubs, typeof args.decided === 'string' ? [args.decided] : []);
     if (candidate?.status !== 'pending' || !candidate.clubIds.some((id) => clubs.includes(id))) {
       return { end: true, say: [{ key: 'approve.none' }], open: { flow: 'menu' } };
     }
@@ -52,7 +52,7 @@ export const approveFlow: Flow = {
             { key: approve ? 'approve.approved' : 'approve.rejected', vars: { name: String(data.name) } },
           ],
           effects: [{ type: 'decideMember', memberId, approve, byMemberId: ctx.who!.memberId }],
-          open: { flow: 'approve' },
+          open: { flow: 'approve', args: { decided: memberId } },
         };
       },
     }),

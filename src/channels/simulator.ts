@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Conversations, HandleResult } from '../engine/conversations.ts';
-import type { Outbound } from '../engine/types.ts';
+import type { Inbound, Outbound } from '../engine/types.ts';
 import type { ChannelSender } from './types.ts';
 
 /** What the chat page shows. */
@@ -19,6 +19,9 @@ export interface SimulatorEntry {
   requestContact?: boolean;
   at: string;
 }
+
+/** Typed text, the "share my phone" button, or a photo (which the bot cannot read). */
+export type SimulatorInput = { text: string } | { contact: true } | { photo: true };
 
 const KEEP = 300;
 
@@ -52,13 +55,9 @@ export class SimulatorChats implements ChannelSender {
     return { platformMessageId: String(seq) };
   }
 
-  /** A person typed `text` (or pressed "share my phone") in the simulator. */
-  async receive(
-    conversations: Conversations,
-    chatId: string,
-    input: { text: string } | { contact: true },
-  ): Promise<HandleResult> {
-    const shown = 'text' in input ? input.text : `📞 ${chatId}`;
+  /** A person typed, pressed "share my phone", or sent a photo in the simulator. */
+  async receive(conversations: Conversations, chatId: string, input: SimulatorInput): Promise<HandleResult> {
+    const shown = 'text' in input ? input.text : 'contact' in input ? `📞 ${chatId}` : '🖼️';
     const seq = await this.#append(chatId, { from: 'user', text: shown });
     const base = {
       channel: 'simulator' as const,
@@ -67,10 +66,12 @@ export class SimulatorChats implements ChannelSender {
       messageId: String(seq),
       at: new Date(),
     };
-    const inbound =
+    const inbound: Inbound =
       'text' in input
-        ? { ...base, kind: 'text' as const, text: input.text }
-        : { ...base, kind: 'contact' as const, contact: { phone: chatId, userId: chatId } };
+        ? { ...base, kind: 'text', text: input.text }
+        : 'contact' in input
+          ? { ...base, kind: 'contact', contact: { phone: chatId, userId: chatId } }
+          : { ...base, kind: 'unsupported' };
     return conversations.handle(inbound, `simulator.${chatId}.${seq}`);
   }
 

@@ -92,7 +92,8 @@ export interface Say {
 export interface Lookups {
   findInvite(code: string, now: Date): Promise<InviteView | undefined>;
   findClubMemberByPhone(clubId: string, phone: string): Promise<MemberView | undefined>;
-  nextPendingMember(clubIds: string[]): Promise<MemberView | undefined>;
+  /** The oldest pending member of these clubs, other than `except` (decided this very turn). */
+  nextPendingMember(clubIds: string[], except?: string[]): Promise<MemberView | undefined>;
   getMember(memberId: string): Promise<MemberView | undefined>;
 }
 

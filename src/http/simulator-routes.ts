@@ -1,7 +1,7 @@
 /** The simulator's page and its small JSON API (see public/simulator.html). */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { SimulatorChats } from '../channels/simulator.ts';
+import type { SimulatorChats, SimulatorInput } from '../channels/simulator.ts';
 import { parsePhone } from '../engine/answers.ts';
 import type { Conversations } from '../engine/conversations.ts';
 import type { Lang } from '../engine/types.ts';
@@ -20,6 +20,16 @@ export interface SimulatorRouteDeps {
 export function simulatorChatId(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
   return parsePhone(raw) ?? (/^[A-Za-z0-9_-]{1,40}$/.test(raw) ? raw : undefined);
+}
+
+function simulatorInput(body: {
+  text?: unknown;
+  contact?: unknown;
+  photo?: unknown;
+}): SimulatorInput | undefined {
+  if (body.contact === true) return { contact: true };
+  if (body.photo === true) return { photo: true };
+  return typeof body.text === 'string' ? { text: body.text } : undefined;
 }
 
 export function registerSimulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): void {
@@ -51,16 +61,14 @@ export function registerSimulatorRoutes(app: FastifyInstance, deps: SimulatorRou
     return { people: people.map(({ chatId, label }) => ({ chatId, label })) };
   });
 
-  app.post<{ Body: { chatId?: unknown; text?: unknown; contact?: unknown } }>(
+  app.post<{ Body: { chatId?: unknown; text?: unknown; contact?: unknown; photo?: unknown } }>(
     '/sim/api/send',
     async (request, reply) => {
       const body = request.body ?? {};
       const chatId = simulatorChatId(body.chatId);
       if (!chatId) return reply.code(400).send({ error: deps.translate('vi', 'simulator.badChatId') });
-      if (body.contact !== true && typeof body.text !== 'string') {
-        return reply.code(400).send({ error: deps.translate('vi', 'simulator.badText') });
-      }
-      const input = body.contact === true ? { contact: true as const } : { text: String(body.text) };
+      const input = simulatorInput(body);
+      if (!input) return reply.code(400).send({ error: deps.translate('vi', 'simulator.badText') });
       await deps.simulator.receive(deps.conversations, chatId, input);
       return reply.code(202).send({ ok: true, chatId });
     },

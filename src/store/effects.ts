@@ -14,6 +14,9 @@ import type { Outbox } from '../jobs/outbox.ts';
 import type { Models } from '../models/index.ts';
 import { type MongoLookups, toWho } from './lookups.ts';
 
+/** A conversation touched within this time is not interrupted by an approval request. */
+const BUSY_MS = 30 * 60_000;
+
 export interface EffectsDeps {
   models: Models;
   lookups: MongoLookups;
@@ -147,7 +150,9 @@ export class Effects {
     for (const { chat, memberId: leaderId } of await this.#leaderChats(clubId)) {
       const state = await chatStates.load(chat);
       const idBase = `approval.${memberId}.${chat.channel}.${chat.chatId}`;
-      const busy = state.session && now.getTime() - state.session.updatedAt < 30 * 60_000;
+      // Someone sitting at the menu is not busy; someone halfway through a question is.
+      const busy =
+        state.session && state.session.flow !== 'menu' && now.getTime() - state.session.updatedAt < BUSY_MS;
       if (!state.who) state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
       if (!busy && state.who) {
         const opened = await engine.open(state, chat, 'approve', { memberId }, lookups, now);

@@ -47,9 +47,13 @@ export class MongoLookups implements Lookups {
     return member ? this.#view(member as MemberRecord) : undefined;
   }
 
-  async nextPendingMember(clubIds: string[]): Promise<MemberView | undefined> {
+  async nextPendingMember(clubIds: string[], except: string[] = []): Promise<MemberView | undefined> {
     if (clubIds.length === 0) return undefined;
-    const member = await this.#models.Member.findOne({ clubIds: { $in: clubIds }, status: 'pending' })
+    const member = await this.#models.Member.findOne({
+      clubIds: { $in: clubIds },
+      status: 'pending',
+      _id: { $nin: except.filter((id) => /^[0-9a-f]{24}$/.test(id)) },
+    })
       .sort({ createdAt: 1 })
       .lean();
     return member ? this.#view(member as MemberRecord) : undefined;
