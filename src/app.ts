@@ -40,8 +40,6 @@ import { MongoLookups } from './store/lookups.ts';
 
 export interface AppOverrides {
   log?: Logger;
-  /** How long an outbox job stays locked to a worker that died (tests shorten it). */
-  outboxLockMs?: number;
 }
 
 export class App {
@@ -59,18 +57,16 @@ export class App {
   readonly #bullRedis: Redis;
   readonly #messageLog: MessageLog;
   readonly #senders: ChannelSender[];
-  readonly #overrides: AppOverrides;
   #workers: Worker[] = [];
   #polling: Promise<void> | undefined;
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
     this.config = config;
-    this.#overrides = overrides;
     this.log = overrides.log ?? createLogger(config.LOG_LEVEL);
     this.#mongo = mongo;
     this.models = createModels(mongo);
-    this.#redis = connectRedisFailFast(config.REDIS_URL, `${config.REDIS_PREFIX}-state`);
-    this.#bullRedis = connectRedis(config.REDIS_URL, `${config.REDIS_PREFIX}-bullmq`);
+    this.#redis = connectRedisFailFast(config.REDIS_URL, `${config.REDIS_PREFIX}-state`, this.log);
+    this.#bullRedis = connectRedis(config.REDIS_URL, `${config.REDIS_PREFIX}-bullmq`, this.log);
     const prefix = config.REDIS_PREFIX;
 
     const translate = createTranslator();
@@ -166,7 +162,7 @@ export class App {
           sender,
           messageLog: this.#messageLog,
           log: this.log,
-          lockMs: this.#overrides.outboxLockMs ?? 30_000,
+          lockMs: config.OUTBOX_LOCK_MS,
           onRecipientGone: (message) =>
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
         }),

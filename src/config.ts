@@ -55,6 +55,7 @@ const schema = z
     SIMULATOR_RATE_PER_SECOND: z.coerce.number().positive().default(200),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
+    OUTBOX_LOCK_MS: z.coerce.number().int().min(500).default(30000),
   })
   .transform((env) => ({
     ...env,

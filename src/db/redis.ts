@@ -1,25 +1,32 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../log.ts';
 
-/**
- * A Redis connection. BullMQ workers need `maxRetriesPerRequest: null`; the
- * same setting is harmless for plain commands because each caller sets its
- * own timeouts where it must answer fast (webhooks, /readyz).
- */
-export function connectRedis(url: string, name: string): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest: null,
-    enableReadyCheck: true,
-    lazyConnect: false,
+/** Connection errors are logged once per this interval, not on every reconnect attempt. */
+const ERROR_LOG_INTERVAL_MS = 30_000;
+
+function connect(url: string, name: string, log: Logger, options: RedisOptions): Redis {
+  const redis = new Redis(url, { connectionName: name, ...options });
+  let lastLogged = 0;
+  redis.on('error', (error: Error) => {
+    if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = Date.now();
+    log.error({ err: error, connection: name }, 'redis connection error');
   });
+  return redis;
 }
 
-/** A connection for request paths: fails a command within ~1 s instead of queueing it forever. */
-export function connectRedisFailFast(url: string, name: string): Redis {
-  return new Redis(url, {
-    connectionName: name,
+/**
+ * A connection for BullMQ: it needs `maxRetriesPerRequest: null` (commands
+ * wait for Redis to come back instead of failing).
+ */
+export function connectRedis(url: string, name: string, log: Logger): Redis {
+  return connect(url, name, log, { maxRetriesPerRequest: null });
+}
+
+/** A connection for request paths: a command fails within ~2 s instead of waiting, so a webhook can answer 5xx. */
+export function connectRedisFailFast(url: string, name: string, log: Logger): Redis {
+  return connect(url, name, log, {
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
     connectTimeout: 1000,
     commandTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
