@@ -1,0 +1,152 @@
+/**
+ * The outbox against the fake Telegram API: rate limits, blocked people,
+ * failing servers, and a worker process killed while it sends.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Outbound } from '../src/engine/types.ts';
+import { eventually, PROJECT_NODE } from './support/app.ts';
+import { telegramHarness } from './support/chats.ts';
+
+type Harness = Awaited<ReturnType<typeof telegramHarness>>;
+
+const message = (chatId: number, text: string): Outbound => ({
+  channel: 'telegram',
+  chatId: String(chatId),
+  lang: 'vi',
+  text,
+});
+
+async function messageDoc(h: Harness, id: string) {
+  return h.test.app.models.Message.findById(id).lean();
+}
+
+describe('outbox', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await telegramHarness('webhook', { OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_BACKOFF_MS: '100' });
+  });
+  afterAll(() => h.stop());
+
+  it('waits as long as Telegram says after a 429, then sends the message once', async () => {
+    h.fake.failNext('sendMessage', { kind: 'rateLimit', retryAfter: 1 });
+    const startedAt = Date.now();
+    await h.test.app.outbox.enqueue([message(990_001, 'Nhắc lịch sinh hoạt')], 'rate');
+    const sent = await h.fake.waitForSent((m) => m.chatId === '990001', 8000);
+    expect(sent.text).toBe('Nhắc lịch sinh hoạt');
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(950);
+    const doc = await eventually(async () => {
+      const found = await messageDoc(h, 'rate|0');
+      return found?.status === 'sent' ? found : undefined;
+    }, 'message logged as sent');
+    expect(doc.platformMessageId).toBe(String(sent.messageId));
+    expect(h.fake.sent('990001')).toHaveLength(1);
+  });
+
+  it('does not retry a person who blocked the bot, and marks them stopped', async () => {
+    const { Member, Identity } = h.test.app.models;
+    const member = await Member.create({ fullName: 'Ngô Thị Duyên', status: 'active', clubIds: ['c1'] });
+    await Identity.create({
+      _id: 'telegram:990002',
+      channel: 'telegram',
+      chatId: '990002',
+      memberId: String(member._id),
+    });
+    h.fake.failForChat(990_002, { kind: 'blocked' });
+    await h.test.app.outbox.enqueue(
+      [{ ...message(990_002, 'Xin chào'), memberId: String(member._id) }],
+      'blocked',
+    );
+    await eventually(
+      async () => (await Member.findById(member._id).lean())?.status === 'stopped',
+      'member stopped',
+    );
+    expect((await Identity.findById('telegram:990002').lean())?.stoppedAt).toBeInstanceOf(Date);
+    const doc = await eventually(
+      async () => (await messageDoc(h, 'blocked|0'))?.status === 'failed',
+      'failed',
+    );
+    expect(doc).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(
+      h.fake.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === '990002'),
+    ).toHaveLength(1);
+  });
+
+  it('retries a failing server with backoff, then gives the message up as dead', async () => {
+    h.fake.failForChat(990_003, { kind: 'serverError' });
+    await h.test.app.outbox.enqueue([message(990_003, 'Họp CLB ngày 21')], 'dead');
+    const doc = await eventually(
+      async () => {
+        const found = await messageDoc(h, 'dead|0');
+        return found?.status === 'dead' ? found : undefined;
+      },
+      'message dead',
+      10_000,
+    );
+    expect(doc.attempts).toBe(3);
+    expect(doc.lastError).toContain('500');
+    expect(
+      h.fake.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === '990003'),
+    ).toHaveLength(3);
+  });
+
+  it('retries after a dropped connection and delivers once', async () => {
+    h.fake.failNext('sendMessage', { kind: 'drop' });
+    await h.test.app.outbox.enqueue([message(990_004, 'Thăm hỏi')], 'drop');
+    await h.fake.waitForSent((m) => m.chatId === '990004', 8000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.fake.sent('990004')).toHaveLength(1);
+  });
+});
+
+describe('outbox worker killed mid-job', () => {
+  let h: Harness;
+  const workers: ChildProcess[] = [];
+
+  /** A separate worker process (ROLE=worker), as in production. */
+  function startWorker(): ChildProcess {
+    const child = spawn(PROJECT_NODE, ['src/main.ts'], {
+      env: { ...process.env, ...h.test.env, ROLE: 'worker' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    workers.push(child);
+    return child;
+  }
+
+  beforeAll(async () => {
+    // This process only queues (ROLE=web); a job held by a dead worker is taken over after 1.5 s.
+    h = await telegramHarness('webhook', { ROLE: 'web', OUTBOX_LOCK_MS: '1500' });
+  });
+  afterAll(async () => {
+    for (const worker of workers) worker.kill('SIGKILL');
+    await h.stop();
+  });
+
+  it('loses no message and sends none twice when killed while the platform has not answered', async () => {
+    h.fake.delayResponses('sendMessage', 4000);
+    const chats = [990_101, 990_102, 990_103];
+    await h.test.app.outbox.enqueue(
+      chats.map((chat) => message(chat, `Tin số ${chat}`)),
+      'killed',
+    );
+    const first = startWorker();
+    await eventually(() => h.fake.calls.some((c) => c.method === 'sendMessage'), 'worker sending', 15_000);
+    first.kill('SIGKILL');
+    // Let the API notice the dead connections: requests it never answered were never delivered.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    h.fake.delayResponses('sendMessage', 0);
+
+    startWorker();
+    for (const chat of chats) await h.fake.waitForSent((m) => m.chatId === String(chat), 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    for (const chat of chats) expect(h.fake.sent(chat).map((m) => m.text)).toEqual([`Tin số ${chat}`]);
+    for (const index of [0, 1, 2]) {
+      await eventually(
+        async () => (await messageDoc(h, `killed|${index}`))?.status === 'sent',
+        `message ${index} sent`,
+      );
+    }
+  }, 60_000);
+});

@@ -1,0 +1,90 @@
+/**
+ * Starts a real bot for a test file: its own MongoDB database (on the FerretDB
+ * or MongoDB that `npm test` provides) and its own Redis key prefix, so test
+ * files run in parallel without seeing each other. Nothing of ours is mocked.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
+import { App } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+
+/** The project's Node 24 (devDependency "node"), for child processes that run our .ts files. */
+export const PROJECT_NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
+
+const BASE_MONGO = process.env.TEST_MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  config: Config;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** A fresh database name and Redis prefix, also for child processes of the same test. */
+export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const id = randomBytes(4).toString('hex');
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    MONGODB_URI: `${BASE_MONGO}/test_${id}`,
+    // Sum over parallel test files must stay below FerretDB's pool_max_conns / 2 (see STORAGE.md).
+    MONGODB_POOL_SIZE: '4',
+    REDIS_URL,
+    REDIS_PREFIX: `test${id}`,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    OUTBOX_BACKOFF_MS: '50',
+    ...extra,
+  };
+}
+
+export async function startTestApp(env: Record<string, string> = isolatedEnv()): Promise<TestApp> {
+  const config = loadConfig(env);
+  const app = await App.create(config, { log: createLogger(config.LOG_LEVEL) });
+  const url = await app.start();
+  return {
+    app,
+    url,
+    config,
+    env,
+    async stop() {
+      await app.stop();
+      await dropTestData(env);
+    },
+  };
+}
+
+/** Removes what a test left behind: its database and its Redis keys. */
+export async function dropTestData(env: Record<string, string>): Promise<void> {
+  const connection = await mongoose.createConnection(env.MONGODB_URI!, { maxPoolSize: 1 }).asPromise();
+  await connection.dropDatabase();
+  await connection.close();
+  const redis = new Redis(env.REDIS_URL!);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.REDIS_PREFIX}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+/** Waits until `check` returns something truthy (polling), or fails with `what`. */
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 5000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
