@@ -207,33 +207,25 @@ export class Effects {
 
   /** The platform says this chat is gone (blocked, deactivated): stop writing to it. */
   async markStopped(chat: ChatKey, now: Date): Promise<void> {
-    const { models, chatStates } = this.#deps;
-    const identity = await models.Identity.findOneAndUpdate(
-      { _id: `${chat.channel}:${chat.chatId}` },
-      { $set: { stoppedAt: now } },
-    ).lean();
-    if (identity) {
-      await models.Member.updateOne(
-        { _id: identity.memberId, status: 'active' },
-        { $set: { status: 'stopped' } },
-      );
-    }
-    await chatStates.forgetWho([chat]);
+    await this.#setStopped(chat, now);
+    await this.#deps.chatStates.forgetWho([chat]);
   }
 
   /** A stopped chat wrote again: it is live, and so is its member. */
   async markResumed(chat: ChatKey): Promise<void> {
+    await this.#setStopped(chat, null);
+  }
+
+  /** Marks the chat stopped (or live again) and moves its member between active and stopped. */
+  async #setStopped(chat: ChatKey, stoppedAt: Date | null): Promise<void> {
     const { models } = this.#deps;
     const identity = await models.Identity.findOneAndUpdate(
       { _id: `${chat.channel}:${chat.chatId}` },
-      { $set: { stoppedAt: null } },
+      { $set: { stoppedAt } },
     ).lean();
-    if (identity) {
-      await models.Member.updateOne(
-        { _id: identity.memberId, status: 'stopped' },
-        { $set: { status: 'active' } },
-      );
-    }
+    if (!identity) return;
+    const [from, to] = stoppedAt ? (['active', 'stopped'] as const) : (['stopped', 'active'] as const);
+    await models.Member.updateOne({ _id: identity.memberId, status: from }, { $set: { status: to } });
   }
 }
 
