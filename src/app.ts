@@ -109,7 +109,8 @@ export class App {
     }
 
     const serveInbound = config.ROLE !== 'worker';
-    const telegramWebhook = serveInbound && this.telegram && config.TELEGRAM_MODE === 'webhook';
+    // The route exists whenever Telegram is configured (switching a bot to webhooks needs no restart of ours).
+    const telegramWebhook = serveInbound && this.telegram;
     this.http = createHttpServer({
       log: this.log,
       checkReady: async () => ({
