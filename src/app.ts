@@ -1,25 +1,16 @@
 /**
  * Assembles the bot from its parts for one process. ROLE decides what runs:
- * `web` answers webhooks (and polls Telegram when there is no PUBLIC_URL),
- * `worker` sends the outbox, `all` does both. Every role serves /healthz.
+ * `web` receives messages (webhooks, polling, the simulator), `worker` sends
+ * the outbox, `all` does both. Every role serves /healthz and /readyz.
  */
-
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Bot } from 'grammy';
 import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import { flows } from '../flows/index.ts';
 import { SimulatorChats } from './channels/simulator.ts';
-import {
-  createTelegramBot,
-  handleTelegramUpdate,
-  setTelegramCommands,
-  startTelegramPolling,
-  TELEGRAM_UPDATES,
-  TelegramSender,
-} from './channels/telegram.ts';
-import type { ChannelSender } from './channels/types.ts';
+import { telegramChannel } from './channels/telegram.ts';
+import type { Channel, ChannelContext } from './channels/types.ts';
 import type { Config } from './config.ts';
 import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
@@ -51,14 +42,12 @@ export class App {
   readonly outbox: Outbox;
   readonly effects: Effects;
   readonly simulator: SimulatorChats | undefined;
-  readonly telegram: Bot | undefined;
   readonly #mongo: Connection;
   readonly #redis: Redis;
   readonly #bullRedis: Redis;
   readonly #messageLog: MessageLog;
-  readonly #senders: ChannelSender[];
+  readonly #channels: Channel[] = [];
   #workers: Worker[] = [];
-  #polling: Promise<void> | undefined;
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
     this.config = config;
@@ -94,23 +83,33 @@ export class App {
       log: this.log,
     });
 
-    this.#senders = [];
+    const context: ChannelContext = {
+      conversations: this.conversations,
+      effects: this.effects,
+      translate,
+      log: this.log,
+      publicUrl: config.PUBLIC_URL?.replace(/\/$/, ''),
+    };
     if (config.SIMULATOR) {
       this.simulator = new SimulatorChats(this.#redis, prefix, config.SIMULATOR_RATE_PER_SECOND);
-      this.#senders.push(this.simulator);
+      this.#channels.push({ sender: this.simulator });
     }
     if (config.TELEGRAM_BOT_TOKEN) {
-      this.telegram = createTelegramBot({
-        token: config.TELEGRAM_BOT_TOKEN,
-        apiRoot: config.TELEGRAM_API_ROOT,
-        ratePerSecond: config.TELEGRAM_RATE_PER_SECOND,
-      });
-      this.#senders.push(new TelegramSender(this.telegram, config.TELEGRAM_RATE_PER_SECOND));
+      this.#channels.push(
+        telegramChannel(
+          {
+            token: config.TELEGRAM_BOT_TOKEN,
+            apiRoot: config.TELEGRAM_API_ROOT,
+            ratePerSecond: config.TELEGRAM_RATE_PER_SECOND,
+            mode: config.TELEGRAM_MODE,
+            webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
+          },
+          context,
+        ),
+      );
     }
 
-    const serveInbound = config.ROLE !== 'worker';
-    // The route exists whenever Telegram is configured (switching a bot to webhooks needs no restart of ours).
-    const telegramWebhook = serveInbound && this.telegram;
+    const receives = config.ROLE !== 'worker';
     this.http = createHttpServer({
       log: this.log,
       checkReady: async () => ({
@@ -120,11 +119,12 @@ export class App {
           .then(() => true)
           .catch(() => false),
       }),
-      telegram: telegramWebhook
-        ? { secret: config.TELEGRAM_WEBHOOK_SECRET, handle: (update) => this.#handleTelegram(update) }
-        : undefined,
+      // Routes exist whenever an app is configured, whatever its mode: switching to webhooks needs no restart.
+      webhooks: receives
+        ? this.#channels.flatMap((channel) => (channel.webhook ? [channel.webhook] : []))
+        : [],
     });
-    if (serveInbound && this.simulator) {
+    if (receives && this.simulator) {
       registerSimulatorRoutes(this.http, {
         simulator: this.simulator,
         conversations: this.conversations,
@@ -140,13 +140,7 @@ export class App {
     return new App(config, mongo, overrides);
   }
 
-  #handleTelegram(update: Parameters<typeof handleTelegramUpdate>[0]) {
-    return handleTelegramUpdate(update, this.conversations, (chatId) =>
-      this.effects.markStopped({ channel: 'telegram', chatId }, new Date()),
-    );
-  }
-
-  /** Starts what this role runs; resolves when the HTTP server listens. Returns its address. */
+  /** Starts what this role runs; resolves with the HTTP server's address once it listens. */
   async start(): Promise<string> {
     const { config } = this;
     await syncIndexes(this.models);
@@ -155,7 +149,7 @@ export class App {
       if (seeded.seeded) this.log.info({ members: seeded.members }, 'demo data seeded');
     }
     if (config.ROLE !== 'web') {
-      this.#workers = this.#senders.map((sender) =>
+      this.#workers = this.#channels.map(({ sender }) =>
         startOutboxWorker({
           connection: this.#bullRedis,
           prefix: `${config.REDIS_PREFIX}:bull`,
@@ -169,34 +163,15 @@ export class App {
         }),
       );
     }
-    if (this.telegram && config.ROLE !== 'worker') await this.#startTelegram();
-    return this.http.listen({ port: config.PORT, host: config.HOST });
-  }
-
-  async #startTelegram(): Promise<void> {
-    const bot = this.telegram!;
-    const { config } = this;
-    await setTelegramCommands(bot, createTranslator()).catch((error) =>
-      this.log.warn({ err: error }, 'could not set Telegram commands'),
-    );
-    if (config.TELEGRAM_MODE === 'webhook') {
-      await bot.api.setWebhook(`${config.PUBLIC_URL!.replace(/\/$/, '')}/webhooks/telegram`, {
-        secret_token: config.TELEGRAM_WEBHOOK_SECRET,
-        allowed_updates: [...TELEGRAM_UPDATES],
-      });
-      this.log.info('telegram webhook set');
-    } else {
-      this.#polling = startTelegramPolling(bot, (update) => this.#handleTelegram(update), this.log);
-      this.#polling.catch((error) => this.log.error({ err: error }, 'telegram polling stopped'));
+    if (config.ROLE !== 'worker') {
+      for (const channel of this.#channels) await channel.startInbound?.();
     }
+    return this.http.listen({ port: config.PORT, host: config.HOST });
   }
 
   /** Stops taking work, lets in-flight jobs finish, flushes the message log, closes connections. */
   async stop(): Promise<void> {
-    if (this.#polling) {
-      await this.telegram?.stop();
-      await this.#polling.catch(() => undefined);
-    }
+    for (const channel of this.#channels) await channel.stop?.();
     await this.http.close();
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();

@@ -52,6 +52,42 @@ const schema = z
     TELEGRAM_MODE: z.enum(['webhook', 'polling']).optional(),
     TELEGRAM_RATE_PER_SECOND: z.coerce.number().positive().default(25),
 
+    ZALO_BOT_TOKEN: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d+:[\w-]+$/, 'digits:chars')
+        .optional(),
+    ),
+    ZALO_BOT_API_ROOT: z.url().default('https://bot-api.zaloplatforms.com'),
+    ZALO_BOT_WEBHOOK_SECRET: optionalText.pipe(z.string().min(8).max(256).optional()),
+    ZALO_BOT_MODE: z.enum(['webhook', 'polling']).optional(),
+    // Not published by Zalo: a cautious default, to be confirmed on a live bot.
+    ZALO_BOT_RATE_PER_SECOND: z.coerce.number().positive().default(10),
+
+    ZALO_OA_APP_ID: optionalText,
+    ZALO_OA_APP_SECRET: optionalText,
+    ZALO_OA_SECRET_KEY: optionalText,
+    ZALO_OA_API_ROOT: z.url().default('https://openapi.zalo.me'),
+    ZALO_OAUTH_API_ROOT: z.url().default('https://oauth.zaloapp.com'),
+    ZALO_OA_ACCESS_TOKEN: optionalText,
+    ZALO_OA_REFRESH_TOKEN: optionalText,
+    ZALO_OA_RATE_PER_SECOND: z.coerce.number().positive().default(10),
+    ZNS_API_ROOT: z.url().default('https://business.openapi.zalo.me'),
+    /** JSON: message kind → approved ZNS template id, e.g. {"meeting_reminder":"301234"}. */
+    ZNS_TEMPLATES: optionalText.pipe(
+      z
+        .string()
+        .transform((text, ctx) => {
+          try {
+            return z.record(z.string(), z.string()).parse(JSON.parse(text));
+          } catch {
+            ctx.addIssue({ code: 'custom', message: 'a JSON object of kind → template id' });
+            return z.NEVER;
+          }
+        })
+        .optional(),
+    ),
+
     SIMULATOR_RATE_PER_SECOND: z.coerce.number().positive().default(200),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
@@ -60,10 +96,16 @@ const schema = z
   .transform((env) => ({
     ...env,
     TELEGRAM_MODE: env.TELEGRAM_MODE ?? (env.PUBLIC_URL ? 'webhook' : 'polling'),
-    // With no chat token at all, the local simulator is the channel people use.
-    SIMULATOR: env.SIMULATOR ?? !env.TELEGRAM_BOT_TOKEN,
-    DEMO_SEED: env.DEMO_SEED ?? (!env.TELEGRAM_BOT_TOKEN && env.NODE_ENV !== 'test'),
+    ZALO_BOT_MODE: env.ZALO_BOT_MODE ?? (env.PUBLIC_URL ? 'webhook' : 'polling'),
+    ZNS_TEMPLATES: env.ZNS_TEMPLATES ?? {},
+    // With no chat app at all, the local simulator is the channel people use.
+    SIMULATOR: env.SIMULATOR ?? !hasChatApp(env),
+    DEMO_SEED: env.DEMO_SEED ?? (!hasChatApp(env) && env.NODE_ENV !== 'test'),
   }));
+
+function hasChatApp(env: { TELEGRAM_BOT_TOKEN?: string; ZALO_BOT_TOKEN?: string; ZALO_OA_APP_ID?: string }) {
+  return Boolean(env.TELEGRAM_BOT_TOKEN || env.ZALO_BOT_TOKEN || env.ZALO_OA_APP_ID);
+}
 
 export type Config = z.output<typeof schema>;
 
@@ -80,6 +122,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = result.data;
   if (config.TELEGRAM_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN && !config.PUBLIC_URL) {
     throw new ConfigError('Invalid configuration:\n  TELEGRAM_MODE: webhook mode needs PUBLIC_URL');
+  }
+  if (config.ZALO_BOT_MODE === 'webhook' && config.ZALO_BOT_TOKEN && !config.PUBLIC_URL) {
+    throw new ConfigError('Invalid configuration:\n  ZALO_BOT_MODE: webhook mode needs PUBLIC_URL');
+  }
+  const oa = [config.ZALO_OA_APP_ID, config.ZALO_OA_APP_SECRET, config.ZALO_OA_SECRET_KEY];
+  if (oa.some(Boolean) && !oa.every(Boolean)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  ZALO_OA_APP_ID: the Zalo OA needs ZALO_OA_APP_ID, ZALO_OA_APP_SECRET and ZALO_OA_SECRET_KEY together',
+    );
   }
   return config;
 }

@@ -7,21 +7,16 @@ import { Bot, GrammyError, HttpError, type Keyboard } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Conversations } from '../engine/conversations.ts';
 import type { Inbound, Outbound } from '../engine/types.ts';
+import { sameSecret, type WebhookResult, type WebhookRoute } from '../http/server.ts';
 import type { Translate } from '../i18n.ts';
 import type { Logger } from '../log.ts';
-import { type ChannelSender, SendError, splitText } from './types.ts';
+import { type Channel, type ChannelContext, type ChannelSender, SendError, splitText } from './types.ts';
 
 const MAX_TEXT = 4096;
 /** Updates we ask Telegram for; anything else is acknowledged and ignored. */
 export const TELEGRAM_UPDATES = ['message', 'my_chat_member'] as const;
 
-export interface TelegramOptions {
-  token: string;
-  apiRoot: string;
-  ratePerSecond: number;
-}
-
-export function createTelegramBot(options: TelegramOptions): Bot {
+export function createTelegramBot(options: { token: string; apiRoot: string }): Bot {
   return new Bot(options.token, { client: { apiRoot: options.apiRoot } });
 }
 
@@ -127,12 +122,28 @@ export async function handleTelegramUpdate(
   update: Update,
   conversations: Conversations,
   onBlocked: (chatId: string) => Promise<void>,
-): Promise<'handled' | 'duplicate' | 'busy' | 'ignored'> {
+): Promise<WebhookResult> {
   const inbound = telegramInbound(update);
   if (inbound) return conversations.handle(inbound, `telegram.${update.update_id}`);
   const blocked = telegramBlocked(update);
   if (blocked) await onBlocked(blocked.chatId);
   return 'ignored';
+}
+
+/** The webhook route: Telegram signs nothing, but sends back the secret given to setWebhook. */
+export function telegramWebhook(
+  secret: string | undefined,
+  handle: (update: Update) => Promise<WebhookResult>,
+): WebhookRoute {
+  return {
+    path: '/webhooks/telegram',
+    authorize: (headers) => !secret || sameSecret(headers['x-telegram-bot-api-secret-token'], secret),
+    handle: async (body) => {
+      const update = body as Update | undefined;
+      if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) return 'invalid';
+      return handle(update);
+    },
+  };
 }
 
 /** Long polling: grammY fetches updates; a failed update is retried a few times before it is logged and skipped. */
@@ -154,4 +165,47 @@ export function startTelegramPolling(
   });
   bot.catch((error) => log.error({ err: error.error, update: error.ctx.update.update_id }, 'update failed'));
   return bot.start({ allowed_updates: [...TELEGRAM_UPDATES], drop_pending_updates: false });
+}
+
+export interface TelegramSettings {
+  token: string;
+  apiRoot: string;
+  ratePerSecond: number;
+  mode: 'webhook' | 'polling';
+  webhookSecret?: string;
+}
+
+/** Telegram as a `Channel`: sender, webhook route, and webhook registration or polling. */
+export function telegramChannel(settings: TelegramSettings, ctx: ChannelContext): Channel & { bot: Bot } {
+  const bot = createTelegramBot(settings);
+  const handle = (update: Update) =>
+    handleTelegramUpdate(update, ctx.conversations, (chatId) =>
+      ctx.effects.markStopped({ channel: 'telegram', chatId }, new Date()),
+    );
+  let polling: Promise<void> | undefined;
+  return {
+    bot,
+    sender: new TelegramSender(bot, settings.ratePerSecond),
+    webhook: telegramWebhook(settings.webhookSecret, handle),
+    async startInbound() {
+      await setTelegramCommands(bot, ctx.translate).catch((error) =>
+        ctx.log.warn({ err: error }, 'could not set Telegram commands'),
+      );
+      if (settings.mode === 'webhook') {
+        await bot.api.setWebhook(`${ctx.publicUrl}/webhooks/telegram`, {
+          secret_token: settings.webhookSecret,
+          allowed_updates: [...TELEGRAM_UPDATES],
+        });
+        ctx.log.info('telegram webhook set');
+      } else {
+        polling = startTelegramPolling(bot, handle, ctx.log);
+        polling.catch((error) => ctx.log.error({ err: error }, 'telegram polling stopped'));
+      }
+    },
+    async stop() {
+      if (!polling) return;
+      await bot.stop();
+      await polling.catch(() => undefined);
+    },
+  };
 }

@@ -1,4 +1,9 @@
+import type { Conversations } from '../engine/conversations.ts';
 import type { ChannelName, Outbound } from '../engine/types.ts';
+import type { WebhookRoute } from '../http/server.ts';
+import type { Translate } from '../i18n.ts';
+import type { Logger } from '../log.ts';
+import type { Effects } from '../store/effects.ts';
 
 /** Why a send failed, in terms the outbox acts on (each platform maps its own errors to these). */
 export type SendFailure =
@@ -45,4 +50,24 @@ export function splitText(text: string, max: number): string[] {
   }
   if (rest) parts.push(rest);
   return parts;
+}
+
+/** What every chat app adapter provides to the app. */
+export interface Channel {
+  sender: ChannelSender;
+  /** Present when the platform can push updates to us. */
+  webhook?: WebhookRoute;
+  /** Starts receiving (registers the webhook, or starts long polling). Web role only. */
+  startInbound?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+/** What adapters need from the rest of the app. */
+export interface ChannelContext {
+  conversations: Conversations;
+  effects: Effects;
+  translate: Translate;
+  log: Logger;
+  /** PUBLIC_URL without a trailing slash, when set. */
+  publicUrl?: string;
 }

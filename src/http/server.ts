@@ -3,27 +3,34 @@
  * purpose: URLs and bodies carry phone numbers and messages.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   LogController,
 } from 'fastify';
-import type { Update } from 'grammy/types';
 import type { Logger } from '../log.ts';
+
+export type WebhookResult = 'handled' | 'duplicate' | 'busy' | 'ignored';
+
+/** One chat app's webhook. */
+export interface WebhookRoute {
+  path: string;
+  /** False: the request did not come from the platform (401, nothing processed). */
+  authorize(headers: IncomingHttpHeaders, rawBody: Buffer, body: unknown): boolean;
+  /** 'invalid' when the body is not one of the platform's updates (400). */
+  handle(body: unknown): Promise<WebhookResult | 'invalid'>;
+}
 
 export interface HttpDeps {
   log: Logger;
   /** Which backing services answer (for /readyz). */
   checkReady(): Promise<Record<string, boolean>>;
-  /** Present when Telegram updates arrive by webhook. */
-  telegram?: {
-    secret?: string;
-    handle(update: Update): Promise<'handled' | 'duplicate' | 'busy' | 'ignored'>;
-  };
+  webhooks: WebhookRoute[];
 }
 
-/** Constant-time comparison, so the secret cannot be guessed byte by byte from response times. */
+/** Constant-time comparison, so a secret cannot be guessed byte by byte from response times. */
 export function sameSecret(given: unknown, expected: string): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(given);
@@ -31,11 +38,27 @@ export function sameSecret(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body's bytes as received (signatures are computed over them). */
+    rawBody?: Buffer;
+  }
+}
+
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+  });
+
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    request.rawBody = body;
+    try {
+      done(null, body.length ? JSON.parse(body.toString('utf8')) : undefined);
+    } catch {
+      done(Object.assign(new Error('body is not JSON'), { statusCode: 400 }), undefined);
+    }
   });
 
   // Request logging is off, so failures are logged here: the route and the error, never the body.
@@ -55,29 +78,19 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     return reply.code(down.length ? 503 : 200).send({ ok: down.length === 0, down, services });
   });
 
-  const telegram = deps.telegram;
-  if (telegram) {
-    app.post('/webhooks/telegram', async (request, reply) => {
-      if (
-        telegram.secret &&
-        !sameSecret(request.headers['x-telegram-bot-api-secret-token'], telegram.secret)
-      ) {
+  for (const route of deps.webhooks) {
+    app.post(route.path, async (request, reply) => {
+      if (!route.authorize(request.headers, request.rawBody ?? Buffer.alloc(0), request.body)) {
         return reply.code(401).send({ error: 'unauthorized' });
       }
-      const update = request.body as Update | undefined;
-      if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) {
-        return reply.code(400).send({ error: 'not a Telegram update' });
-      }
       try {
-        const result = await telegram.handle(update);
-        // Still being handled elsewhere: ask Telegram to deliver it again later.
+        const result = await route.handle(request.body);
+        if (result === 'invalid') return reply.code(400).send({ error: 'not an update of this platform' });
+        // Still being handled elsewhere: ask the platform to deliver it again later.
         if (result === 'busy') return reply.code(503).header('retry-after', '5').send({ error: 'busy' });
         return reply.send({ ok: true });
       } catch (error) {
-        deps.log.error(
-          { err: error, update: update.update_id },
-          'telegram update not stored; Telegram will redeliver',
-        );
+        deps.log.error({ err: error, route: route.path }, 'update not stored; the platform will redeliver');
         return reply.code(503).send({ error: 'storage unavailable' });
       }
     });
