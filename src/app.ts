@@ -11,6 +11,8 @@ import { flows } from '../flows/index.ts';
 import { SimulatorChats } from './channels/simulator.ts';
 import { telegramChannel } from './channels/telegram.ts';
 import type { Channel, ChannelContext } from './channels/types.ts';
+import { zaloBotChannel } from './channels/zalo-bot.ts';
+import { zaloOaChannel } from './channels/zalo-oa.ts';
 import type { Config } from './config.ts';
 import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
@@ -24,6 +26,7 @@ import { createTranslator } from './i18n.ts';
 import { MessageLog } from './jobs/message-log.ts';
 import { Outbox } from './jobs/outbox.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
 import { Effects } from './store/effects.ts';
@@ -47,6 +50,7 @@ export class App {
   readonly #bullRedis: Redis;
   readonly #messageLog: MessageLog;
   readonly #channels: Channel[] = [];
+  readonly #unreachable: UnreachableNotices;
   #workers: Worker[] = [];
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
@@ -109,6 +113,57 @@ export class App {
       );
     }
 
+    if (config.ZALO_BOT_TOKEN) {
+      this.#channels.push(
+        zaloBotChannel(
+          {
+            token: config.ZALO_BOT_TOKEN,
+            apiRoot: config.ZALO_BOT_API_ROOT,
+            ratePerSecond: config.ZALO_BOT_RATE_PER_SECOND,
+            mode: config.ZALO_BOT_MODE,
+            webhookSecret: config.ZALO_BOT_WEBHOOK_SECRET,
+          },
+          context,
+        ),
+      );
+    }
+
+    this.#unreachable = new UnreachableNotices({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      redis: this.#redis,
+      models: this.models,
+      effects: this.effects,
+      log: this.log,
+      gatherMs: config.UNREACHABLE_NOTICE_DELAY_MS,
+    });
+    if (config.ZALO_OA_APP_ID && config.ZALO_OA_APP_SECRET && config.ZALO_OA_SECRET_KEY) {
+      this.#channels.push(
+        zaloOaChannel(
+          {
+            appId: config.ZALO_OA_APP_ID,
+            appSecret: config.ZALO_OA_APP_SECRET,
+            secretKey: config.ZALO_OA_SECRET_KEY,
+            apiRoot: config.ZALO_OA_API_ROOT,
+            oauthRoot: config.ZALO_OAUTH_API_ROOT,
+            znsRoot: config.ZNS_API_ROOT,
+            accessToken: config.ZALO_OA_ACCESS_TOKEN,
+            refreshToken: config.ZALO_OA_REFRESH_TOKEN,
+            ratePerSecond: config.ZALO_OA_RATE_PER_SECOND,
+            znsTemplates: config.ZNS_TEMPLATES,
+            timeZone: config.APP_TIMEZONE,
+          },
+          context,
+          {
+            models: this.models,
+            redis: this.#redis,
+            prefix,
+            reportUnreachable: (message) => this.#unreachable.report(message),
+          },
+        ),
+      );
+    }
+
     const receives = config.ROLE !== 'worker';
     this.http = createHttpServer({
       log: this.log,
@@ -162,6 +217,7 @@ export class App {
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
         }),
       );
+      this.#workers.push(this.#unreachable.startWorker());
     }
     if (config.ROLE !== 'worker') {
       for (const channel of this.#channels) await channel.startInbound?.();
@@ -175,6 +231,7 @@ export class App {
     await this.http.close();
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();
+    await this.#unreachable.close();
     await this.#messageLog.flush();
     await this.#mongo.close();
     this.#redis.disconnect();

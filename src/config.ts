@@ -88,6 +88,9 @@ const schema = z
         .optional(),
     ),
 
+    /** How long reports of people unreachable on Zalo are gathered before the chair is told. */
+    UNREACHABLE_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(120_000),
+
     SIMULATOR_RATE_PER_SECOND: z.coerce.number().positive().default(200),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),

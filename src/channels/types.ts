@@ -14,10 +14,13 @@ export type SendFailure =
   /** Network error or the platform's 5xx: retry with backoff. */
   | 'transient'
   /** The request itself is wrong (bad chat id, bad token): retrying cannot help. */
-  | 'permanent';
+  | 'permanent'
+  /** Not now (e.g. a night ban): try again at `retryAt`, without counting an attempt. */
+  | 'later';
 
 export class SendError extends Error {
   readonly failure: SendFailure;
+  /** For 'rateLimited': how long to wait; for 'later': how long until the retry. */
   readonly retryAfterMs: number | undefined;
 
   constructor(failure: SendFailure, message: string, retryAfterMs?: number) {
@@ -33,8 +36,8 @@ export interface ChannelSender {
   readonly channel: ChannelName;
   /** Messages per second the platform allows this bot overall. */
   readonly ratePerSecond: number;
-  /** Throws `SendError`. */
-  send(message: Outbound): Promise<{ platformMessageId: string }>;
+  /** Throws `SendError`. `jobId` identifies the message (e.g. as a ZNS tracking id). */
+  send(message: Outbound, jobId: string): Promise<{ platformMessageId: string }>;
 }
 
 /** Splits a long text at line breaks (or spaces) so no part exceeds `max` characters. */

@@ -84,7 +84,8 @@ export class Conversations {
         result.state.who = who;
         result.state.whoCheckedAt = now.getTime();
       }
-      await outbox.enqueue(result.replies, outboxJobId(inbound.channel, inbound.chatId, inbound.messageId));
+      const replies = result.replies.map((reply) => ({ ...reply, replyTo: inbound.messageId }));
+      await outbox.enqueue(replies, outboxJobId(inbound.channel, inbound.chatId, inbound.messageId));
       if (await chatStates.save(chat, result.state)) return;
       log.warn({ channel: chat.channel, attempt }, 'chat saved concurrently; handling the message again');
     }

@@ -146,6 +146,8 @@ export class Engine {
     const { inbound, state } = turn;
     const session = this.#liveSession(turn);
 
+    if (inbound.kind === 'greet')
+      return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
     if (inbound.kind === 'unsupported') {
       turn.says.push({ key: 'common.typePlease' });
       return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);

@@ -21,7 +21,8 @@ export interface Inbound {
   /** The platform's id for this message; with channel + chatId it identifies a delivery. */
   messageId: string;
   at: Date;
-  kind: 'text' | 'contact' | 'unsupported';
+  /** 'greet': the person opened the chat without writing (e.g. followed the Zalo OA). */
+  kind: 'text' | 'contact' | 'unsupported' | 'greet';
   /** Raw text as typed (never logged). */
   text?: string;
   /** A phone number shared through the app (Telegram contact); `userId` is whose number it is. */
@@ -39,8 +40,12 @@ export interface Outbound {
   /** Label of the app's "share my phone number" button, where the app has one. */
   contactButton?: string;
   memberId?: string;
-  /** What kind of message this is (reply, approval_request, …), for the Message log. */
+  /** What kind of message this is (reply, approval_request, meeting_reminder…): the Message log, ZNS templates. */
   kind?: string;
+  /** The person's message this answers (the Zalo OA counts such replies as free). */
+  replyTo?: string;
+  /** Values for a ZNS template, when this kind of message has one. */
+  templateData?: Record<string, string>;
 }
 
 export interface RoleGrant {

@@ -13,7 +13,14 @@
  * cannot be told apart from a lost request: that message is sent again —
  * a repeated reminder is better than a lost health alert.)
  */
-import { type ConnectionOptions, type Job, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import {
+  type ConnectionOptions,
+  DelayedError,
+  type Job,
+  RateLimitError,
+  UnrecoverableError,
+  Worker,
+} from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ChannelSender, SendError } from '../channels/types.ts';
 import type { Outbound } from '../engine/types.ts';
@@ -43,7 +50,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
 
   const worker: Worker<OutboxJob> = new Worker<OutboxJob>(
     outboxQueueName(sender.channel),
-    async (job: Job<OutboxJob>) => {
+    async (job: Job<OutboxJob>, token?: string) => {
       const id = job.id!;
       const { message } = job.data;
       const attempts = job.attemptsMade + 1;
@@ -53,7 +60,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
         return alreadySent;
       }
       try {
-        const { platformMessageId } = await sender.send(message);
+        const { platformMessageId } = await sender.send(message, id);
         await redis.set(markerKey(id), platformMessageId, 'EX', SENT_MARKER_TTL_SECONDS);
         messageLog.result(id, message, { status: 'sent', attempts, platformMessageId, sentAt: new Date() });
         return platformMessageId;
@@ -69,6 +76,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
             messageLog.result(id, message, { status: 'failed', attempts, lastError });
             await options.onRecipientGone(message);
             throw new UnrecoverableError(lastError);
+          case 'later':
+            messageLog.result(id, message, { status: 'queued', attempts, lastError });
+            await job.moveToDelayed(Date.now() + (failure.retryAfterMs ?? 60_000), token);
+            throw new DelayedError();
           case 'permanent':
             messageLog.result(id, message, { status: 'failed', attempts, lastError });
             throw new UnrecoverableError(lastError);

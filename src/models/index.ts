@@ -138,10 +138,26 @@ const messageSchema = new Schema(
     lastError: { type: String },
     queuedAt: { type: Date },
     sentAt: { type: Date },
+    /** When the platform reported delivery (ZNS receipts). */
+    deliveredAt: { type: Date },
   },
   { timestamps: true },
 );
 messageSchema.index({ status: 1, channel: 1 });
+
+/**
+ * The Zalo OA's OAuth tokens (one document, `_id: 'oa'`). The refresh token is
+ * single-use and rotates, so the new pair is stored here before it is used.
+ */
+const zaloOaTokenSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    accessToken: { type: String, required: true },
+    refreshToken: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { timestamps: true },
+);
 
 export type OrgUnitDoc = InferSchemaType<typeof orgUnitSchema>;
 export type ClubDoc = InferSchemaType<typeof clubSchema>;
@@ -149,6 +165,7 @@ export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.T
 export type IdentityDoc = InferSchemaType<typeof identitySchema>;
 export type InviteDoc = InferSchemaType<typeof inviteSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
+export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
 
 export interface Models {
   OrgUnit: Model<OrgUnitDoc>;
@@ -157,6 +174,7 @@ export interface Models {
   Identity: Model<IdentityDoc>;
   Invite: Model<InviteDoc>;
   Message: Model<MessageDoc>;
+  ZaloOaToken: Model<ZaloOaTokenDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per file). */
@@ -168,6 +186,11 @@ export function createModels(connection: Connection): Models {
     Identity: connection.model('Identity', identitySchema, 'identities') as unknown as Model<IdentityDoc>,
     Invite: connection.model('Invite', inviteSchema, 'invites') as unknown as Model<InviteDoc>,
     Message: connection.model('Message', messageSchema, 'messages') as unknown as Model<MessageDoc>,
+    ZaloOaToken: connection.model(
+      'ZaloOaToken',
+      zaloOaTokenSchema,
+      'zalo_oa_tokens',
+    ) as unknown as Model<ZaloOaTokenDoc>,
   };
 }
 

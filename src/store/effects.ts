@@ -6,6 +6,7 @@
  * member about the chair's decision.
  */
 import { CONSENT_VERSION } from '../../flows/register.ts';
+import { parsePhone } from '../engine/answers.ts';
 import type { ChatKey, ChatStates } from '../engine/chat-state.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
@@ -203,6 +204,31 @@ export class Effects {
       memberId: identity.memberId,
       lang: (members.find((m) => String(m._id) === identity.memberId)?.language ?? 'vi') as Lang,
     }));
+  }
+
+  /**
+   * A phone number the app vouches for (Zalo OA shared info, Telegram contact) links this chat
+   * to the one member who has it, if the chat is not linked yet.
+   */
+  async linkByPhone(chat: ChatKey, rawPhone: string): Promise<boolean> {
+    const { models, chatStates } = this.#deps;
+    const phone = parsePhone(rawPhone);
+    if (!phone || (await models.Identity.exists({ _id: `${chat.channel}:${chat.chatId}` }))) return false;
+    const members = await models.Member.find({ phone }, { _id: 1 }).limit(2).lean();
+    if (members.length !== 1) return false;
+    await this.#upsertIdentity(String(members[0]!._id), chat, new Date());
+    await chatStates.forgetWho([chat]);
+    return true;
+  }
+
+  /** Tells the leaders of `clubId` that these members could not be reached for one event. */
+  async notifyUnreachable(clubId: string, eventKey: string, memberIds: string[]): Promise<void> {
+    const members = await this.#deps.models.Member.find({ _id: { $in: memberIds } }, { fullName: 1 }).lean();
+    if (members.length === 0) return;
+    await this.#notifyLeaders(clubId, `unreachable.${eventKey}.${clubId}`, {
+      key: 'notices.unreachable',
+      vars: { count: members.length, names: members.map((member) => member.fullName).join(', ') },
+    });
   }
 
   /** The platform says this chat is gone (blocked, deactivated): stop writing to it. */
