@@ -73,6 +73,7 @@ export class App {
         prefix: `${prefix}:bull`,
         maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
         backoffMs: config.OUTBOX_BACKOFF_MS,
+        onError: (error) => this.log.error({ err: error }, 'outbox queue error'),
       },
       this.#messageLog,
     );

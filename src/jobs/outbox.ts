@@ -19,6 +19,8 @@ export interface OutboxOptions {
   prefix: string;
   maxAttempts: number;
   backoffMs: number;
+  /** Queue errors (Redis gone…) are reported here; the enqueue call itself fails too. */
+  onError(error: Error): void;
 }
 
 export function outboxQueueName(channel: ChannelName): string {
@@ -47,6 +49,7 @@ export class Outbox {
         connection: this.#options.connection,
         prefix: this.#options.prefix,
       });
+      queue.on('error', this.#options.onError);
       this.#queues.set(channel, queue);
     }
     return queue;
