@@ -2,6 +2,7 @@
 import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
 import { languageFlow } from './language.ts';
+import { linkAppFlow } from './link-app.ts';
 import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
@@ -13,4 +14,5 @@ export const flows: Flow[] = [
   registerProxyFlow,
   approveFlow,
   myInfoFlow,
+  linkAppFlow,
 ];

@@ -48,9 +48,19 @@ function inviteData(invite: InviteView): Data {
   };
 }
 
+/** A club invite starts registration; a link code from another app links this chat at once. */
 async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | undefined> {
   const invite = await ctx.lookups.findInvite(code.toUpperCase(), ctx.now);
-  return invite && { goto: 'language', data: inviteData(invite) };
+  if (invite) return { goto: 'language', data: inviteData(invite) };
+  const member = await ctx.lookups.takeLinkCode(code);
+  if (!member) return undefined;
+  const { channel, chatId } = ctx.inbound;
+  return {
+    end: true,
+    say: [{ key: 'register.linkedByCode', vars: { name: member.fullName } }],
+    effects: [{ type: 'linkIdentity', memberId: member.id, identity: { channel, chatId }, verified: true }],
+    open: { flow: 'menu' },
+  };
 }
 
 /** A 24-hex id chosen before the member exists, so creating them is idempotent. */
@@ -210,6 +220,7 @@ export const registerFlow: Flow = {
     if (typeof args.code === 'string' && args.code) {
       const found = await withCode(args.code, ctx);
       if (found && 'goto' in found) return { ...found, data: { ...found.data, memberId } };
+      if (found) return found;
       return { goto: 'code', data: { memberId }, say: [{ key: 'register.codeUnknown' }] };
     }
     if (isActiveMember(ctx.who)) {

@@ -30,6 +30,7 @@ import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
 import { Effects } from './store/effects.ts';
+import { LinkCodes } from './store/link-codes.ts';
 import { MongoLookups } from './store/lookups.ts';
 
 export interface AppOverrides {
@@ -65,7 +66,8 @@ export class App {
     const translate = createTranslator();
     const engine = new Engine({ flows, translate, sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000 });
     const chatStates = new ChatStates(this.#redis, prefix);
-    const lookups = new MongoLookups(this.models);
+    const linkCodes = new LinkCodes(this.#redis, prefix);
+    const lookups = new MongoLookups(this.models, linkCodes);
     this.#messageLog = new MessageLog(this.models, this.log);
     this.outbox = new Outbox(
       {
@@ -77,7 +79,14 @@ export class App {
       },
       this.#messageLog,
     );
-    this.effects = new Effects({ models: this.models, lookups, chatStates, engine, outbox: this.outbox });
+    this.effects = new Effects({
+      models: this.models,
+      lookups,
+      chatStates,
+      engine,
+      outbox: this.outbox,
+      linkCodes,
+    });
     this.conversations = new Conversations({
       engine,
       chatStates,

@@ -80,6 +80,22 @@ export class ChatStates {
     return saved === 1;
   }
 
+  /** Notes the chat a member last wrote from (`channel:chatId`): messages to them go there. */
+  async noteLastChat(memberId: string, chat: ChatKey): Promise<void> {
+    await this.#redis.set(
+      `${this.#prefix}:last-chat:${memberId}`,
+      `${chat.channel}:${chat.chatId}`,
+      'EX',
+      CHAT_TTL_SECONDS,
+    );
+  }
+
+  /** Member id → the chat (`channel:chatId`) each last wrote from, where known. */
+  async lastChats(memberIds: string[]): Promise<Map<string, string>> {
+    const values = await this.#redis.mget(memberIds.map((id) => `${this.#prefix}:last-chat:${id}`));
+    return new Map(memberIds.flatMap((id, index) => (values[index] ? [[id, values[index]]] : [])));
+  }
+
   /** Forgets who is behind these chats, so the next message looks them up again. */
   async forgetWho(chats: ChatKey[]): Promise<void> {
     if (chats.length === 0) return;

@@ -86,7 +86,10 @@ export class Conversations {
       }
       const replies = result.replies.map((reply) => ({ ...reply, replyTo: inbound.messageId }));
       await outbox.enqueue(replies, outboxJobId(inbound.channel, inbound.chatId, inbound.messageId));
-      if (await chatStates.save(chat, result.state)) return;
+      if (await chatStates.save(chat, result.state)) {
+        if (result.state.who) await chatStates.noteLastChat(result.state.who.memberId, chat);
+        return;
+      }
       log.warn({ channel: chat.channel, attempt }, 'chat saved concurrently; handling the message again');
     }
     throw new Error('chat state kept changing under us');

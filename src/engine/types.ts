@@ -100,6 +100,8 @@ export interface Lookups {
   /** The oldest pending member of these clubs, other than `except` (decided this very turn). */
   nextPendingMember(clubIds: string[], except?: string[]): Promise<MemberView | undefined>;
   getMember(memberId: string): Promise<MemberView | undefined>;
+  /** The member a link code (shown on another app) belongs to; the code is used up. */
+  takeLinkCode(code: string): Promise<MemberView | undefined>;
 }
 
 export interface InviteView {
@@ -151,4 +153,5 @@ export type Effect =
       verified: boolean;
     }
   | { type: 'decideMember'; memberId: string; approve: boolean; byMemberId: string }
-  | { type: 'setLanguage'; memberId: string; lang: Lang };
+  | { type: 'setLanguage'; memberId: string; lang: Lang }
+  | { type: 'createLinkCode'; memberId: string; code: string };

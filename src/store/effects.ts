@@ -13,6 +13,7 @@ import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import type { Models } from '../models/index.ts';
+import type { LinkCodes } from './link-codes.ts';
 import { type MongoLookups, toWho } from './lookups.ts';
 
 /** A conversation touched within this time is not interrupted by an approval request. */
@@ -24,7 +25,11 @@ export interface EffectsDeps {
   chatStates: ChatStates;
   engine: Engine;
   outbox: Outbox;
+  linkCodes: LinkCodes;
 }
+
+/** Where to write to a member who has several apps and has not written lately. */
+const CHANNEL_PREFERENCE: ChannelName[] = ['zalo-oa', 'zalo-bot', 'telegram', 'simulator'];
 
 export class Effects {
   readonly #deps: EffectsDeps;
@@ -49,6 +54,9 @@ export class Effects {
           break;
         case 'decideMember':
           await this.#decide(effect.memberId, effect.approve, effect.byMemberId, now);
+          break;
+        case 'createLinkCode':
+          await this.#deps.linkCodes.save(effect.code, effect.memberId);
           break;
         case 'setLanguage':
           await this.#deps.models.Member.updateOne(
@@ -191,19 +199,31 @@ export class Effects {
     return this.chatsOf(ids);
   }
 
-  /** The live chats of these members, each with the member's language. */
+  /**
+   * One chat per member to write to, with the member's language: the chat they last wrote
+   * from if it is live, else by CHANNEL_PREFERENCE, the most recently linked first.
+   */
   async chatsOf(memberIds: string[]): Promise<{ chat: ChatKey; memberId: string; lang: Lang }[]> {
-    const { models } = this.#deps;
+    const { models, chatStates } = this.#deps;
     if (memberIds.length === 0) return [];
-    const [identities, members] = await Promise.all([
-      models.Identity.find({ memberId: { $in: memberIds }, stoppedAt: null }).lean(),
+    const [identities, members, lastChats] = await Promise.all([
+      models.Identity.find({ memberId: { $in: memberIds }, stoppedAt: null })
+        .sort({ linkedAt: -1 })
+        .lean(),
       models.Member.find({ _id: { $in: memberIds } }, { language: 1 }).lean(),
+      chatStates.lastChats(memberIds),
     ]);
-    return identities.map((identity) => ({
-      chat: { channel: identity.channel as ChannelName, chatId: identity.chatId },
-      memberId: identity.memberId,
-      lang: (members.find((m) => String(m._id) === identity.memberId)?.language ?? 'vi') as Lang,
-    }));
+    const rank = (channel: string) => CHANNEL_PREFERENCE.indexOf(channel as ChannelName);
+    return members.flatMap((member) => {
+      const memberId = String(member._id);
+      const own = identities
+        .filter((identity) => identity.memberId === memberId)
+        .sort((a, b) => rank(a.channel) - rank(b.channel));
+      const chosen = own.find((identity) => identity._id === lastChats.get(memberId)) ?? own[0];
+      if (!chosen) return [];
+      const chat = { channel: chosen.channel as ChannelName, chatId: chosen.chatId };
+      return [{ chat, memberId, lang: (member.language ?? 'vi') as Lang }];
+    });
   }
 
   /**

@@ -5,6 +5,7 @@
 
 import type { ChannelName, InviteView, Lookups, MemberView, Who } from '../engine/types.ts';
 import type { Models } from '../models/index.ts';
+import type { LinkCodes } from './link-codes.ts';
 
 type MemberRecord = {
   _id: unknown;
@@ -21,9 +22,16 @@ type MemberRecord = {
 
 export class MongoLookups implements Lookups {
   readonly #models: Models;
+  readonly #linkCodes: LinkCodes;
 
-  constructor(models: Models) {
+  constructor(models: Models, linkCodes: LinkCodes) {
     this.#models = models;
+    this.#linkCodes = linkCodes;
+  }
+
+  async takeLinkCode(code: string): Promise<MemberView | undefined> {
+    const memberId = await this.#linkCodes.take(code);
+    return memberId ? this.getMember(memberId) : undefined;
   }
 
   async findInvite(code: string, now: Date): Promise<InviteView | undefined> {

@@ -1,0 +1,23 @@
+/**
+ * "Use me on another app too": the member gets a short code here and types it
+ * to the bot on the other app (Zalo, Telegram…), which then knows them.
+ */
+import type { Flow } from '../src/engine/flow.ts';
+import { isActiveMember } from '../src/engine/roles.ts';
+import { LinkCodes } from '../src/store/link-codes.ts';
+
+export const linkAppFlow: Flow = {
+  id: 'linkApp',
+  menu: { label: 'menu.linkApp', order: 50, visible: isActiveMember },
+  keywords: ['lien ket', 'noi ung dung', 'link'],
+  start(_args, ctx) {
+    if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
+    const code = LinkCodes.generate();
+    return {
+      end: true,
+      say: [{ key: 'linkApp.code', vars: { code } }],
+      effects: [{ type: 'createLinkCode', memberId: ctx.who.memberId, code }],
+    };
+  },
+  steps: {},
+};
