@@ -40,14 +40,15 @@ export interface ChannelSender {
   send(message: Outbound, jobId: string): Promise<{ platformMessageId: string }>;
 }
 
-/** Splits a long text at line breaks (or spaces) so no part exceeds `max` characters. */
+/** Splits a long text so no part exceeds `max` characters: at a line break, else a space, else anywhere. */
 export function splitText(text: string, max: number): string[] {
   const parts: string[] = [];
   let rest = text;
   while (rest.length > max) {
     const window = rest.slice(0, max);
-    const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    const at = cut > max / 2 ? cut : max;
+    const usable = (cut: number) => (cut > max / 2 ? cut : -1);
+    const cut = [usable(window.lastIndexOf('\n')), usable(window.lastIndexOf(' '))].find((at) => at > 0);
+    const at = cut ?? max;
     parts.push(rest.slice(0, at).trimEnd());
     rest = rest.slice(at).trimStart();
   }

@@ -191,6 +191,8 @@ export function zaloBotChannel(settings: ZaloBotSettings, ctx: ChannelContext): 
         }
       } catch (error) {
         if (polling.signal.aborted) return;
+        // A long poll that ends with nothing may come back as 408: that is just "no news".
+        if (error instanceof ZaloBotApiError && error.code === 408) continue;
         failures += 1;
         ctx.log.warn({ err: error, failures }, 'zalo bot getUpdates failed');
         await sleep(Math.min(30_000, 500 * 2 ** failures), polling.signal);

@@ -84,7 +84,11 @@ export class Conversations {
         result.state.who = who;
         result.state.whoCheckedAt = now.getTime();
       }
-      const replies = result.replies.map((reply) => ({ ...reply, replyTo: inbound.messageId }));
+      // Replies name the message they answer (a follow or shared form is no message).
+      const answersMessage = inbound.kind === 'text' || inbound.kind === 'unsupported';
+      const replies = answersMessage
+        ? result.replies.map((reply) => ({ ...reply, replyTo: inbound.messageId }))
+        : result.replies;
       await outbox.enqueue(replies, outboxJobId(inbound.channel, inbound.chatId, inbound.messageId));
       if (await chatStates.save(chat, result.state)) {
         if (result.state.who) await chatStates.noteLastChat(result.state.who.memberId, chat);

@@ -7,6 +7,8 @@
 import { expect } from 'vitest';
 import type { ChannelName } from '../../src/engine/types.ts';
 import { FakeTelegram, type SentMessage } from '../fakes/telegram.ts';
+import { FakeZaloBot } from '../fakes/zalo-bot.ts';
+import { FakeZaloOA } from '../fakes/zalo-oa.ts';
 import { eventually, isolatedEnv, startTestApp, type TestApp } from './app.ts';
 
 export interface Reply {
@@ -33,6 +35,8 @@ export interface ChatDriver {
 export interface ChannelHarness {
   readonly name: string;
   readonly channel: ChannelName;
+  /** Whether the app shows a "share my phone" button (Zalo has none: people type it). */
+  readonly contactButton: boolean;
   readonly test: TestApp;
   /** The chat of test person `n` (a new person unless linked to a member). */
   chat(n: number): ChatDriver;
@@ -128,12 +132,18 @@ class SimulatorDriver extends BaseDriver {
   }
 }
 
+/** A simulator chat on a running bot (e.g. one that also has other channels). */
+export function simulatorChat(url: string, chatId: string): ChatDriver {
+  return new SimulatorDriver(url, chatId);
+}
+
 export async function simulatorHarness(env: Record<string, string> = {}): Promise<ChannelHarness> {
   const test = await startTestApp(isolatedEnv({ SIMULATOR: 'true', ...env }));
   const chatIdOf = (n: number) => `8497${String(n).padStart(7, '0')}`;
   return {
     name: 'simulator',
     channel: 'simulator',
+    contactButton: true,
     test,
     chatIdOf,
     chat: (n) => new SimulatorDriver(test.url, chatIdOf(n)),
@@ -224,10 +234,153 @@ export async function telegramHarness(
   return {
     name: `telegram-${mode}`,
     channel: 'telegram',
+    contactButton: true,
     test,
     fake,
     chatIdOf,
     chat: (n) => new TelegramDriver(fake, 700_000 + n, deliver),
+    async stop() {
+      await test.stop();
+      await fake.close();
+    },
+  };
+}
+
+// ---------- Zalo ----------
+
+/** Zalo shows no buttons: the choices are the "Gõ N = …" lines a person reads. */
+function zaloReply(text: string): Reply {
+  const choices = [...text.matchAll(/^(?:Gõ|Type) \d+ = (.+)$/gm)].map((m) => m[1]!);
+  return { text, choices, contactButton: false };
+}
+
+/** How to send each kind of message in a Zalo chat, and where the bot's messages land. */
+interface ZaloChatIo {
+  text(text: string): Promise<void>;
+  contact(phone: string): Promise<void>;
+  photo(): Promise<void>;
+  sent(): string[];
+}
+
+class ZaloDriver extends BaseDriver {
+  readonly chatId: string;
+  readonly #io: ZaloChatIo;
+
+  constructor(chatId: string, io: ZaloChatIo) {
+    super();
+    this.chatId = chatId;
+    this.#io = io;
+  }
+
+  protected botMessages(): Reply[] {
+    return this.#io.sent().map(zaloReply);
+  }
+
+  protected sendText(text: string) {
+    return this.#io.text(text);
+  }
+
+  protected sendContact(phone: string, _foreign: boolean) {
+    return this.#io.contact(phone);
+  }
+
+  protected sendPhotoMessage() {
+    return this.#io.photo();
+  }
+}
+
+export const ZALO_BOT_SECRET = 'zalo-bot-secret-123';
+
+export async function zaloBotHarness(
+  env: Record<string, string> = {},
+): Promise<ChannelHarness & { fake: FakeZaloBot }> {
+  const fake = await FakeZaloBot.start();
+  const test = await startTestApp(
+    isolatedEnv({
+      SIMULATOR: 'false',
+      ZALO_BOT_TOKEN: fake.token,
+      ZALO_BOT_API_ROOT: fake.apiRoot,
+      ZALO_BOT_MODE: 'webhook',
+      PUBLIC_URL: 'https://bot.example.org',
+      ZALO_BOT_WEBHOOK_SECRET: ZALO_BOT_SECRET,
+      ...env,
+    }),
+  );
+  const hook = `${test.url}/webhooks/zalo-bot`;
+  const deliver = async (update: object) => {
+    const { status } = await fake.deliverWebhook(hook, update, { secret: ZALO_BOT_SECRET });
+    expect(status).toBe(200);
+  };
+  const chatIdOf = (n: number) => String(5_100_000_000 + n);
+  return {
+    name: 'zalo-bot',
+    channel: 'zalo-bot',
+    contactButton: false,
+    test,
+    fake,
+    chatIdOf,
+    chat: (n) => {
+      const from = { id: chatIdOf(n), display_name: 'Test' };
+      return new ZaloDriver(from.id, {
+        text: (text) => deliver(fake.textEvent(from, text)),
+        // No contact button on the Zalo Bot: the person types the number.
+        contact: (phone) => deliver(fake.textEvent(from, phone)),
+        photo: () => deliver(fake.imageEvent(from)),
+        sent: () => fake.sent(from.id).map((m) => m.text),
+      });
+    },
+    async stop() {
+      await test.stop();
+      await fake.close();
+    },
+  };
+}
+
+export async function zaloOaHarness(
+  env: Record<string, string> = {},
+): Promise<ChannelHarness & { fake: FakeZaloOA }> {
+  const fake = await FakeZaloOA.start();
+  const test = await startTestApp(
+    isolatedEnv({
+      SIMULATOR: 'false',
+      ZALO_OA_APP_ID: fake.appId,
+      ZALO_OA_APP_SECRET: fake.appSecret,
+      ZALO_OA_SECRET_KEY: fake.oaSecretKey,
+      ZALO_OA_API_ROOT: fake.apiRoot,
+      ZALO_OAUTH_API_ROOT: fake.oauthRoot,
+      ZNS_API_ROOT: fake.znsRoot,
+      ZALO_OA_ACCESS_TOKEN: fake.initialTokens.accessToken,
+      ZALO_OA_REFRESH_TOKEN: fake.initialTokens.refreshToken,
+      ...env,
+    }),
+  );
+  const hook = `${test.url}/webhooks/zalo-oa`;
+  const deliver = async (event: object) => {
+    const { status } = await fake.deliverWebhook(hook, event);
+    expect(status).toBe(200);
+  };
+  const chatIdOf = (n: number) => String(8_800_000_000 + n);
+  return {
+    name: 'zalo-oa',
+    channel: 'zalo-oa',
+    contactButton: false,
+    test,
+    fake,
+    chatIdOf,
+    chat: (n) => {
+      const userId = chatIdOf(n);
+      return new ZaloDriver(userId, {
+        text: (text) => deliver(fake.userSendText(userId, text)),
+        // The OA's "share information" form: Zalo vouches for the number.
+        contact: (phone) => deliver(fake.userSubmitInfo(userId, phone)),
+        photo: () => deliver(fake.userSendImage(userId)),
+        sent: () =>
+          fake
+            .sent()
+            .filter((m) => m.userId === userId)
+            .map((m) => m.text),
+      });
+    },
     async stop() {
       await test.stop();
       await fake.close();
@@ -240,4 +393,6 @@ export const HARNESSES: { name: string; start: () => Promise<ChannelHarness> }[]
   { name: 'simulator', start: () => simulatorHarness() },
   { name: 'telegram-webhook', start: () => telegramHarness('webhook') },
   { name: 'telegram-polling', start: () => telegramHarness('polling') },
+  { name: 'zalo-bot', start: () => zaloBotHarness() },
+  { name: 'zalo-oa', start: () => zaloOaHarness() },
 ];
