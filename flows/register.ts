@@ -9,7 +9,7 @@
  * this chat to that member instead of creating a duplicate. Nothing is stored
  * before the person confirms the summary; declining consent stores nothing.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { parseBirthYear, parsePhone } from '../src/engine/answers.ts';
 import {
   choiceStep,
@@ -141,16 +141,44 @@ const phoneStep: Step = {
         open: { flow: 'menu' },
       };
     }
-    if (existing) {
-      const { channel, chatId } = ctx.inbound;
+    if (existing && !verified && existing.hasChat) {
+      // A typed number proves nothing: the member confirms with a code sent to the chat they already use.
+      const code = String(randomInt(100_000, 1_000_000));
       return {
-        end: true,
-        say: [{ key: 'register.linked', vars: { name: existing.fullName, club: String(data.clubName) } }],
-        effects: [{ type: 'linkIdentity', memberId: existing.id, identity: { channel, chatId }, verified }],
-        open: { flow: 'menu' },
+        goto: 'confirmPhone',
+        data: { linkMemberId: existing.id, linkName: existing.fullName, confirmCode: code },
+        effects: [{ type: 'sendConfirmCode', memberId: existing.id, code }],
       };
     }
+    if (existing) return linkTo(existing.id, existing.fullName, verified, data, ctx);
     return { ...next('phone', data), data: { phone, editing: false } };
+  },
+};
+
+function linkTo(
+  memberId: string,
+  name: string,
+  verified: boolean,
+  data: Data,
+  ctx: FlowContext,
+): StepOutcome {
+  const { channel, chatId } = ctx.inbound;
+  return {
+    end: true,
+    say: [{ key: 'register.linked', vars: { name, club: String(data.clubName) } }],
+    effects: [{ type: 'linkIdentity', memberId, identity: { channel, chatId }, verified }],
+    open: { flow: 'menu' },
+  };
+}
+
+const confirmPhoneStep: Step = {
+  ask: () => ({ key: 'register.askConfirmCode' }),
+  answer(answer, data, ctx) {
+    if (answer.norm === '0')
+      return { end: true, say: [{ key: 'register.confirmSkipped' }], open: { flow: 'menu' } };
+    if (answer.norm.replace(/\s/g, '') !== data.confirmCode)
+      return { retry: { key: 'register.confirmCodeWrong' } };
+    return linkTo(String(data.linkMemberId), String(data.linkName), true, data, ctx);
   },
 };
 
@@ -255,6 +283,7 @@ export const registerFlow: Flow = {
       }),
     }),
     phone: phoneStep,
+    confirmPhone: confirmPhoneStep,
     summary: choiceStep({
       question: (data, ctx) => ({ key: 'register.summary', vars: summaryVars(data, ctx) }),
       choices: ['register.confirm', 'register.edit'],

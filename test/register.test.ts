@@ -149,23 +149,54 @@ describe.each(HARNESSES)('registration on $name', ({ start }) => {
     expect(summary.text).toContain('0981 000 005');
   });
 
-  it('a phone already in the club links this chat to that member instead of a duplicate', async () => {
-    const chat = newcomer();
-    const before = await h.test.app.models.Member.countDocuments();
+  /** Starts registering in club 1 and answers up to the phone question. */
+  async function upToPhone(chat: ChatDriver, name: string) {
     await chat.say(`/start ${DEMO_CODES.openClub1}`);
     await chat.say('1');
     await chat.say('1');
-    await chat.say('Lê Thị Phượng');
+    await chat.say(name);
     await chat.say('1950');
     await chat.say('1');
-    const linked = await chat.say(`0${DEMO_PEOPLE.memberClub1.slice(2)}`);
+  }
+
+  it('a phone of a member who has a chat elsewhere is confirmed with a code sent there, not duplicated', async () => {
+    const member = await linkDemoMember(DEMO_PEOPLE.memberClub1, 3);
     const existing = await memberByPhone(DEMO_PEOPLE.memberClub1);
+    const before = await h.test.app.models.Member.countDocuments();
+    const chat = newcomer();
+    await upToPhone(chat, 'Lê Thị Phượng');
+    const asked = await chat.say(`0${DEMO_PEOPLE.memberClub1.slice(2)}`);
+    expect(asked.text).toContain(vi('register.askConfirmCode'));
+    const sent = await member.nextWith(vi('register.confirmCodeSent', { code: '' }).split(':')[0]!);
+    const code = /\d{6}/.exec(sent.text)![0];
+    const wrong = code === '111111' ? '222222' : '111111';
+    expect((await chat.say(wrong)).text).toContain(vi('register.confirmCodeWrong'));
+    const linked = await chat.say(code);
     expect(linked.text).toContain(vi('register.linked', { name: existing!.fullName, club: CLUB1 }));
     expect(await h.test.app.models.Member.countDocuments()).toBe(before);
     const identity = await h.test.app.models.Identity.findById(`${h.channel}:${chat.chatId}`).lean();
     expect(identity?.memberId).toBe(String(existing!._id));
+  });
+
+  it('a phone of a member without any chat links this chat to them, and the chair is told', async () => {
+    const { Member, Identity } = h.test.app.models;
+    const phone = `8498${String(person).padStart(7, '0')}`;
+    const existing = await Member.create({
+      fullName: 'Hồ Thị Sen',
+      phone,
+      status: 'active',
+      clubIds: ['club-dien-hong'],
+      roles: [{ role: 'member', clubId: 'club-dien-hong' }],
+    });
+    const chat = newcomer();
+    await upToPhone(chat, 'Hồ Thị Sen');
+    const linked = await chat.say(`0${phone.slice(2)}`);
+    expect(linked.text).toContain(vi('register.linked', { name: 'Hồ Thị Sen', club: CLUB1 }));
+    expect((await Identity.findById(`${h.channel}:${chat.chatId}`).lean())?.memberId).toBe(
+      String(existing._id),
+    );
     // A typed phone is no proof, so the chair hears about the link.
-    await chair.nextWith(vi('approve.linkedNotice', { name: existing!.fullName }));
+    await chair.nextWith(vi('approve.linkedNotice', { name: 'Hồ Thị Sen' }));
   });
 
   it('a volunteer registers someone who has no phone ("đăng ký hộ")', async () => {

@@ -263,6 +263,7 @@ export class Engine {
     }
     if (outcome.lang) this.#setLanguage(turn, outcome.lang);
     turn.says.push(...(outcome.say ?? []));
+    turn.effects.push(...(outcome.effects ?? []));
     if ('goto' in outcome) {
       const step = flow.steps[outcome.goto];
       if (!step) throw new Error(`flow ${flow.id} has no step ${outcome.goto}`);
@@ -274,7 +275,6 @@ export class Engine {
       return;
     }
     state.session = undefined;
-    turn.effects.push(...(outcome.effects ?? []));
     if (outcome.open && depth < MAX_CHAIN)
       await this.#startFlow(turn, outcome.open.flow, outcome.open.args ?? {}, depth + 1);
   }

@@ -31,8 +31,8 @@ export interface Answer {
 export type Data = Record<string, unknown>;
 
 export type StepOutcome =
-  /** Move on: merge `data`, say `say`, then ask step `goto`'s question. */
-  | { goto: string; data?: Data; say?: Say[]; lang?: Lang }
+  /** Move on: merge `data`, say `say`, apply `effects`, then ask step `goto`'s question. */
+  | { goto: string; data?: Data; say?: Say[]; lang?: Lang; effects?: Effect[] }
   /** The answer was not understood: say `hint` (an example) and ask again. */
   | { retry: Say }
   /** The conversation is over: say, apply effects, optionally open another flow. */

@@ -154,4 +154,6 @@ export type Effect =
     }
   | { type: 'decideMember'; memberId: string; approve: boolean; byMemberId: string }
   | { type: 'setLanguage'; memberId: string; lang: Lang }
-  | { type: 'createLinkCode'; memberId: string; code: string };
+  | { type: 'createLinkCode'; memberId: string; code: string }
+  /** Sends a one-time code to the member's own chats, to confirm a chat that claims their phone. */
+  | { type: 'sendConfirmCode'; memberId: string; code: string };

@@ -55,6 +55,9 @@ export class Effects {
         case 'decideMember':
           await this.#decide(effect.memberId, effect.approve, effect.byMemberId, now);
           break;
+        case 'sendConfirmCode':
+          await this.#sendConfirmCode(effect.memberId, effect.code);
+          break;
         case 'createLinkCode':
           await this.#deps.linkCodes.save(effect.code, effect.memberId);
           break;
@@ -116,6 +119,16 @@ export class Effects {
       });
     }
     return (await this.#deps.lookups.resolveWho(identity.channel, identity.chatId)).who ?? undefined;
+  }
+
+  async #sendConfirmCode(memberId: string, code: string): Promise<void> {
+    const messages = (await this.chatsOf([memberId])).map(({ chat, lang }) =>
+      this.#deps.engine.render(chat, lang, { key: 'register.confirmCodeSent', vars: { code } }, memberId),
+    );
+    await this.#deps.outbox.enqueue(
+      messages.map((m) => ({ ...m, kind: 'confirm_code' })),
+      `confirm.${memberId}.${code}`,
+    );
   }
 
   async #upsertIdentity(memberId: string, { channel, chatId }: ChatKey, now: Date): Promise<void> {
