@@ -117,7 +117,10 @@ async function ensureRedis(url: string): Promise<string> {
 
 type MongoHealth = 'up' | 'down' | 'wedged';
 
-/** 'wedged': the server accepts connections but a simple query does not come back. */
+/**
+ * 'wedged': the server accepts connections but a write does not come back. (A write, on
+ * purpose: a wedged FerretDB still answers reads of a missing collection at once.)
+ */
 async function mongoHealth(uri: string): Promise<MongoHealth> {
   const client = new mongoose.mongo.MongoClient(uri, {
     serverSelectionTimeoutMS: 1500,
@@ -132,8 +135,8 @@ async function mongoHealth(uri: string): Promise<MongoHealth> {
   }
   const query = client
     .db()
-    .collection('services_probe')
-    .findOne({}, { maxTimeMS: 3000 })
+    .collection<{ _id: string; at: Date }>('services_probe')
+    .updateOne({ _id: 'probe' }, { $set: { at: new Date() } }, { upsert: true, maxTimeMS: 3000 })
     .then(() => 'up' as const)
     .catch(() => 'wedged' as const);
   const timeout = sleep(5000).then(() => 'wedged' as const);
