@@ -1,0 +1,482 @@
+/**
+ * Conversation benchmark (DESIGN.md, "The hot path's budget"): how many
+ * inbound updates per second the bot answers, how long a person waits for
+ * each reply, and how many MongoDB round trips each update costs.
+ *
+ * BENCH_MEMBERS people (default 50) chat at once through the Telegram
+ * webhook: a fake Telegram Bot API (real HTTP on loopback) POSTs each update
+ * to the bot's webhook, and the bot's replies come back to the fake through
+ * the outbox as sendMessage calls. Each person registers with the open club
+ * code, answering the 8 questions one at a time (the next message only after
+ * the reply to the previous one arrived, like a person), then starts again as
+ * a new Telegram user, for BENCH_SECONDS (default 30). After that nothing new
+ * is sent; replies still in flight are awaited up to 10 s.
+ *
+ * The bot runs in this process (startTestApp: its own database and Redis
+ * prefix, dropped at the end) with TELEGRAM_RATE_PER_SECOND 1000, so the
+ * outbox is not held to Telegram's real cap of ~30 messages/s: what is
+ * measured is our pipeline. MongoDB round trips are the driver's
+ * `commandStarted` events while the people chat (demo seeding excluded).
+ *
+ *   npm run bench                          # starts FerretDB/Redis if needed
+ *   BENCH_MEMBERS=20 BENCH_SECONDS=10 node_modules/.bin/node bench/conversation.ts
+ *   BENCH_JSON=out.json …                  # also writes the figures as JSON
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { DEMO_CODES, seedDemoData } from '../src/demo/seed.ts';
+import { createTranslator } from '../src/i18n.ts';
+import type { Models } from '../src/models/index.ts';
+import { FakeTelegram, type FakeUser, type MethodHandler } from '../test/fakes/telegram.ts';
+import { isolatedEnv, startTestApp } from '../test/support/app.ts';
+import { envInt, latencySummary, ms, num, settlesWithin, sleep, Tally, table } from './stats.ts';
+
+const MEMBERS = envInt('BENCH_MEMBERS', 50, 999);
+const SECONDS = envInt('BENCH_SECONDS', 30, 3600);
+/** How long a reply may take before the turn counts as lost; also the wait for in-flight replies. */
+const REPLY_TIMEOUT_MS = 10_000;
+const WEBHOOK_SECRET = 'bench-secret';
+/** Telegram user ids: person k's r-th registration is 10_000_000 + k·10_000 + r. */
+const USER_ID_BASE = 10_000_000;
+const ROUNDS_PER_PERSON = 10_000;
+
+/** DESIGN.md: a grammY + @grammyjs/conversations bot with MongoDB storage, same kind of machine. */
+const BASELINE = { updatesPerSecond: 174, roundTripsPerUpdate: 2.25 };
+const TARGET = { updatesPerSecond: 3 * BASELINE.updatesPerSecond, roundTripsBelow: 1 };
+
+const translate = createTranslator();
+const vi = (key: string, vars?: Record<string, unknown>) => translate('vi', key, vars);
+
+interface Step {
+  /** What the question is, for the per-step table. */
+  name: string;
+  text: string;
+  /** Part of the reply that shows the bot understood (the next question). */
+  expect: string;
+}
+
+/** One registration with the open club code, typed the way a person would. */
+function registration(person: number, round: number, clubName: string): Step[] {
+  // 84 + 9 digits starting with 9, distinct for every registration; typed in the national form.
+  const national = `9${String(person * 100_000 + round).padStart(8, '0')}`;
+  return [
+    { name: '/start CODE', text: `/start ${DEMO_CODES.openClub1}`, expect: vi('register.askLanguage') },
+    { name: 'language', text: '1', expect: vi('register.agree') },
+    { name: 'consent', text: '1', expect: vi('register.askName') },
+    { name: 'name', text: 'nguyen thi mai', expect: vi('register.askYear') },
+    { name: 'birth year', text: '1950', expect: vi('gender.female') },
+    { name: 'gender', text: '1', expect: vi('register.askPhone') },
+    { name: 'phone', text: `0${national}`, expect: vi('register.confirm') },
+    {
+      name: 'confirm (member created)',
+      text: '1',
+      expect: vi('register.donePending', { club: clubName }),
+    },
+  ];
+}
+
+/**
+ * Notes when each sendMessage reaches the fake Telegram (the moment its answer is written, as the
+ * fake records it) and hands it to the person waiting for a reply in that chat.
+ */
+class ReplyProbe {
+  /** Messages to a chat nobody was waiting in, or not the expected reply (first few kept). */
+  readonly stray = new Tally();
+  readonly straySamples: string[] = [];
+  readonly #waiting = new Map<string, { expect: string; resolve(at: number): void }>();
+
+  constructor(fake: FakeTelegram) {
+    // The fake's own handler (validation, message ids, `sent()`) stays in charge; we only watch.
+    const handlers = (fake as unknown as { handlers: Record<string, MethodHandler> }).handlers;
+    const original = handlers.sendMessage!;
+    fake.onMethod('sendMessage', (call) => {
+      const result = original(call);
+      const chatId = String(call.params.chat_id);
+      const text = String(call.params.text ?? '');
+      call.onDelivered(() => this.#delivered(chatId, text));
+      return result;
+    });
+  }
+
+  /** Resolves with performance.now() when a message containing `expect` reaches `chatId`. */
+  wait(chatId: string, expect: string, timeoutMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(chatId);
+        reject(new Error(`no reply within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.#waiting.set(chatId, {
+        expect,
+        resolve: (at) => {
+          clearTimeout(timer);
+          this.#waiting.delete(chatId);
+          resolve(at);
+        },
+      });
+    });
+  }
+
+  #delivered(chatId: string, text: string): void {
+    const at = performance.now();
+    const waiter = this.#waiting.get(chatId);
+    if (waiter && text.includes(waiter.expect)) {
+      waiter.resolve(at);
+      return;
+    }
+    this.stray.add(waiter ? 'not the expected reply' : 'to a chat nobody was waiting in');
+    if (this.straySamples.length < 5) this.straySamples.push(`[${chatId}] ${text.slice(0, 80)}`);
+  }
+}
+
+/** What the people saw. Latencies in ms from the webhook POST. */
+class Results {
+  readonly replyLatencies: number[] = [];
+  readonly ackLatencies: number[] = [];
+  /** From the webhook's answer to the reply reaching Telegram: time spent in the outbox. */
+  readonly outboxLatencies: number[] = [];
+  /** When each reply arrived (performance.now()), for throughput over time. */
+  readonly repliedAt: number[] = [];
+  /** Reply latencies by step name, in the order of the conversation. */
+  readonly byStep = new Map<string, number[]>();
+  readonly errors = new Tally();
+  registrations = 0;
+  posted = 0;
+}
+
+interface Run {
+  fake: FakeTelegram;
+  probe: ReplyProbe;
+  webhookUrl: string;
+  clubName: string;
+  sendUntil: number;
+  results: Results;
+}
+
+/** One person: registrations back to back until the time is up. */
+async function person(k: number, run: Run): Promise<void> {
+  for (let round = 0; round < ROUNDS_PER_PERSON; round++) {
+    const user: FakeUser = { id: USER_ID_BASE + k * ROUNDS_PER_PERSON + round, first_name: 'Bench' };
+    for (const step of registration(k, round, run.clubName)) {
+      if (performance.now() >= run.sendUntil) return;
+      if (!(await turn(user, step, run))) break; // this chat is stuck: the person starts over
+    }
+    if (performance.now() < run.sendUntil) run.results.registrations += 1;
+  }
+}
+
+/** Sends one message and waits for its reply; false if it failed. */
+async function turn(user: FakeUser, step: Step, run: Run): Promise<boolean> {
+  const { fake, probe, results } = run;
+  const reply = probe.wait(String(user.id), step.expect, REPLY_TIMEOUT_MS);
+  reply.catch(() => undefined); // awaited below; a failed POST leaves it to time out unobserved
+  const sentAt = performance.now();
+  results.posted += 1;
+  try {
+    const { status } = await fake.deliverWebhook(
+      run.webhookUrl,
+      fake.textUpdate(user, step.text),
+      WEBHOOK_SECRET,
+    );
+    if (status !== 200) throw new Error(`webhook answered HTTP ${status}`);
+    const ackAt = performance.now();
+    results.ackLatencies.push(ackAt - sentAt);
+    const repliedAt = await reply;
+    results.replyLatencies.push(repliedAt - sentAt);
+    results.outboxLatencies.push(Math.max(0, repliedAt - ackAt));
+    results.repliedAt.push(repliedAt);
+    const forStep = results.byStep.get(step.name) ?? [];
+    forStep.push(repliedAt - sentAt);
+    results.byStep.set(step.name, forStep);
+    return true;
+  } catch (error) {
+    results.errors.add(error instanceof Error ? error.message : String(error));
+    return false;
+  }
+}
+
+/** Whether MongoDB answers a query on a real collection within `timeoutMs` (FerretDB can wedge). */
+async function mongoAnswers(models: Models, timeoutMs = 3000): Promise<boolean> {
+  return settlesWithin(models.Club.findOne({}).maxTimeMS(timeoutMs).lean().exec(), timeoutMs);
+}
+
+/** Commands Redis executed, by name (server-wide: includes other clients and commands inside Lua scripts). */
+async function redisCommandStats(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  const stats = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats.set(match[1]!, Number(match[2]));
+  return stats;
+}
+
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of cpus()) {
+    const all = times.user + times.nice + times.sys + times.idle + times.irq;
+    busy += all - times.idle;
+    total += all;
+  }
+  return { busy, total };
+}
+
+async function main(): Promise<void> {
+  const fake = await FakeTelegram.start();
+  const probe = new ReplyProbe(fake);
+  const env = isolatedEnv({
+    SIMULATOR: 'false',
+    DEMO_SEED: 'false',
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_MODE: 'webhook',
+    PUBLIC_URL: 'https://bot.example.org',
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TELEGRAM_RATE_PER_SECOND: '1000',
+    MONGODB_POOL_SIZE: '10',
+    LOG_LEVEL: 'silent',
+  });
+  const test = await startTestApp(env);
+  const redis = new Redis(env.REDIS_URL!);
+  let healthy = true;
+  try {
+    const { models } = test.app;
+    await seedDemoData(models);
+    const invite = await models.Invite.findById(DEMO_CODES.openClub1).lean();
+    const club = await models.Club.findById(invite?.clubId).lean();
+    if (!club) throw new Error('demo data has no club for the open code');
+
+    console.log(
+      `${MEMBERS} people registering through the Telegram webhook for ${SECONDS} s ` +
+        `(MongoDB ${env.MONGODB_URI}, pool ${env.MONGODB_POOL_SIZE}; load average before: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
+    );
+    console.log(
+      'Outbox rate limit raised to 1000 messages/s: this measures our pipeline, not Telegram’s ~30 messages/s cap.',
+    );
+    console.log('');
+
+    // Count from here: seeding is not part of the hot path.
+    const mongoCommands = new Tally();
+    let counting = true;
+    models.Member.db.getClient().on('commandStarted', (event) => {
+      if (counting) mongoCommands.add(event.commandName);
+    });
+    const redisBefore = await redisCommandStats(redis);
+    const cpuBefore = cpuTimes();
+    const processCpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+
+    const results = new Results();
+    const startedAt = performance.now();
+    const run: Run = {
+      fake,
+      probe,
+      webhookUrl: `${test.url}/webhooks/telegram`,
+      clubName: club.name,
+      sendUntil: startedAt + SECONDS * 1000,
+      results,
+    };
+    // How many replies wait in the outbox queue (BullMQ's wait list), sampled twice a second.
+    const backlog: number[] = [];
+    const waitList = `${env.REDIS_PREFIX}:bull:outbox-telegram:wait`;
+    const sampler = setInterval(() => {
+      redis.llen(waitList).then(
+        (length) => backlog.push(length),
+        () => undefined,
+      );
+    }, 500);
+    const people = Promise.all(Array.from({ length: MEMBERS }, (_, k) => person(k, run)));
+    const finished = await settlesWithin(people, SECONDS * 1000 + REPLY_TIMEOUT_MS + 1000);
+    const elapsedMs = performance.now() - startedAt;
+    clearInterval(sampler);
+
+    loopDelay.disable();
+    const loop = performance.eventLoopUtilization(loopBefore);
+    const processCpu = process.cpuUsage(processCpuBefore);
+    const cpuAfter = cpuTimes();
+    // Outbound messages are logged to MongoDB in batches every 250 ms: let the last batch land.
+    await sleep(600);
+    counting = false;
+    const redisAfter = await redisCommandStats(redis);
+    healthy = await mongoAnswers(models);
+
+    report({
+      results,
+      startedAt,
+      backlog: {
+        mean: backlog.length ? backlog.reduce((a, b) => a + b, 0) / backlog.length : 0,
+        max: Math.max(0, ...backlog),
+      },
+      elapsedMs,
+      finished,
+      mongoCommands,
+      redisAfter,
+      redisBefore,
+      probe,
+      machineBusy: (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total),
+      processCpu: (processCpu.user + processCpu.system) / 1000 / elapsedMs,
+      loopUtilization: loop.utilization,
+      loopDelayP99: loopDelay.percentile(99) / 1e6,
+    });
+  } finally {
+    redis.disconnect();
+    if (!healthy) {
+      console.log(
+        '\nMongoDB no longer answers queries (FerretDB wedged?). Its test database is left behind; ' +
+          'restart FerretDB: kill $(cat data/ferretdb.pid) && npm run services',
+      );
+    }
+    // Stopping drops the test data: bounded, so a wedged server cannot hang the benchmark.
+    if (!(await settlesWithin(test.stop(), healthy ? 30_000 : 5000)))
+      console.log('The app did not stop in time.');
+    await fake.close();
+  }
+}
+
+interface Report {
+  results: Results;
+  startedAt: number;
+  backlog: { mean: number; max: number };
+  elapsedMs: number;
+  finished: boolean;
+  mongoCommands: Tally;
+  redisBefore: Map<string, number>;
+  redisAfter: Map<string, number>;
+  probe: ReplyProbe;
+  machineBusy: number;
+  processCpu: number;
+  loopUtilization: number;
+  loopDelayP99: number;
+}
+
+function report(r: Report): void {
+  const { results } = r;
+  const handled = results.replyLatencies.length;
+  const perSecond = handled / (r.elapsedMs / 1000);
+  const reply = latencySummary(results.replyLatencies);
+  const ack = latencySummary(results.ackLatencies);
+  const outbox = latencySummary(results.outboxLatencies);
+  const roundTrips = r.mongoCommands.total / handled;
+  const redisDelta = new Tally();
+  for (const [name, calls] of r.redisAfter) {
+    const delta = calls - (r.redisBefore.get(name) ?? 0);
+    if (delta > 0) redisDelta.add(name, delta);
+  }
+
+  console.log(
+    `updates handled: ${num(handled)} of ${num(results.posted)} sent in ${num(r.elapsedMs / 1000, 1)} s ` +
+      `(${num(results.registrations)} registrations completed)`,
+  );
+  console.log(`updates/s:       ${num(perSecond, 1)}`);
+  console.log(
+    table(
+      ['latency from the webhook POST', 'p50', 'p95', 'p99'],
+      [
+        ['bot answers the webhook (HTTP 200)', ms(ack.p50), ms(ack.p95), ms(ack.p99)],
+        ['reply reaches Telegram (sendMessage)', ms(reply.p50), ms(reply.p95), ms(reply.p99)],
+        ['  of which after the webhook answered', ms(outbox.p50), ms(outbox.p95), ms(outbox.p99)],
+      ],
+    ),
+  );
+  console.log(
+    `\n${table(
+      ['reply latency by step', 'p50', 'p95', 'p99'],
+      [...results.byStep].map(([name, values]) => {
+        const step = latencySummary(values);
+        return [name, ms(step.p50), ms(step.p95), ms(step.p99)];
+      }),
+    )}`,
+  );
+  const slice = Math.max(5, Math.round(SECONDS / 6));
+  const perSlice = new Map<number, number>();
+  for (const at of results.repliedAt) {
+    const index = Math.floor((at - r.startedAt) / 1000 / slice);
+    perSlice.set(index, (perSlice.get(index) ?? 0) + 1);
+  }
+  const slices = [...perSlice].sort((a, b) => a[0] - b[0]);
+  console.log(
+    `\nupdates/s by ${slice} s slice: ${slices.map(([, count]) => num(count / slice)).join(', ')}` +
+      ` (the last: replies still in flight when sending stopped); outbox queue waiting: mean ${num(r.backlog.mean, 1)}, max ${num(r.backlog.max)} jobs`,
+  );
+  console.log(
+    `\nMongoDB round trips: ${num(r.mongoCommands.total)} = ${num(roundTrips, 2)} per update ` +
+      `(${r.mongoCommands
+        .entries()
+        .map(([name, count]) => `${name} ${num(count / handled, 2)}`)
+        .join(', ')})`,
+  );
+  console.log(
+    `Redis commands (server-wide, incl. inside Lua scripts and BullMQ): ${num(redisDelta.total / handled, 1)} per update; ` +
+      `most: ${redisDelta
+        .entries()
+        .slice(0, 8)
+        .map(([name, count]) => `${name} ${num(count / handled, 2)}`)
+        .join(', ')}`,
+  );
+  console.log(
+    `CPU: machine ${num(r.machineBusy * 100)}% busy (${cpus().length} cores); this process ` +
+      `${num(r.processCpu * 100)}% of one core; event loop ${num(r.loopUtilization * 100)}% utilised, ` +
+      `delay p99 ${ms(r.loopDelayP99)}`,
+  );
+  if (results.errors.total > 0 || r.probe.stray.total > 0 || !r.finished) {
+    console.log('\nProblems:');
+    if (!r.finished) console.log('  some people were still waiting after the 10 s grace period');
+    for (const [message, count] of results.errors.entries()) console.log(`  ${count} × ${message}`);
+    for (const [message, count] of r.probe.stray.entries()) console.log(`  ${count} message(s) ${message}`);
+    for (const sample of r.probe.straySamples) console.log(`    e.g. ${sample}`);
+  }
+
+  const met = (ok: boolean) => (ok ? 'met' : 'not met');
+  console.log(
+    `\nReference (DESIGN.md): grammY + conversations bot ${BASELINE.updatesPerSecond} updates/s, ` +
+      `${BASELINE.roundTripsPerUpdate} round trips/update. Measured: ${num(perSecond / BASELINE.updatesPerSecond, 2)}× ` +
+      `its throughput, ${num(roundTrips, 2)} round trips/update.`,
+  );
+  console.log(
+    `Target throughput ≥ ${TARGET.updatesPerSecond} updates/s (3×): ${met(perSecond >= TARGET.updatesPerSecond)} ` +
+      `(${num(perSecond, 1)}/s)`,
+  );
+  console.log(
+    `Target < ${TARGET.roundTripsBelow} MongoDB round trip/update: ${met(roundTrips < TARGET.roundTripsBelow)} ` +
+      `(${num(roundTrips, 2)})`,
+  );
+
+  const jsonPath = process.env.BENCH_JSON;
+  if (jsonPath) {
+    writeFileSync(
+      jsonPath,
+      JSON.stringify(
+        {
+          members: MEMBERS,
+          seconds: SECONDS,
+          handled,
+          posted: results.posted,
+          registrations: results.registrations,
+          updatesPerSecond: perSecond,
+          reply,
+          ack,
+          outbox,
+          outboxBacklog: r.backlog,
+          mongoRoundTripsPerUpdate: roundTrips,
+          mongoByCommand: Object.fromEntries(r.mongoCommands.entries()),
+          redisCommandsPerUpdate: redisDelta.total / handled,
+          redisByCommand: Object.fromEntries(redisDelta.entries()),
+          errors: Object.fromEntries(results.errors.entries()),
+          stray: Object.fromEntries(r.probe.stray.entries()),
+          machineBusy: r.machineBusy,
+          processCpu: r.processCpu,
+          loopUtilization: r.loopUtilization,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+}
+
+await main();
+// Connections of an app that could not stop (wedged server) must not keep the process alive.
+process.exit(0);
