@@ -122,7 +122,8 @@ export interface MemberView {
   clubIds: string[];
   clubNames: string[];
   roles: RoleGrant[];
-  hasChat: boolean;
+  /** Whether the member has a chat on some app (filled in by `findClubMemberByPhone`). */
+  hasChat?: boolean;
   /** Who approved or rejected this member. */
   decidedBy?: string;
 }

@@ -175,7 +175,12 @@ export class Effects {
       // Someone sitting at the menu is not busy; someone halfway through a question is.
       const busy =
         state.session && state.session.flow !== 'menu' && now.getTime() - state.session.updatedAt < BUSY_MS;
-      if (!state.who) state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
+      if (!state.whoCheckedAt) {
+        state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
+        state.whoCheckedAt = now.getTime();
+        // Kept for the next request, so a busy leader is not looked up again each time.
+        if (busy) await chatStates.save(chat, state);
+      }
       if (!busy && state.who) {
         const opened = await engine.open(state, chat, 'approve', { memberId }, lookups, now);
         if (await chatStates.save(chat, opened.state)) {

@@ -20,9 +20,13 @@ type MemberRecord = {
   decidedBy?: string | null;
 };
 
+/** Club names change rarely and there are few clubs: they are kept in memory this long. */
+const CLUB_NAMES_TTL_MS = 5 * 60_000;
+
 export class MongoLookups implements Lookups {
   readonly #models: Models;
   readonly #linkCodes: LinkCodes;
+  #clubNames: { names: Map<string, string>; at: number } | undefined;
 
   constructor(models: Models, linkCodes: LinkCodes) {
     this.#models = models;
@@ -39,12 +43,12 @@ export class MongoLookups implements Lookups {
     if (!invite) return undefined;
     if (invite.expiresAt && invite.expiresAt < now) return undefined;
     if (invite.kind === 'personal' && invite.usedBy) return undefined;
-    const club = await this.#models.Club.findById(invite.clubId, { name: 1 }).lean();
-    if (!club) return undefined;
+    const clubName = (await this.#clubNameMap([invite.clubId])).get(invite.clubId);
+    if (!clubName) return undefined;
     return {
       code: invite._id,
       clubId: invite.clubId,
-      clubName: club.name,
+      clubName,
       role: invite.role,
       kind: invite.kind,
     };
@@ -52,7 +56,9 @@ export class MongoLookups implements Lookups {
 
   async findClubMemberByPhone(clubId: string, phone: string): Promise<MemberView | undefined> {
     const member = await this.#models.Member.findOne({ clubIds: clubId, phone }).lean();
-    return member ? this.#view(member as MemberRecord) : undefined;
+    if (!member) return undefined;
+    const hasChat = await this.#models.Identity.exists({ memberId: String(member._id) });
+    return { ...(await this.#view(member as MemberRecord)), hasChat: Boolean(hasChat) };
   }
 
   async nextPendingMember(clubIds: string[], except: string[] = []): Promise<MemberView | undefined> {
@@ -82,9 +88,22 @@ export class MongoLookups implements Lookups {
     return { who: toWho(member as MemberRecord), stopped: Boolean(identity.stoppedAt) };
   }
 
+  /**
+   * Club id → name, from memory when fresh and holding every id in `needed` (a club created
+   * since the last read is found at once); otherwise one read of the small clubs collection.
+   */
+  async #clubNameMap(needed: string[]): Promise<Map<string, string>> {
+    const cached = this.#clubNames;
+    if (cached && Date.now() - cached.at < CLUB_NAMES_TTL_MS && needed.every((id) => cached.names.has(id))) {
+      return cached.names;
+    }
+    const clubs = await this.#models.Club.find({}, { name: 1 }).lean();
+    this.#clubNames = { names: new Map(clubs.map((club) => [club._id, club.name])), at: Date.now() };
+    return this.#clubNames.names;
+  }
+
   async #view(member: MemberRecord): Promise<MemberView> {
-    const clubs = await this.#models.Club.find({ _id: { $in: member.clubIds } }, { name: 1 }).lean();
-    const identity = await this.#models.Identity.exists({ memberId: String(member._id) });
+    const clubNames = await this.#clubNameMap(member.clubIds);
     return {
       id: String(member._id),
       fullName: member.fullName,
@@ -93,9 +112,8 @@ export class MongoLookups implements Lookups {
       phone: member.phone ?? undefined,
       status: member.status as MemberView['status'],
       clubIds: member.clubIds,
-      clubNames: member.clubIds.map((id) => clubs.find((club) => club._id === id)?.name ?? id),
+      clubNames: member.clubIds.map((id) => clubNames.get(id) ?? id),
       roles: toWho(member).roles,
-      hasChat: Boolean(identity),
       decidedBy: member.decidedBy ?? undefined,
     };
   }
