@@ -223,6 +223,7 @@ export class App {
           messageLog: this.#messageLog,
           log: this.log,
           lockMs: config.OUTBOX_LOCK_MS,
+          concurrency: config.OUTBOX_CONCURRENCY,
           onRecipientGone: (message) =>
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
         }),
