@@ -20,7 +20,7 @@ import { sameSecret, type WebhookResult } from '../http/server.ts';
 import type { Models } from '../models/index.ts';
 import { type Channel, type ChannelContext, type ChannelSender, SendError, splitText } from './types.ts';
 import { msUntilLocalTime, ZaloOaApiError, zaloPost } from './zalo-oa-api.ts';
-import { ZaloOaTokens } from './zalo-oa-tokens.ts';
+import { TokenRefreshError, ZaloOaTokens } from './zalo-oa-tokens.ts';
 
 const MAX_TEXT = 2000;
 const WINDOW_MS = 7 * 24 * 3600_000;
@@ -30,6 +30,8 @@ const RATE_LIMITED = -32;
 const OUT_OF_QUOTA = -211;
 const NIGHT_BAN_OA = -234;
 const NIGHT_BAN_ZNS = -133;
+/** After a failed token refresh, try again this much later. */
+const TOKEN_RETRY_MS = 60_000;
 
 export interface ZaloOaSettings {
   appId: string;
@@ -173,6 +175,9 @@ export class ZaloOaSender implements ChannelSender {
 
   #toSendError(error: unknown): SendError {
     if (error instanceof SendError) return error;
+    // No usable token (the refresh failed and an operator was alerted): the OA's queue waits, nothing is given up.
+    if (error instanceof TokenRefreshError)
+      return new SendError('rateLimited', error.message, TOKEN_RETRY_MS);
     if (!(error instanceof ZaloOaApiError)) return new SendError('transient', String(error));
     const { code, message } = error;
     if (code === RATE_LIMITED) return new SendError('rateLimited', message, 60_000);
