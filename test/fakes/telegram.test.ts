@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Api, Bot, GrammyError, HttpError } from 'grammy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callBotApi, expectTokenAndMethodChecked, wait } from './bot-api-client.ts';
 import { FakeTelegram } from './telegram.ts';
 
 let tg: FakeTelegram;
@@ -14,17 +15,8 @@ afterEach(async () => {
   await tg.close();
 });
 
-async function call(method: string, params: object = {}, init: RequestInit = {}) {
-  const res = await fetch(`${tg.apiRoot}/bot${tg.token}/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(params),
-    ...init,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const call = (method: string, params: object = {}, init: RequestInit = {}) =>
+  callBotApi(tg, method, params, init);
 
 describe('FakeTelegram', () => {
   it('answers getMe and rejects a wrong token or an unknown method', async () => {
@@ -32,15 +24,7 @@ describe('FakeTelegram', () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ ok: true, result: { is_bot: true, username: 'ishc_test_bot' } });
 
-    const wrongToken = await fetch(`${tg.apiRoot}/bot999:nope/getMe`);
-    expect(wrongToken.status).toBe(401);
-    expect(await wrongToken.json()).toEqual({ ok: false, error_code: 401, description: 'Unauthorized' });
-
-    const unknown = await call('sendTelepathy');
-    expect(unknown).toEqual({
-      status: 404,
-      body: { ok: false, error_code: 404, description: 'Not Found: method not found' },
-    });
+    await expectTokenAndMethodChecked(tg);
   });
 
   it('records sendMessage with per-chat message ids and validates the text', async () => {

@@ -10,9 +10,17 @@
  * (`failNext`, `failForChat`), slow responses down (`delayResponses`), and feeds incoming updates to
  * long-polling bots (`pushUpdate` + the `*Update` builders) or to webhook bots (`deliverWebhook`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Chat, Message, Update, User, UserFromGetMe } from 'grammy/types';
+import {
+  ApiError,
+  BotApiFake,
+  isObject,
+  Listeners,
+  parseJsonObject,
+  postWebhook,
+  readBody,
+} from './fake-server.ts';
 
 export type Failure =
   | { kind: 'rateLimit'; retryAfter: number }
@@ -68,61 +76,23 @@ export type MethodHandler = (ctx: CallContext) => unknown;
 const DEFAULT_TOKEN = '123456:TEST-token';
 const MAX_MESSAGE_LENGTH = 4096;
 
-/** A Bot API error; answered as `{ ok: false, error_code, description, parameters? }` with HTTP `code`. */
-class ApiError extends Error {
-  readonly code: number;
-  readonly parameters: Params | undefined;
-
-  constructor(code: number, description: string, parameters?: Params) {
-    super(description);
-    this.code = code;
-    this.parameters = parameters;
-  }
-}
-
-type Answer =
-  | { kind: 'reply'; status: number; body: Params; onDelivered: Array<() => void> }
-  | { kind: 'drop' };
-
-interface ChatRule {
-  chatId: string;
-  failure: Failure;
-}
-
-interface OneShotRule {
-  method: string;
-  failure: Failure;
-  remaining: number;
-}
-
-export class FakeTelegram {
-  readonly token: string;
-  apiRoot = '';
+export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
+  override readonly token: string;
   /** Every API call with a valid token, in arrival order (including ones that failed). */
-  readonly calls: ApiCall[] = [];
+  declare readonly calls: ApiCall[];
   readonly botUser: UserFromGetMe;
-
-  private readonly server: Server;
-  private readonly closing = new AbortController();
-  private readonly inFlight = new Set<Promise<void>>();
 
   private webhookConfig: WebhookConfig | undefined;
   private updates: Update[] = [];
   private lastUpdateId = 0;
-  private readonly updateListeners = new Set<() => void>();
+  private readonly updateListeners = new Listeners();
 
-  private readonly sentMessages: SentMessage[] = [];
-  private readonly sentListeners = new Set<() => void>();
   private readonly messageIds = new Map<string, number>();
   private readonly users = new Map<number, User>();
   private callbackQueryCounter = 0;
 
-  private oneShotRules: OneShotRule[] = [];
-  private chatRules: ChatRule[] = [];
-  private readonly delays = new Map<string, number>();
-
   /** Method handlers, one per Bot API method; each returns the `result` or throws an ApiError. */
-  private readonly handlers: Record<string, MethodHandler> = {
+  protected override readonly handlers: Record<string, MethodHandler> = {
     getMe: () => this.botUser,
 
     setWebhook: ({ params }) => {
@@ -160,7 +130,7 @@ export class FakeTelegram {
       const timeoutSeconds = Math.max(num(params.timeout, 0), 0);
       this.confirmUpdates(num(params.offset, 0));
       if (this.updates.length === 0 && timeoutSeconds > 0) {
-        await this.nextPush(timeoutSeconds * 1000, signal);
+        await this.updateListeners.next(timeoutSeconds * 1000, signal);
       }
       return this.updates.slice(0, limit);
     },
@@ -174,7 +144,7 @@ export class FakeTelegram {
       const parseMode = str(params.parse_mode);
       const messageId = this.nextMessageId(chatId);
       onDelivered(() =>
-        this.recordSent({
+        this.sentLog.record({
           chatId: String(chatId),
           text,
           messageId,
@@ -215,6 +185,7 @@ export class FakeTelegram {
   };
 
   private constructor(token: string) {
+    super('FakeTelegram', '#');
     this.token = token;
     this.botUser = {
       id: Number(token.split(':')[0]) || 123456,
@@ -231,70 +202,16 @@ export class FakeTelegram {
       can_manage_bots: false,
       supports_join_request_queries: false,
     };
-    this.server = createServer((req, res) => {
-      // A bug in the fake must not crash the test run: the client just sees a network error.
-      const handled = this.onRequest(req, res)
-        .catch(() => void res.destroy())
-        .finally(() => this.inFlight.delete(handled));
-      this.inFlight.add(handled);
-    });
   }
 
   static async start(opts: { token?: string } = {}): Promise<FakeTelegram> {
     const fake = new FakeTelegram(opts.token ?? DEFAULT_TOKEN);
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = fake.server.address() as AddressInfo;
-    fake.apiRoot = `http://127.0.0.1:${port}`;
+    fake.apiRoot = await fake.http.listen();
     return fake;
-  }
-
-  /**
-   * Stops the server: pending long polls are answered (with whatever is queued, usually `[]`), delayed
-   * responses are abandoned (not delivered), and all sockets — including idle keep-alive ones — are closed.
-   */
-  async close(): Promise<void> {
-    if (this.closing.signal.aborted) return;
-    this.closing.abort();
-    const settle = Promise.allSettled([...this.inFlight]);
-    await Promise.race([settle, sleep(1000)]);
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
   }
 
   // ---------------------------------------------------------------------------------------------------
   // Inspection
-
-  /** Successfully delivered sendMessage calls, optionally only those to one chat (compared as strings). */
-  sent(chatId?: number | string): SentMessage[] {
-    if (chatId === undefined) return [...this.sentMessages];
-    return this.sentMessages.filter((m) => m.chatId === String(chatId));
-  }
-
-  /** Resolves with the first delivered message matching `predicate` (already sent or sent later). */
-  waitForSent(predicate: (m: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
-    return this.waitForSentState(
-      () => this.sentMessages.find(predicate),
-      timeoutMs,
-      'no sent message matched the predicate',
-    );
-  }
-
-  /** Resolves with the delivered messages (to `chatId`, if given) once there are at least `n` of them. */
-  waitForSentCount(n: number, chatId?: number | string, timeoutMs = 5000): Promise<SentMessage[]> {
-    const target = chatId === undefined ? '' : ` to chat ${chatId}`;
-    return this.waitForSentState(
-      () => {
-        const messages = this.sent(chatId);
-        return messages.length >= n ? messages : undefined;
-      },
-      timeoutMs,
-      `expected at least ${n} sent message(s)${target}`,
-    );
-  }
 
   /** The current webhook, as set by setWebhook (Telegram's getWebhookInfo hides the secret; this doesn't). */
   get webhook(): WebhookConfig | undefined {
@@ -308,34 +225,6 @@ export class FakeTelegram {
 
   // ---------------------------------------------------------------------------------------------------
   // Behaviour control
-
-  /** The next `times` calls of `method` fail with `failure` (rules are consumed in the order added). */
-  failNext(method: string, failure: Failure, times = 1): void {
-    this.oneShotRules.push({ method: method.toLowerCase(), failure, remaining: times });
-  }
-
-  /** Every call carrying this `chat_id` fails with `failure` (e.g. the user blocked the bot) until cleared. */
-  failForChat(chatId: number | string, failure: Failure): void {
-    this.chatRules.push({ chatId: String(chatId), failure });
-  }
-
-  clearFailures(): void {
-    this.oneShotRules = [];
-    this.chatRules = [];
-  }
-
-  /**
-   * Holds every response of `method` for `ms` milliseconds before writing it (0 removes the delay).
-   *
-   * Delivery model: a sendMessage is recorded in `sent()` only at the moment its response is written.
-   * If the client's socket closed before that (it timed out or aborted), the message is NOT recorded —
-   * the fake treats it as a request that never completed, so tests can check that the bot neither lost
-   * nor duplicated a message when it retries. The call still appears in `calls`.
-   */
-  delayResponses(method: string, ms: number): void {
-    if (ms > 0) this.delays.set(method.toLowerCase(), ms);
-    else this.delays.delete(method.toLowerCase());
-  }
 
   /** Adds or replaces the handler of a Bot API method (for methods the fake doesn't model). */
   onMethod(method: string, handler: MethodHandler): void {
@@ -357,7 +246,7 @@ export class FakeTelegram {
     this.lastUpdateId = Math.max(this.lastUpdateId, withId.update_id);
     this.updates.push(withId);
     this.updates.sort((a, b) => a.update_id - b.update_id);
-    for (const listener of [...this.updateListeners]) listener();
+    this.updateListeners.notify();
     return withId;
   }
 
@@ -449,95 +338,24 @@ export class FakeTelegram {
   ): Promise<{ status: number; body: string }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (secret !== undefined) headers['x-telegram-bot-api-secret-token'] = secret;
-    const res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(update),
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: res.status, body: await res.text() };
+    return postWebhook(url, JSON.stringify(update), headers);
   }
 
   // ---------------------------------------------------------------------------------------------------
   // HTTP plumbing
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const clientGone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableEnded) clientGone.abort();
-    });
-    const signal = AbortSignal.any([clientGone.signal, this.closing.signal]);
-
-    const { answer, method } = await this.answer(req, signal);
-    const delay = this.delays.get(method) ?? 0;
-    if (delay > 0 && !(await sleep(delay, signal))) {
-      res.destroy();
-      return;
-    }
-    // The client went away: the request never completed, so nothing is delivered.
-    if (clientGone.signal.aborted || req.socket.destroyed) return;
-    if (answer.kind === 'drop') {
-      res.destroy();
-      return;
-    }
-    const body = JSON.stringify(answer.body);
-    await new Promise<void>((resolve) => {
-      res.once('finish', resolve).once('close', resolve);
-      res.writeHead(answer.status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(body);
-      for (const fn of answer.onDelivered) fn();
-    });
+  protected override readParams(req: IncomingMessage, url: URL): Promise<Params> {
+    return readParams(req, url);
   }
 
-  /** Authenticates, records and dispatches one request. `method` is lower-cased (for delay lookup). */
-  private async answer(
-    req: IncomingMessage,
-    signal: AbortSignal,
-  ): Promise<{ answer: Answer; method: string }> {
-    const onDelivered: Array<() => void> = [];
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const match = /^\/bot([^/]+)\/([^/]+)$/.exec(url.pathname);
-    const requested = match?.[2] ?? '';
+  /** Method names are case-insensitive, as in the real Bot API. */
+  protected override findMethod(requested: string): string | undefined {
     const method = requested.toLowerCase();
-    try {
-      if (!match) throw new ApiError(404, 'Not Found');
-      if (decodeURIComponent(match[1]!) !== this.token) throw new ApiError(401, 'Unauthorized');
-      const params = await readParams(req, url);
-      const name = Object.keys(this.handlers).find((m) => m.toLowerCase() === method);
-      this.calls.push({ method: name ?? requested, params, at: Date.now() });
-      if (!name) throw new ApiError(404, 'Not Found: method not found');
-
-      const failure = this.takeFailure(method, params);
-      if (failure?.kind === 'drop') return { answer: { kind: 'drop' }, method };
-      if (failure) throw failureError(failure);
-
-      const result = await this.handlers[name]!({
-        params,
-        signal,
-        onDelivered: (fn) => onDelivered.push(fn),
-      });
-      return { answer: { kind: 'reply', status: 200, body: { ok: true, result }, onDelivered }, method };
-    } catch (error) {
-      const apiError =
-        error instanceof ApiError ? error : new ApiError(500, `Internal Server Error: ${String(error)}`);
-      const body: Params = { ok: false, error_code: apiError.code, description: apiError.message };
-      if (apiError.parameters) body.parameters = apiError.parameters;
-      return { answer: { kind: 'reply', status: apiError.code, body, onDelivered: [] }, method };
-    }
+    return Object.keys(this.handlers).find((m) => m.toLowerCase() === method);
   }
 
-  private takeFailure(method: string, params: Params): Failure | undefined {
-    const chatId = params.chat_id === undefined ? undefined : String(params.chat_id);
-    const chatRule = this.chatRules.find((r) => r.chatId === chatId);
-    if (chatRule) return chatRule.failure;
-    const rule = this.oneShotRules.find((r) => r.method === method);
-    if (!rule) return undefined;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.oneShotRules = this.oneShotRules.filter((r) => r !== rule);
-    return rule.failure;
+  protected override failureError(failure: Exclude<Failure, { kind: 'drop' }>): ApiError {
+    return failureError(failure);
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -547,63 +365,6 @@ export class FakeTelegram {
   private confirmUpdates(offset: number): void {
     if (offset > 0) this.updates = this.updates.filter((u) => u.update_id >= offset);
     else if (offset < 0) this.updates = this.updates.slice(offset);
-  }
-
-  /** Resolves on the next pushUpdate, after `ms`, or when `signal` aborts — whichever comes first. */
-  private nextPush(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.updateListeners.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      if (signal.aborted) return done();
-      signal.addEventListener('abort', done);
-      this.updateListeners.add(done);
-    });
-  }
-
-  private recordSent(message: SentMessage): void {
-    this.sentMessages.push(message);
-    for (const listener of [...this.sentListeners]) listener();
-  }
-
-  private waitForSentState<T>(
-    check: () => T | undefined,
-    timeoutMs: number,
-    expectation: string,
-  ): Promise<T> {
-    const error = new Error(expectation); // created here so the stack points at the waiting test
-    return new Promise((resolve, reject) => {
-      const listener = () => {
-        const value = check();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        error.message = `FakeTelegram: ${expectation} within ${timeoutMs} ms. ${this.describeSent()}`;
-        reject(error);
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.sentListeners.delete(listener);
-      };
-      this.sentListeners.add(listener);
-      listener();
-    });
-  }
-
-  private describeSent(): string {
-    const attempts = this.calls.filter((c) => c.method === 'sendMessage').length;
-    const lines = this.sentMessages.map(
-      (m) => `  [chat ${m.chatId}] #${m.messageId} ${JSON.stringify(m.text)}`,
-    );
-    const header = `Sent ${lines.length} message(s) (${attempts} sendMessage call(s) received)`;
-    return lines.length === 0 ? `${header}.` : `${header}:\n${lines.join('\n')}`;
   }
 
   /** Message ids are per chat and shared by the bot's and the user's messages, as in real private chats. */
@@ -673,20 +434,11 @@ function failureError(failure: Exclude<Failure, { kind: 'drop' }>): ApiError {
 
 async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
   const params: Params = Object.fromEntries(url.searchParams);
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString('utf8');
+  const body = await readBody(req);
   if (body === '') return params;
   const type = req.headers['content-type'] ?? '';
   if (type.includes('application/json')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      throw new ApiError(400, "Bad Request: can't parse JSON");
-    }
-    if (!isObject(parsed)) throw new ApiError(400, 'Bad Request: parameters must be a JSON object');
-    return { ...params, ...parsed };
+    return { ...params, ...parseJsonObject(body, (description) => new ApiError(400, description)) };
   }
   if (type.includes('application/x-www-form-urlencoded')) {
     return { ...params, ...Object.fromEntries(new URLSearchParams(body)) };
@@ -728,10 +480,6 @@ function bool(value: unknown): boolean {
   return value === true || value === 'true';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -740,20 +488,4 @@ let fileCounter = 0;
 function fileIds(prefix: string): { file_id: string; file_unique_id: string } {
   fileCounter += 1;
   return { file_id: `${prefix}-file-${fileCounter}`, file_unique_id: `${prefix}-uniq-${fileCounter}` };
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

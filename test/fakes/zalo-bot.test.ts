@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { callBotApi, expectTokenAndMethodChecked, wait } from './bot-api-client.ts';
 import { FakeZaloBot } from './zalo-bot.ts';
 
 let zb: FakeZaloBot;
@@ -13,17 +14,8 @@ afterEach(async () => {
   await zb.close();
 });
 
-async function call(method: string, params: object = {}, init: RequestInit = {}, fake = zb) {
-  const res = await fetch(`${fake.apiRoot}/bot${fake.token}/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(params),
-    ...init,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const call = (method: string, params: object = {}, init: RequestInit = {}, fake = zb) =>
+  callBotApi(fake, method, params, init);
 
 describe('FakeZaloBot', () => {
   it('answers getMe in the envelope and rejects a wrong token or an unknown method', async () => {
@@ -45,15 +37,7 @@ describe('FakeZaloBot', () => {
     const viaGet = await fetch(`${zb.apiRoot}/bot${zb.token}/getMe`);
     expect(viaGet.status).toBe(200);
 
-    const wrongToken = await fetch(`${zb.apiRoot}/bot999:nope/getMe`);
-    expect(wrongToken.status).toBe(401);
-    expect(await wrongToken.json()).toEqual({ ok: false, error_code: 401, description: 'Unauthorized' });
-
-    const unknown = await call('sendTelepathy');
-    expect(unknown).toEqual({
-      status: 404,
-      body: { ok: false, error_code: 404, description: 'Not Found: method not found' },
-    });
+    await expectTokenAndMethodChecked(zb);
     // Method names are case-sensitive.
     expect((await call('getme')).status).toBe(404);
     expect(zb.calls.map((c) => c.method)).toEqual(['getMe', 'getMe', 'sendTelepathy', 'getme']);

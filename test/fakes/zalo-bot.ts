@@ -37,8 +37,16 @@
  * `failForChat`, `revokeToken`), slows responses down (`delayResponses`) and feeds incoming updates to
  * long-polling bots (`pushUpdate` + the `*Event` builders) or to webhook bots (`deliverWebhook`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import {
+  ApiError,
+  BotApiFake,
+  isObject,
+  Listeners,
+  parseJsonObject,
+  postWebhook,
+  readBody,
+} from './fake-server.ts';
 
 export type Failure =
   /** 429: the bot's quota is exceeded. */
@@ -148,69 +156,29 @@ const TOKEN_FORMAT = /^\d+:\S+$/;
 const MAX_TEXT_LENGTH = 2000;
 const DEFAULT_POLL_SECONDS = 30;
 
-/** A Bot API error; answered as `{ ok: false, error_code, description }` with HTTP `code`. */
-class ApiError extends Error {
-  readonly code: number;
-
-  constructor(code: number, description: string) {
-    super(description);
-    this.code = code;
-  }
-}
-
-type Answer =
-  | {
-      kind: 'reply';
-      status: number;
-      body: Params;
-      onDelivered: Array<() => void>;
-      onUndelivered: Array<() => void>;
-    }
-  | { kind: 'drop' };
-
-interface ChatRule {
-  chatId: string;
-  failure: Failure;
-}
-
-interface OneShotRule {
-  method: string;
-  failure: Failure;
-  remaining: number;
-}
-
-export class FakeZaloBot {
-  readonly token: string;
-  apiRoot = '';
+export class FakeZaloBot extends BotApiFake<SentMessage, Failure> {
+  override readonly token: string;
   /**
    * Every API call with this bot's token, in arrival order (including ones that failed, and calls made
    * after `revokeToken()`). Calls with another token are not recorded.
    */
-  readonly calls: ApiCall[] = [];
+  declare readonly calls: ApiCall[];
   readonly botInfo: BotInfo;
 
-  private readonly server: Server;
-  private readonly closing = new AbortController();
-  private readonly inFlight = new Set<Promise<void>>();
   private readonly getUpdatesResult: 'array' | 'single';
 
   private webhookConfig: WebhookConfig | undefined;
   private updates: ZaloBotUpdate[] = [];
-  private readonly updateListeners = new Set<() => void>();
+  private readonly updateListeners = new Listeners();
 
-  private readonly sentMessages: SentMessage[] = [];
-  private readonly sentListeners = new Set<() => void>();
   private messageCounter = 0;
   private readonly users = new Map<string, { id: string; display_name: string }>();
   private readonly allowedChats = new Set<string>();
 
-  private oneShotRules: OneShotRule[] = [];
-  private chatRules: ChatRule[] = [];
-  private readonly delays = new Map<string, number>();
   private revoked = false;
 
   /** Method handlers, one per Bot API method. */
-  private readonly handlers: Record<string, MethodHandler> = {
+  protected override readonly handlers: Record<string, MethodHandler> = {
     getMe: () => this.botInfo,
 
     getUpdates: async ({ params, signal, onUndelivered }) => {
@@ -222,7 +190,7 @@ export class FakeZaloBot {
       while (this.updates.length === 0 && !signal.aborted) {
         const left = deadline - Date.now();
         if (left <= 0) break;
-        await this.nextPush(left, signal);
+        await this.updateListeners.next(left, signal);
       }
       if (this.getUpdatesResult === 'single') {
         const update = this.updates.shift();
@@ -267,7 +235,7 @@ export class FakeZaloBot {
       }
       this.requireAllowed(chatId);
       const messageId = this.nextMessageId();
-      onDelivered(() => this.recordSent({ chatId, text, messageId }));
+      onDelivered(() => this.sentLog.record({ chatId, text, messageId }));
       return { message_id: messageId, date: Date.now() };
     },
 
@@ -301,6 +269,7 @@ export class FakeZaloBot {
   };
 
   private constructor(opts: FakeZaloBotOptions) {
+    super('FakeZaloBot', '');
     const token = opts.token ?? DEFAULT_TOKEN;
     if (!TOKEN_FORMAT.test(token)) throw new Error(`FakeZaloBot: token must look like digits:chars`);
     this.token = token;
@@ -311,70 +280,16 @@ export class FakeZaloBot {
       account_type: 'BASIC',
       can_join_groups: false,
     };
-    this.server = createServer((req, res) => {
-      // A bug in the fake must not crash the test run: the client just sees a network error.
-      const handled = this.onRequest(req, res)
-        .catch(() => void res.destroy())
-        .finally(() => this.inFlight.delete(handled));
-      this.inFlight.add(handled);
-    });
   }
 
   static async start(opts: FakeZaloBotOptions = {}): Promise<FakeZaloBot> {
     const fake = new FakeZaloBot(opts);
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = fake.server.address() as AddressInfo;
-    fake.apiRoot = `http://127.0.0.1:${port}`;
+    fake.apiRoot = await fake.http.listen();
     return fake;
-  }
-
-  /**
-   * Stops the server: pending long polls are answered (with whatever is queued), delayed responses are
-   * abandoned (not delivered), and all sockets — including idle keep-alive ones — are closed.
-   */
-  async close(): Promise<void> {
-    if (this.closing.signal.aborted) return;
-    this.closing.abort();
-    const settle = Promise.allSettled([...this.inFlight]);
-    await Promise.race([settle, sleep(1000)]);
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
   }
 
   // ---------------------------------------------------------------------------------------------------
   // Inspection
-
-  /** Successfully delivered sendMessage calls, optionally only those to one chat. */
-  sent(chatId?: string | number): SentMessage[] {
-    if (chatId === undefined) return [...this.sentMessages];
-    return this.sentMessages.filter((m) => m.chatId === String(chatId));
-  }
-
-  /** Resolves with the first delivered message matching `predicate` (already sent or sent later). */
-  waitForSent(predicate: (m: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
-    return this.waitForSentState(
-      () => this.sentMessages.find(predicate),
-      timeoutMs,
-      'no sent message matched the predicate',
-    );
-  }
-
-  /** Resolves with the delivered messages (to `chatId`, if given) once there are at least `n` of them. */
-  waitForSentCount(n: number, chatId?: string | number, timeoutMs = 5000): Promise<SentMessage[]> {
-    const target = chatId === undefined ? '' : ` to chat ${chatId}`;
-    return this.waitForSentState(
-      () => {
-        const messages = this.sent(chatId);
-        return messages.length >= n ? messages : undefined;
-      },
-      timeoutMs,
-      `expected at least ${n} sent message(s)${target}`,
-    );
-  }
 
   /** The current webhook as set by setWebhook, secret included (getWebhookInfo doesn't return it). */
   get webhook(): WebhookConfig | undefined {
@@ -399,37 +314,9 @@ export class FakeZaloBot {
     this.allowedChats.add(String(chatId));
   }
 
-  /** The next `times` calls of `method` fail with `failure` (rules are consumed in the order added). */
-  failNext(method: string, failure: Failure, times = 1): void {
-    this.oneShotRules.push({ method: method.toLowerCase(), failure, remaining: times });
-  }
-
-  /** Every call carrying this `chat_id` fails with `failure` until `clearFailures()`. */
-  failForChat(chatId: string | number, failure: Failure): void {
-    this.chatRules.push({ chatId: String(chatId), failure });
-  }
-
-  /** Removes `failNext` and `failForChat` rules (not `revokeToken`). */
-  clearFailures(): void {
-    this.oneShotRules = [];
-    this.chatRules = [];
-  }
-
   /** Every later call (valid token until now) answers 401 Unauthorized, as if the token had been revoked. */
   revokeToken(): void {
     this.revoked = true;
-  }
-
-  /**
-   * Holds every response of `method` for `ms` milliseconds before writing it (0 removes the delay).
-   *
-   * Delivery model: a sendMessage is recorded in `sent()` only at the moment its response is written.
-   * If the client's socket closed before that (it timed out or aborted), the message is NOT recorded —
-   * the fake treats it as a request that never completed. The call still appears in `calls`.
-   */
-  delayResponses(method: string, ms: number): void {
-    if (ms > 0) this.delays.set(method.toLowerCase(), ms);
-    else this.delays.delete(method.toLowerCase());
   }
 
   /** Adds or replaces the handler of a method (for methods the fake doesn't model). */
@@ -444,7 +331,7 @@ export class FakeZaloBot {
   pushUpdate<T extends object>(update: T): T {
     this.allowChatOf(update);
     this.updates.push(update as unknown as ZaloBotUpdate);
-    for (const listener of [...this.updateListeners]) listener();
+    this.updateListeners.notify();
     return update;
   }
 
@@ -481,113 +368,33 @@ export class FakeZaloBot {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (opts.secret !== undefined) headers['x-bot-api-secret-token'] = opts.secret;
     const body = opts.wrapped === false ? update : { ok: true, result: update };
-    const res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: res.status, body: await res.text() };
+    return postWebhook(url, JSON.stringify(body), headers);
   }
 
   // ---------------------------------------------------------------------------------------------------
   // HTTP plumbing
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const clientGone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableEnded) clientGone.abort();
-    });
-    const signal = AbortSignal.any([clientGone.signal, this.closing.signal]);
-
-    const { answer, method } = await this.answer(req, signal);
-    const undelivered = () => {
-      if (answer.kind === 'reply') for (const fn of answer.onUndelivered) fn();
-    };
-    const delay = this.delays.get(method) ?? 0;
-    if (delay > 0 && !(await sleep(delay, signal))) {
-      res.destroy();
-      undelivered();
-      return;
-    }
-    // The client went away: the request never completed, so nothing is delivered.
-    if (clientGone.signal.aborted || req.socket.destroyed) {
-      undelivered();
-      return;
-    }
-    if (answer.kind === 'drop') {
-      res.destroy();
-      return;
-    }
-    const body = JSON.stringify(answer.body);
-    await new Promise<void>((resolve) => {
-      res.once('finish', resolve).once('close', resolve);
-      res.writeHead(answer.status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(body);
-      for (const fn of answer.onDelivered) fn();
-    });
+  protected override readParams(req: IncomingMessage, url: URL): Promise<Params> {
+    return readParams(req, url);
   }
 
-  /** Authenticates, records and dispatches one request. `method` is lower-cased (for delay lookup). */
-  private async answer(
-    req: IncomingMessage,
-    signal: AbortSignal,
-  ): Promise<{ answer: Answer; method: string }> {
-    const onDelivered: Array<() => void> = [];
-    const onUndelivered: Array<() => void> = [];
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const match = /^\/bot([^/]+)\/([^/]+)$/.exec(url.pathname);
-    const requested = match?.[2] ?? '';
-    const method = requested.toLowerCase();
-    const reply = (status: number, body: Params): Answer => ({
-      kind: 'reply',
-      status,
-      body,
-      onDelivered,
-      onUndelivered,
-    });
-    try {
-      if (!match) throw new ApiError(404, 'Not Found');
-      if (decodeURIComponent(match[1]!) !== this.token) throw new ApiError(401, 'Unauthorized');
-      const params = await readParams(req, url);
-      this.calls.push({ method: requested, params, at: Date.now() });
-      if (this.revoked) throw new ApiError(401, 'Unauthorized');
-      const handler = Object.hasOwn(this.handlers, requested) ? this.handlers[requested] : undefined;
-      if (!handler) throw new ApiError(404, 'Not Found: method not found');
-
-      const failure = this.takeFailure(method, params);
-      if (failure?.kind === 'drop') return { answer: { kind: 'drop' }, method };
-      if (failure) throw failureError(failure);
-
-      const result = await handler({
-        params,
-        signal,
-        onDelivered: (fn) => onDelivered.push(fn),
-        onUndelivered: (fn) => onUndelivered.push(fn),
-      });
-      return { answer: reply(200, result === NO_RESULT ? { ok: true } : { ok: true, result }), method };
-    } catch (error) {
-      const apiError =
-        error instanceof ApiError ? error : new ApiError(500, `Internal Server Error: ${String(error)}`);
-      return {
-        answer: reply(apiError.code, { ok: false, error_code: apiError.code, description: apiError.message }),
-        method,
-      };
-    }
+  /** Method names are case-sensitive. */
+  protected override findMethod(requested: string): string | undefined {
+    return Object.hasOwn(this.handlers, requested) ? requested : undefined;
   }
 
-  private takeFailure(method: string, params: Params): Failure | undefined {
-    const chatId = params.chat_id === undefined ? undefined : String(params.chat_id);
-    const chatRule = this.chatRules.find((r) => r.chatId === chatId);
-    if (chatRule) return chatRule.failure;
-    const rule = this.oneShotRules.find((r) => r.method === method);
-    if (!rule) return undefined;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.oneShotRules = this.oneShotRules.filter((r) => r !== rule);
-    return rule.failure;
+  protected override failureError(failure: Exclude<Failure, { kind: 'drop' }>): ApiError {
+    return failureError(failure);
+  }
+
+  /** After `revokeToken()` every call (recorded first) answers 401. */
+  protected override checkCall(): void {
+    if (this.revoked) throw new ApiError(401, 'Unauthorized');
+  }
+
+  /** `NO_RESULT` answers `{"ok":true}` alone. */
+  protected override resultBody(result: unknown): Params {
+    return result === NO_RESULT ? { ok: true } : { ok: true, result };
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -607,63 +414,6 @@ export class FakeZaloBot {
       (isObject(message?.chat) ? message.chat.id : undefined) ??
       (isObject(message?.from) ? message.from.id : undefined);
     if (typeof chatId === 'string' || typeof chatId === 'number') this.allowChat(chatId);
-  }
-
-  /** Resolves on the next pushUpdate, after `ms`, or when `signal` aborts — whichever comes first. */
-  private nextPush(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.updateListeners.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      if (signal.aborted) return done();
-      signal.addEventListener('abort', done);
-      this.updateListeners.add(done);
-    });
-  }
-
-  private recordSent(message: SentMessage): void {
-    this.sentMessages.push(message);
-    for (const listener of [...this.sentListeners]) listener();
-  }
-
-  private waitForSentState<T>(
-    check: () => T | undefined,
-    timeoutMs: number,
-    expectation: string,
-  ): Promise<T> {
-    const error = new Error(expectation); // created here so the stack points at the waiting test
-    return new Promise((resolve, reject) => {
-      const listener = () => {
-        const value = check();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        error.message = `FakeZaloBot: ${expectation} within ${timeoutMs} ms. ${this.describeSent()}`;
-        reject(error);
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.sentListeners.delete(listener);
-      };
-      this.sentListeners.add(listener);
-      listener();
-    });
-  }
-
-  private describeSent(): string {
-    const attempts = this.calls.filter((c) => c.method === 'sendMessage').length;
-    const lines = this.sentMessages.map(
-      (m) => `  [chat ${m.chatId}] ${m.messageId} ${JSON.stringify(m.text)}`,
-    );
-    const header = `Sent ${lines.length} message(s) (${attempts} sendMessage call(s) received)`;
-    return lines.length === 0 ? `${header}.` : `${header}:\n${lines.join('\n')}`;
   }
 
   /** Message ids are strings, unique within the fake, shared by the bot's and the users' messages. */
@@ -713,9 +463,7 @@ function failureError(failure: Exclude<Failure, { kind: 'drop' }>): ApiError {
 
 async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
   const params: Params = Object.fromEntries(url.searchParams);
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString('utf8');
+  const body = await readBody(req);
   if (body.trim() === '') return params;
   const type = req.headers['content-type'] ?? '';
   if (type.includes('application/x-www-form-urlencoded')) {
@@ -723,14 +471,7 @@ async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
   }
   // JSON, declared or not.
   if (type === '' || type.includes('json')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      throw new ApiError(400, "Bad Request: can't parse JSON");
-    }
-    if (!isObject(parsed)) throw new ApiError(400, 'Bad Request: parameters must be a JSON object');
-    return { ...params, ...parsed };
+    return { ...params, ...parseJsonObject(body, (description) => new ApiError(400, description)) };
   }
   throw new ApiError(400, `Bad Request: FakeZaloBot does not accept content-type '${type}'`);
 }
@@ -756,24 +497,4 @@ function str(value: unknown): string {
 function num(value: unknown, fallback: number): number {
   const n = Number(value);
   return value === undefined || value === null || value === '' || !Number.isFinite(n) ? fallback : n;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -48,14 +48,18 @@
  * the fake clock (say, to 23:00 for the night ban) never expires tokens by surprise.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-  STATUS_CODES,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+  Delays,
+  FakeHttpServer,
+  isObject,
+  type Outcome,
+  postWebhook,
+  type Reply,
+  RuleQueue,
+  readBody,
+  SentLog,
+} from './fake-server.ts';
 
 export type Endpoint = 'cs' | 'zns' | 'oauth';
 
@@ -233,8 +237,6 @@ interface UserState {
   unfollowed: boolean;
 }
 
-type Answer = { status: number; body: string; contentType: string; onDelivered: Array<() => void> };
-
 interface FailureRule {
   endpoint: Endpoint;
   remaining: number;
@@ -260,9 +262,7 @@ export class FakeZaloOA {
   /** Every request to a path the fake serves (or not), in arrival order, including failed ones. */
   readonly calls: ApiCall[] = [];
 
-  private readonly server: Server;
-  private readonly closing = new AbortController();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly http = new FakeHttpServer((req) => this.answer(req));
   private clock: () => number;
   private readonly graceMs: number;
 
@@ -278,12 +278,11 @@ export class FakeZaloOA {
   /** Phone (84…) → user id, from `userSubmitInfo`. */
   private readonly phoneUsers = new Map<string, string>();
   private readonly templates = new Set<string>();
-  private readonly sentMessages: SentMessage[] = [];
+  private readonly sentLog = new SentLog<SentMessage>('FakeZaloOA', () => this.describeSent());
   private readonly znsMessages: ZnsMessage[] = [];
-  private readonly sentListeners = new Set<() => void>();
 
-  private failures: FailureRule[] = [];
-  private readonly delays = new Map<Endpoint, number>();
+  private readonly failures = new RuleQueue<FailureRule>();
+  private readonly delays = new Delays<Endpoint>();
 
   private constructor(opts: ZaloOaOptions) {
     this.appId = opts.appId ?? DEFAULTS.appId;
@@ -295,23 +294,11 @@ export class FakeZaloOA {
     this.currentAccess = this.issueAccessToken();
     this.currentRefresh = this.newToken('refresh');
     this.initialTokens = { accessToken: this.currentAccess, refreshToken: this.currentRefresh };
-    this.server = createServer((req, res) => {
-      // A bug in the fake must not crash the test run: the client just sees a network error.
-      const handled = this.onRequest(req, res)
-        .catch(() => void res.destroy())
-        .finally(() => this.inFlight.delete(handled));
-      this.inFlight.add(handled);
-    });
   }
 
   static async start(opts: ZaloOaOptions = {}): Promise<FakeZaloOA> {
     const fake = new FakeZaloOA(opts);
-    await new Promise<void>((resolve, reject) => {
-      fake.server.once('error', reject);
-      fake.server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = fake.server.address() as AddressInfo;
-    fake.baseUrl = `http://127.0.0.1:${port}`;
+    fake.baseUrl = await fake.http.listen();
     fake.apiRoot = `${fake.baseUrl}/openapi`;
     fake.oauthRoot = `${fake.baseUrl}/oauth`;
     fake.znsRoot = `${fake.baseUrl}/zns`;
@@ -319,14 +306,8 @@ export class FakeZaloOA {
   }
 
   /** Stops the server: delayed responses are abandoned (not delivered) and all sockets are closed. */
-  async close(): Promise<void> {
-    if (this.closing.signal.aborted) return;
-    this.closing.abort();
-    const settle = Promise.allSettled([...this.inFlight]);
-    await Promise.race([settle, sleep(1000)]);
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -353,8 +334,8 @@ export class FakeZaloOA {
 
   /** Consultation messages delivered to the bot's caller, optionally only those to one user. */
   sent(userId?: string): SentMessage[] {
-    if (userId === undefined) return [...this.sentMessages];
-    return this.sentMessages.filter((m) => m.userId === userId);
+    if (userId === undefined) return [...this.sentLog.items];
+    return this.sentLog.items.filter((m) => m.userId === userId);
   }
 
   /** ZNS template messages delivered. */
@@ -374,24 +355,13 @@ export class FakeZaloOA {
 
   /** Resolves with the first delivered message matching `predicate` (already sent or sent later). */
   waitForSent(predicate: (m: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
-    return this.waitForState(
-      () => this.sentMessages.find(predicate),
-      timeoutMs,
-      'no sent message matched the predicate',
-    );
+    return this.sentLog.waitForMatch(predicate, timeoutMs);
   }
 
   /** Resolves with the delivered messages (to `userId`, if given) once there are at least `n` of them. */
   waitForSentCount(n: number, userId?: string, timeoutMs = 5000): Promise<SentMessage[]> {
     const target = userId === undefined ? '' : ` to user ${userId}`;
-    return this.waitForState(
-      () => {
-        const messages = this.sent(userId);
-        return messages.length >= n ? messages : undefined;
-      },
-      timeoutMs,
-      `expected at least ${n} sent message(s)${target}`,
-    );
+    return this.sentLog.waitForCount(n, () => this.sent(userId), target, timeoutMs);
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -421,16 +391,16 @@ export class FakeZaloOA {
    * `{error, message}`. An injected oauth failure spends no refresh token.
    */
   failNext(endpoint: Endpoint, error: number, times = 1): void {
-    this.failures.push({ endpoint, error, remaining: times });
+    this.failures.add({ endpoint, error, remaining: times });
   }
 
   /** The next `times` calls to `endpoint` answer HTTP `status` with a plain-text body (before any check). */
   failHttp(endpoint: Endpoint, status: number, times = 1): void {
-    this.failures.push({ endpoint, status, remaining: times });
+    this.failures.add({ endpoint, status, remaining: times });
   }
 
   clearFailures(): void {
-    this.failures = [];
+    this.failures.clear();
   }
 
   /**
@@ -439,8 +409,7 @@ export class FakeZaloOA {
    * message is recorded only once its response has been written.
    */
   delayResponses(endpoint: Endpoint, ms: number): void {
-    if (ms > 0) this.delays.set(endpoint, ms);
-    else this.delays.delete(endpoint);
+    this.delays.set(endpoint, ms);
   }
 
   /** `delayResponses('oauth', ms)`: holds token refresh responses (to test concurrent refreshers). */
@@ -550,13 +519,7 @@ export class FakeZaloOA {
     if (!opts.unsigned)
       headers['x-zevent-signature'] = `mac=${zaloSignature(appId, rawBody, timestamp, key)}`;
     if (!opts.forge && parsed) this.noteDelivered(parsed);
-    const res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: rawBody,
-      signal: AbortSignal.timeout(10_000),
-    });
-    return { status: res.status, body: await res.text() };
+    return postWebhook(url, rawBody, headers);
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -613,7 +576,7 @@ export class FakeZaloOA {
         user.lastMessage !== undefined &&
         now - user.lastMessage <= FREE_REPLY_MS &&
         user.sentSinceMessage <= FREE_REPLIES;
-      this.recordSent({ userId, text, messageId, ...(replyTo === '' ? {} : { replyTo }), paid: !free });
+      this.sentLog.record({ userId, text, messageId, ...(replyTo === '' ? {} : { replyTo }), paid: !free });
     });
     return { error: 0, message: 'Success', data: { message_id: messageId, user_id: userId } };
   }
@@ -631,7 +594,7 @@ export class FakeZaloOA {
     const trackingId = str(body.tracking_id);
     onDelivered.push(() => {
       this.znsMessages.push({ phone, templateId, data: body.template_data, trackingId, msgId });
-      for (const listener of [...this.sentListeners]) listener();
+      this.sentLog.changed.notify();
     });
     return {
       error: 0,
@@ -648,33 +611,8 @@ export class FakeZaloOA {
   // ---------------------------------------------------------------------------------------------------
   // HTTP plumbing
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const clientGone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableEnded) clientGone.abort();
-    });
-    const signal = AbortSignal.any([clientGone.signal, this.closing.signal]);
-
-    const { answer, endpoint } = await this.answer(req);
-    const delay = endpoint === undefined ? 0 : (this.delays.get(endpoint) ?? 0);
-    if (delay > 0 && !(await sleep(delay, signal))) {
-      res.destroy();
-      return;
-    }
-    // The client went away: the request never completed, so nothing is delivered.
-    if (clientGone.signal.aborted || req.socket.destroyed) return;
-    await new Promise<void>((resolve) => {
-      res.once('finish', resolve).once('close', resolve);
-      res.writeHead(answer.status, {
-        'content-type': answer.contentType,
-        'content-length': Buffer.byteLength(answer.body),
-      });
-      res.end(answer.body);
-      for (const fn of answer.onDelivered) fn();
-    });
-  }
-
-  private async answer(req: IncomingMessage): Promise<{ answer: Answer; endpoint?: Endpoint }> {
+  /** Records and dispatches one request; delays are looked up by endpoint. */
+  private async answer(req: IncomingMessage): Promise<Outcome> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const endpoint = endpointOf(url.pathname);
     const raw = await readBody(req);
@@ -690,19 +628,17 @@ export class FakeZaloOA {
       body,
       at: this.now(),
     });
-    if (endpoint === undefined) return { answer: json(404, { error: 404, message: 'Not Found' }) };
+    const outcome = (reply: Reply): Outcome => ({ reply, delayMs: this.delays.get(endpoint) });
+    if (endpoint === undefined) return outcome(json(404, { error: 404, message: 'Not Found' }));
     if (endpoint === 'oauth') this.refreshCallCount += 1;
     if (req.method !== 'POST') {
-      return { answer: json(405, { error: 405, message: 'Method Not Allowed' }), endpoint };
+      return outcome(json(405, { error: 405, message: 'Method Not Allowed' }));
     }
 
     const httpFailure = this.takeFailure(endpoint, 'http');
     if (httpFailure?.status !== undefined) {
       const text = `${httpFailure.status} ${STATUS_CODES[httpFailure.status] ?? 'Error'}`;
-      return {
-        answer: { status: httpFailure.status, body: text, contentType: 'text/plain', onDelivered: [] },
-        endpoint,
-      };
+      return outcome({ status: httpFailure.status, body: text, contentType: 'text/plain' });
     }
 
     const onDelivered: Array<() => void> = [];
@@ -711,13 +647,9 @@ export class FakeZaloOA {
         const injected = this.takeFailure(endpoint, 'error');
         if (injected?.error !== undefined) throw new ZaloError(injected.error);
         const secretHeader = req.headers.secret_key;
-        return {
-          answer: json(
-            200,
-            this.handleOauth(form, Array.isArray(secretHeader) ? secretHeader[0] : secretHeader),
-          ),
-          endpoint,
-        };
+        return outcome(
+          json(200, this.handleOauth(form, Array.isArray(secretHeader) ? secretHeader[0] : secretHeader)),
+        );
       }
       this.checkAccessToken(accessToken);
       const injected = this.takeFailure(endpoint, 'error');
@@ -725,7 +657,7 @@ export class FakeZaloOA {
       const parsed = safeJson(raw);
       const result =
         endpoint === 'cs' ? this.handleCs(parsed, onDelivered) : this.handleZns(parsed, onDelivered);
-      return { answer: { ...json(200, result), onDelivered }, endpoint };
+      return outcome({ ...json(200, result), onDelivered });
     } catch (error) {
       if (!(error instanceof ZaloError)) throw error;
       const body: Record<string, unknown> = { error: error.code, message: error.message };
@@ -733,7 +665,7 @@ export class FakeZaloOA {
         body.error_name = ZALO_ERRORS[error.code] ?? 'Error';
         body.error_description = error.message;
       }
-      return { answer: json(200, body), endpoint };
+      return outcome(json(200, body));
     }
   }
 
@@ -744,13 +676,9 @@ export class FakeZaloOA {
   }
 
   private takeFailure(endpoint: Endpoint, kind: 'http' | 'error'): FailureRule | undefined {
-    const rule = this.failures.find(
+    return this.failures.take(
       (r) => r.endpoint === endpoint && (kind === 'http' ? r.status !== undefined : r.error !== undefined),
     );
-    if (!rule) return undefined;
-    rule.remaining -= 1;
-    if (rule.remaining <= 0) this.failures = this.failures.filter((r) => r !== rule);
-    return rule;
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -841,35 +769,9 @@ export class FakeZaloOA {
     return BigInt(`0x${hash}`).toString();
   }
 
-  private recordSent(message: SentMessage): void {
-    this.sentMessages.push(message);
-    for (const listener of [...this.sentListeners]) listener();
-  }
-
-  private waitForState<T>(check: () => T | undefined, timeoutMs: number, expectation: string): Promise<T> {
-    const error = new Error(expectation); // created here so the stack points at the waiting test
-    return new Promise((resolve, reject) => {
-      const listener = () => {
-        const value = check();
-        if (value === undefined) return;
-        cleanup();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        const lines = this.sentMessages.map((m) => `  [user ${m.userId}] ${JSON.stringify(m.text)}`);
-        error.message = `FakeZaloOA: ${expectation} within ${timeoutMs} ms. Sent ${lines.length} message(s)${
-          lines.length === 0 ? '.' : `:\n${lines.join('\n')}`
-        }`;
-        reject(error);
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.sentListeners.delete(listener);
-      };
-      this.sentListeners.add(listener);
-      listener();
-    });
+  private describeSent(): string {
+    const lines = this.sentLog.items.map((m) => `  [user ${m.userId}] ${JSON.stringify(m.text)}`);
+    return `Sent ${lines.length} message(s)${lines.length === 0 ? '.' : `:\n${lines.join('\n')}`}`;
   }
 }
 
@@ -884,12 +786,6 @@ function endpointOf(pathname: string): Endpoint | undefined {
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Form fields of an `application/x-www-form-urlencoded` body (nothing for other content types). */
 function parseForm(req: IncomingMessage, raw: string): Record<string, string> {
   const type = req.headers['content-type'] ?? '';
@@ -897,8 +793,8 @@ function parseForm(req: IncomingMessage, raw: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
-function json(status: number, body: unknown): Answer {
-  return { status, body: JSON.stringify(body), contentType: 'application/json', onDelivered: [] };
+function json(status: number, body: unknown): Reply {
+  return { status, body };
 }
 
 function safeJson(raw: string): unknown {
@@ -921,24 +817,4 @@ function randomHex(bytes: number): string {
 
 function str(value: unknown): string {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
