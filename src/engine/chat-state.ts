@@ -14,12 +14,16 @@ import type { ChannelName, ChatState, Lang, Session, Who } from './types.ts';
 
 const CHAT_TTL_SECONDS = 60 * 24 * 3600;
 
-/** Writes the fields only if nobody saved the chat since we read it (optimistic concurrency). */
+/**
+ * Writes the fields only if nobody saved the chat since we read it (optimistic concurrency),
+ * and in the same round trip notes the member's last chat (KEYS[2] = ARGV[4], unless empty).
+ */
 const SAVE_IF_VERSION = `
 local v = redis.call('HGET', KEYS[1], 'v') or '0'
 if v ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2])
-for i = 4, #ARGV, 2 do
+if ARGV[4] ~= '' then redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[3]) end
+for i = 5, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
@@ -37,7 +41,7 @@ export class ChatStates {
   constructor(redis: Redis, prefix: string) {
     this.#redis = redis;
     this.#prefix = prefix;
-    redis.defineCommand('ishcSaveChat', { numberOfKeys: 1, lua: SAVE_IF_VERSION });
+    redis.defineCommand('ishcSaveChat', { numberOfKeys: 2, lua: SAVE_IF_VERSION });
   }
 
   #key({ channel, chatId }: ChatKey): string {
@@ -56,7 +60,10 @@ export class ChatStates {
     };
   }
 
-  /** Saves `state` if the chat is still at `state.version`; false when someone else saved first. */
+  /**
+   * Saves `state` if the chat is still at `state.version`; false when someone else saved first.
+   * The member behind the chat is noted as having last written from it (see `lastChats`).
+   */
   async save(chat: ChatKey, state: ChatState): Promise<boolean> {
     const fields = [
       'session',
@@ -67,32 +74,29 @@ export class ChatStates {
       state.whoCheckedAt ? JSON.stringify({ who: state.who, at: state.whoCheckedAt }) : '',
     ];
     const redis = this.#redis as Redis & {
-      ishcSaveChat(key: string, ...args: (string | number)[]): Promise<number>;
+      ishcSaveChat(key: string, lastChatKey: string, ...args: (string | number)[]): Promise<number>;
     };
+    const memberId = state.who?.memberId;
     const saved = await redis.ishcSaveChat(
       this.#key(chat),
+      memberId ? this.#lastChatKey(memberId) : this.#key(chat),
       String(state.version),
       String(state.version + 1),
       CHAT_TTL_SECONDS,
+      memberId ? `${chat.channel}:${chat.chatId}` : '',
       ...fields,
     );
     if (saved === 1) state.version += 1;
     return saved === 1;
   }
 
-  /** Notes the chat a member last wrote from (`channel:chatId`): messages to them go there. */
-  async noteLastChat(memberId: string, chat: ChatKey): Promise<void> {
-    await this.#redis.set(
-      `${this.#prefix}:last-chat:${memberId}`,
-      `${chat.channel}:${chat.chatId}`,
-      'EX',
-      CHAT_TTL_SECONDS,
-    );
+  #lastChatKey(memberId: string): string {
+    return `${this.#prefix}:last-chat:${memberId}`;
   }
 
   /** Member id → the chat (`channel:chatId`) each last wrote from, where known. */
   async lastChats(memberIds: string[]): Promise<Map<string, string>> {
-    const values = await this.#redis.mget(memberIds.map((id) => `${this.#prefix}:last-chat:${id}`));
+    const values = await this.#redis.mget(memberIds.map((id) => this.#lastChatKey(id)));
     return new Map(memberIds.flatMap((id, index) => (values[index] ? [[id, values[index]]] : [])));
   }
 

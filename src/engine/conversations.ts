@@ -90,10 +90,7 @@ export class Conversations {
         ? result.replies.map((reply) => ({ ...reply, replyTo: inbound.messageId }))
         : result.replies;
       await outbox.enqueue(replies, outboxJobId(inbound.channel, inbound.chatId, inbound.messageId));
-      if (await chatStates.save(chat, result.state)) {
-        if (result.state.who) await chatStates.noteLastChat(result.state.who.memberId, chat);
-        return;
-      }
+      if (await chatStates.save(chat, result.state)) return;
       log.warn({ channel: chat.channel, attempt }, 'chat saved concurrently; handling the message again');
     }
     throw new Error('chat state kept changing under us');

@@ -9,7 +9,7 @@
  */
 
 import type { Translate } from '../i18n.ts';
-import { normalize } from './answers.ts';
+import { normalize, parseChoice } from './answers.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session } from './types.ts';
 
@@ -21,6 +21,7 @@ export const MAX_TEXT_LENGTH = 1000;
 const MAX_CHAIN = 4;
 /** Internal step: the person failed a question MAX_TRIES times and is offered a way out. */
 const STUCK = '__stuck';
+const STUCK_CHOICES = ['common.tryAgain', 'common.backToMenu'];
 
 type GlobalCommand = 'help' | 'menu' | 'cancel' | 'language' | 'start';
 
@@ -255,7 +256,7 @@ export class Engine {
         session.data.__resume = session.step;
         session.step = STUCK;
         session.tries = 0;
-        turn.says.push({ key: 'common.stuck', choices: ['common.tryAgain', 'common.backToMenu'] });
+        turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });
         return;
       }
       turn.says.push(outcome.retry);
@@ -287,18 +288,20 @@ export class Engine {
   }
 
   async #answerStuck(turn: Turn, session: Session, answer: Answer): Promise<void> {
-    if (answer.norm === '1') {
+    const { label } = this.#context(turn);
+    const choice = parseChoice(answer.text, STUCK_CHOICES.length, STUCK_CHOICES.map(label));
+    if (choice === 1) {
       session.step = String(session.data.__resume);
       delete session.data.__resume;
       session.updatedAt = turn.now.getTime();
       this.#askAgain(turn, session);
       return;
     }
-    if (answer.norm === '2') {
+    if (choice === 2) {
       turn.state.session = undefined;
       return this.#startFlow(turn, 'menu', {}, 0);
     }
-    turn.says.push({ key: 'common.stuck', choices: ['common.tryAgain', 'common.backToMenu'] });
+    turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });
   }
 
   #setLanguage(turn: Turn, lang: Lang): void {
