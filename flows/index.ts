@@ -6,6 +6,7 @@ import { linkAppFlow } from './link-app.ts';
 import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
+import { unlinkAppsFlow } from './unlink-apps.ts';
 
 export const flows: Flow[] = [
   menuFlow,
@@ -15,4 +16,5 @@ export const flows: Flow[] = [
   approveFlow,
   myInfoFlow,
   linkAppFlow,
+  unlinkAppsFlow,
 ];

@@ -6,10 +6,13 @@
  *
  * An open club code makes a pending member the chair approves; a personal
  * invite makes an active member at once. A phone already in the club links
- * this chat to that member instead of creating a duplicate. Nothing is stored
+ * this chat to that member instead of creating a duplicate — but only with
+ * proof: the app vouching for the number (members only) or a one-time code
+ * sent to the member's own chat (or, if they have none, to the people who
+ * answer for them, who hand it over in person). Nothing is stored
  * before the person confirms the summary; declining consent stores nothing.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { parseBirthYear, parsePhone } from '../src/engine/answers.ts';
 import {
   choiceStep,
@@ -20,8 +23,8 @@ import {
   type StepOutcome,
 } from '../src/engine/flow.ts';
 import { formatPhone } from '../src/engine/format.ts';
-import { HELPERS, isActiveMember } from '../src/engine/roles.ts';
-import type { Gender, InviteView, Lang, NewMember } from '../src/engine/types.ts';
+import { HELPERS, isActiveMember, isLeader } from '../src/engine/roles.ts';
+import type { Gender, InviteView, Lang, MemberView, NewMember } from '../src/engine/types.ts';
 
 export const CONSENT_VERSION = 'v1';
 const MIN_BIRTH_YEAR = 1920;
@@ -29,6 +32,9 @@ const MIN_AGE = 15;
 const GENDERS: Gender[] = ['female', 'male', 'other'];
 const GENDER_KEYS = ['gender.female', 'gender.male', 'gender.other'];
 const LANGS: Lang[] = ['vi', 'en'];
+/** A one-time confirm code works this long, for this many wrong tries. */
+const CONFIRM_CODE_TTL_MS = 10 * 60_000;
+const MAX_CODE_TRIES = 5;
 
 /** The steps in order; after an edit the flow returns to the summary instead. */
 const ORDER = ['name', 'birthYear', 'gender', 'phone', 'summary'] as const;
@@ -52,13 +58,16 @@ function inviteData(invite: InviteView): Data {
 async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | undefined> {
   const invite = await ctx.lookups.findInvite(code.toUpperCase(), ctx.now);
   if (invite) return { goto: 'language', data: inviteData(invite) };
-  const member = await ctx.lookups.takeLinkCode(code);
-  if (!member) return undefined;
   const { channel, chatId } = ctx.inbound;
+  const member = await ctx.lookups.takeLinkCode(code, { channel, chatId });
+  if (member === 'tooManyTries') {
+    return { end: true, say: [{ key: 'register.tooManyWrongCodes' }], open: { flow: 'menu' } };
+  }
+  if (!member) return undefined;
   return {
     end: true,
     say: [{ key: 'register.linkedByCode', vars: { name: member.fullName } }],
-    effects: [{ type: 'linkIdentity', memberId: member.id, identity: { channel, chatId }, verified: true }],
+    effects: [{ type: 'linkIdentity', memberId: member.id, identity: { channel, chatId } }],
     open: { flow: 'menu' },
   };
 }
@@ -119,66 +128,98 @@ const phoneStep: Step = {
     data.proxy ? { key: 'register.askPhoneProxy' } : { key: 'register.askPhone', requestContact: true },
   async answer(answer, data, ctx) {
     if (data.proxy && answer.norm === '0') return { ...next('phone', data), data: { phone: undefined } };
-    let phone: string | undefined;
-    let verified = false;
-    if (answer.contact) {
-      // A shared contact proves the number only when it is the sender's own.
-      if (answer.contact.userId && answer.contact.userId !== ctx.inbound.userId) {
-        return { retry: { key: 'register.contactNotYours' } };
-      }
-      phone = parsePhone(answer.contact.phone);
-      verified = Boolean(phone);
-    } else {
-      phone = parsePhone(answer.text);
-    }
+    if (answer.contact?.foreign) return { retry: { key: 'register.contactNotYours' } };
+    const phone = parsePhone(answer.contact?.phone ?? answer.text);
     if (!phone) return { retry: { key: data.proxy ? 'register.phoneHintProxy' : 'register.phoneHint' } };
 
     const existing = await ctx.lookups.findClubMemberByPhone(String(data.clubId), phone);
-    if (existing && data.proxy) {
+    if (!existing) return { ...next('phone', data), data: { phone, editing: false } };
+    if (data.proxy) {
       return {
         end: true,
         say: [{ key: 'register.proxyExists', vars: { name: existing.fullName } }],
         open: { flow: 'menu' },
       };
     }
-    if (existing && !verified && existing.hasChat) {
-      // A typed number proves nothing: the member confirms with a code sent to the chat they already use.
-      const code = String(randomInt(100_000, 1_000_000));
-      return {
-        goto: 'confirmPhone',
-        data: { linkMemberId: existing.id, linkName: existing.fullName, confirmCode: code },
-        effects: [{ type: 'sendConfirmCode', memberId: existing.id, code }],
-      };
-    }
-    if (existing) return linkTo(existing.id, existing.fullName, verified, data, ctx);
-    return { ...next('phone', data), data: { phone, editing: false } };
+    // The number is a member's. This chat becomes theirs only with proof: the app vouching for
+    // the number (never enough for a leader), or the one-time code.
+    if (answer.contact?.vouched && !isLeader(existing.roles)) return linkTo(existing, data, ctx);
+    return sendConfirmCode(existing, ctx);
   },
 };
 
-function linkTo(
-  memberId: string,
-  name: string,
-  verified: boolean,
-  data: Data,
-  ctx: FlowContext,
-): StepOutcome {
+/** Sends a one-time code for `member` (to their chats, else to the people who answer for them). */
+async function sendConfirmCode(member: MemberView, ctx: FlowContext): Promise<StepOutcome> {
+  if (!(await ctx.lookups.allowConfirmCode(member.id))) {
+    return { end: true, say: [{ key: 'register.tooManyConfirmCodes' }], open: { flow: 'menu' } };
+  }
+  const code = String(randomInt(100_000, 1_000_000));
+  return {
+    goto: 'confirmPhone',
+    data: {
+      linkMemberId: member.id,
+      linkName: member.fullName,
+      codeSentTo: member.hasChat ? 'member' : 'helpers',
+      confirmHash: hashCode(member.id, code),
+      confirmExpiresAt: ctx.now.getTime() + CONFIRM_CODE_TTL_MS,
+      confirmWrong: 0,
+    },
+    effects: [{ type: 'sendConfirmCode', memberId: member.id, code, sendId: randomBytes(8).toString('hex') }],
+  };
+}
+
+/** The chat state keeps a hash, not the code itself. */
+function hashCode(memberId: string, code: string): string {
+  return createHash('sha256').update(`${memberId}:${code}`).digest('hex');
+}
+
+function linkTo(member: MemberView, data: Data, ctx: FlowContext): StepOutcome {
   const { channel, chatId } = ctx.inbound;
   return {
     end: true,
-    say: [{ key: 'register.linked', vars: { name, club: String(data.clubName) } }],
-    effects: [{ type: 'linkIdentity', memberId, identity: { channel, chatId }, verified }],
+    say: [{ key: 'register.linked', vars: { name: member.fullName, club: String(data.clubName) } }],
+    effects: [{ type: 'linkIdentity', memberId: member.id, identity: { channel, chatId } }],
     open: { flow: 'menu' },
   };
 }
 
 const confirmPhoneStep: Step = {
-  ask: () => ({ key: 'register.askConfirmCode' }),
-  answer(answer, data, ctx) {
+  ask: (data) => ({
+    key: Number(data.confirmWrong)
+      ? 'register.askConfirmCodeAgain'
+      : data.codeSentTo === 'member'
+        ? 'register.askConfirmCode'
+        : 'register.askConfirmCodeFromHelper',
+  }),
+  async answer(answer, data, ctx) {
     if (answer.norm === '0')
       return { end: true, say: [{ key: 'register.confirmSkipped' }], open: { flow: 'menu' } };
-    if (answer.norm.replace(/\s/g, '') !== data.confirmCode)
-      return { retry: { key: 'register.confirmCodeWrong' } };
-    return linkTo(String(data.linkMemberId), String(data.linkName), true, data, ctx);
+    const typed = answer.norm.replace(/[\s.-]/g, '');
+    if (!/^\d{6}$/.test(typed)) return { retry: { key: 'register.confirmCodeHint' } };
+    const memberId = String(data.linkMemberId);
+    // An expired or used-up code is void: back to the phone question, where a new one can be asked for.
+    const voided = { confirmHash: undefined };
+    if (ctx.now.getTime() > Number(data.confirmExpiresAt)) {
+      return { goto: 'phone', data: voided, say: [{ key: 'register.confirmCodeExpired' }] };
+    }
+    if (hashCode(memberId, typed) !== data.confirmHash) {
+      const wrong = Number(data.confirmWrong) + 1;
+      if (wrong >= MAX_CODE_TRIES) {
+        return {
+          goto: 'phone',
+          data: voided,
+          say: [{ key: 'register.confirmCodeVoid', vars: { tries: wrong } }],
+        };
+      }
+      return {
+        goto: 'confirmPhone',
+        data: { confirmWrong: wrong },
+        say: [{ key: 'register.confirmCodeWrong', vars: { left: MAX_CODE_TRIES - wrong } }],
+      };
+    }
+    const member = await ctx.lookups.getMember(memberId);
+    if (!member) return { end: true, say: [{ key: 'register.confirmSkipped' }], open: { flow: 'menu' } };
+    return linkTo(member, data, ctx);
   },
 };
 

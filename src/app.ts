@@ -86,6 +86,7 @@ export class App {
       engine,
       outbox: this.outbox,
       linkCodes,
+      translate,
     });
     this.conversations = new Conversations({
       engine,

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLocale } from '../src/i18n.ts';
-import { MEMBER_STATUSES, ROLES } from '../src/models/index.ts';
+import { CHANNELS, MEMBER_STATUSES, ROLES } from '../src/models/index.ts';
 
 type Tree = { [key: string]: string | Tree };
 
@@ -65,6 +65,7 @@ describe('locales', () => {
     expect([...new Set(used)].filter((key) => !vi.has(key))).toEqual([]);
     for (const status of MEMBER_STATUSES) expect(vi.has(`status.${status}`), status).toBe(true);
     for (const role of ROLES) expect(vi.has(`roles.${role}`), role).toBe(true);
+    for (const channel of CHANNELS) expect(vi.has(`channels.${channel}`), channel).toBe(true);
   });
 
   it('are the only place with Vietnamese text (nothing user-facing hard-coded)', () => {

@@ -33,11 +33,13 @@ export function telegramInbound(update: Update): Inbound | undefined {
   };
   if (typeof message.text === 'string') return { ...base, kind: 'text', text: message.text };
   if (message.contact) {
+    // Telegram vouches for a number only on a contact card whose user_id is the sender's own.
     const { phone_number, user_id } = message.contact;
+    const vouched = user_id === message.from.id;
     return {
       ...base,
       kind: 'contact',
-      contact: { phone: phone_number, userId: user_id ? String(user_id) : undefined },
+      contact: { phone: phone_number, vouched, foreign: user_id !== undefined && !vouched },
     };
   }
   return { ...base, kind: 'unsupported' };

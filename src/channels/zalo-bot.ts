@@ -159,8 +159,11 @@ export function zaloBotChannel(settings: ZaloBotSettings, ctx: ChannelContext): 
   const api = new ZaloBotApi(settings.apiRoot, settings.token);
   const handle = async (update: ZaloBotUpdate): Promise<WebhookResult> => {
     const inbound = zaloBotInbound(update);
-    // Zalo gives no update id: a message id identifies a delivery.
-    return inbound ? ctx.conversations.handle(inbound, `zalo-bot.${inbound.messageId}`) : 'ignored';
+    // Zalo gives no update id: the chat and its message id identify a delivery (message ids are
+    // not promised to be unique across chats).
+    return inbound
+      ? ctx.conversations.handle(inbound, `zalo-bot.${inbound.chatId}.${inbound.messageId}`)
+      : 'ignored';
   };
   const polling = new AbortController();
   let loop: Promise<void> | undefined;

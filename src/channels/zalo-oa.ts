@@ -225,8 +225,6 @@ export function zaloOaChannel(settings: ZaloOaSettings, ctx: ChannelContext, dep
     const inbound = userId ? toInbound(event, userId, at) : undefined;
     if (!inbound) return 'ignored';
     await interactions.record(userId!, at);
-    if (inbound.kind === 'contact')
-      await ctx.effects.linkByPhone({ channel: 'zalo-oa', chatId: userId! }, inbound.contact!.phone);
     return ctx.conversations.handle(inbound, `zalo-oa.${inbound.messageId}`);
   }
 
@@ -265,8 +263,9 @@ function toInbound(event: ZaloOaEvent, userId: string, at: number): Inbound | un
     case 'follow':
       return { ...base, chatId: event.follower?.id ?? userId, kind: 'greet' };
     case 'user_submit_info':
+      // The OA's form is filled in by hand: Zalo does not vouch that the number is the sender's.
       return event.info?.phone
-        ? { ...base, kind: 'contact', contact: { phone: event.info.phone, userId } }
+        ? { ...base, kind: 'contact', contact: { phone: event.info.phone, vouched: false } }
         : undefined;
     default:
       return event.event_name.startsWith('user_send_') ? { ...base, kind: 'unsupported' } : undefined;

@@ -10,7 +10,7 @@
  * engine from `updatedAt`; the whole hash expires after CHAT_TTL_SECONDS.
  */
 import type { Redis } from 'ioredis';
-import type { ChannelName, ChatState, Lang, Session, Who } from './types.ts';
+import type { ChatRef, ChatState, Lang, Session, Who } from './types.ts';
 
 const CHAT_TTL_SECONDS = 60 * 24 * 3600;
 
@@ -29,10 +29,7 @@ end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
-export interface ChatKey {
-  channel: ChannelName;
-  chatId: string;
-}
+export type ChatKey = ChatRef;
 
 export class ChatStates {
   readonly #redis: Redis;

@@ -160,7 +160,7 @@ export class Engine {
     }
     const answer: Answer = { text, norm: normalize(text), contact: inbound.contact };
 
-    const startPayload = /^\/start(?:@\w+)?(?:\s+(\S+))?$/i.exec(text);
+    const startPayload = /^\/start(?:@\w+)?(?:\s+(.+))?$/i.exec(text);
     const command: GlobalCommand | undefined = startPayload ? 'start' : GLOBAL_WORDS[answer.norm];
     switch (command) {
       case 'help':
@@ -178,17 +178,25 @@ export class Engine {
         return this.#startFlow(turn, 'language', {}, 0);
       case 'start':
         state.session = undefined;
-        return this.#startFlow(turn, 'register', { code: startPayload?.[1], viaStart: true }, 0);
+        return this.#startFlow(
+          turn,
+          'register',
+          { code: startPayload?.[1]?.replace(/[\s-]/g, ''), viaStart: true },
+          0,
+        );
     }
 
+    // Someone sitting at the menu may still type a flow's word ("DUYỆT", "NGẮT") instead of a digit.
+    if (session && session.flow !== 'menu') return this.#answer(turn, session, answer);
+    const keyword = [...this.#flows.values()].find((flow) => flow.keywords?.includes(answer.norm));
+    if (keyword) return this.#startFlow(turn, keyword.id, {}, 0);
     if (session) return this.#answer(turn, session, answer);
 
-    for (const flow of this.#flows.values()) {
-      if (flow.keywords?.includes(answer.norm)) return this.#startFlow(turn, flow.id, {}, 0);
-    }
     // Outside a conversation, a person who is not yet a member may simply type their club code.
-    if (!state.who && /^[a-z0-9]{4,12}$/.test(answer.norm) && /\d/.test(answer.norm)) {
-      return this.#startFlow(turn, 'register', { code: answer.norm }, 0);
+    // (Link codes are shown as "ABCD 2345": spaces and dashes are ignored.)
+    const code = answer.norm.replace(/[\s-]/g, '');
+    if (!state.who && /^[a-z0-9]{4,12}$/.test(code) && /\d/.test(code)) {
+      return this.#startFlow(turn, 'register', { code }, 0);
     }
     turn.says.push({ key: 'common.notUnderstood' });
     return this.#startFlow(turn, 'menu', {}, 0);

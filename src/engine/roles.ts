@@ -1,8 +1,14 @@
-import type { Role, Who } from './types.ts';
+import type { Role, RoleGrant, Who } from './types.ts';
 
 /** Roles that may approve members and register people on their behalf as active members. */
 export const CLUB_LEADERS: Role[] = ['chair', 'vice_chair'];
 export const HELPERS: Role[] = ['chair', 'vice_chair', 'volunteer'];
+/** Roles that see other members' data: a new chat is linked to them only with a one-time code. */
+export const LEADERS: Role[] = ['chair', 'vice_chair', 'staff', 'admin'];
+
+export function isLeader(roles: RoleGrant[]): boolean {
+  return roles.some((grant) => LEADERS.includes(grant.role));
+}
 
 export function isActiveMember(who: Who | null): who is Who {
   return who?.status === 'active';

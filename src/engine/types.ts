@@ -25,8 +25,12 @@ export interface Inbound {
   kind: 'text' | 'contact' | 'unsupported' | 'greet';
   /** Raw text as typed (never logged). */
   text?: string;
-  /** A phone number shared through the app (Telegram contact); `userId` is whose number it is. */
-  contact?: { phone: string; userId?: string };
+  /**
+   * A phone number shared through the app. `vouched`: the platform itself says the number is the
+   * sender's own (a Telegram contact whose user_id is the sender) — only then is it proof of owning
+   * it. `foreign`: the card is someone else's (a Telegram contact of another user).
+   */
+  contact?: { phone: string; vouched: boolean; foreign?: boolean };
 }
 
 /** One message to send: already translated; choices are rendered by each channel in its own way. */
@@ -100,8 +104,19 @@ export interface Lookups {
   /** The oldest pending member of these clubs, other than `except` (decided this very turn). */
   nextPendingMember(clubIds: string[], except?: string[]): Promise<MemberView | undefined>;
   getMember(memberId: string): Promise<MemberView | undefined>;
-  /** The member a link code (shown on another app) belongs to; the code is used up. */
-  takeLinkCode(code: string): Promise<MemberView | undefined>;
+  /**
+   * The member a link code (shown on another app) belongs to; the code is used up. A chat that
+   * typed too many wrong codes lately gets 'tooManyTries' (and its code is not even looked at).
+   */
+  takeLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined>;
+  /** Counts a one-time confirm code about to be sent to `memberId`; false once too many were sent lately. */
+  allowConfirmCode(memberId: string): Promise<boolean>;
+}
+
+/** A chat on one app. */
+export interface ChatRef {
+  channel: ChannelName;
+  chatId: string;
 }
 
 export interface InviteView {
@@ -147,14 +162,19 @@ export interface NewMember {
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
   | { type: 'createMember'; member: NewMember; identity?: { channel: ChannelName; chatId: string } }
-  | {
-      type: 'linkIdentity';
-      memberId: string;
-      identity: { channel: ChannelName; chatId: string };
-      verified: boolean;
-    }
+  /**
+   * Links a chat to a member whose ownership it proved (an app-vouched phone or a one-time code).
+   * The member's other chats are told, so a stranger's link does not go unnoticed.
+   */
+  | { type: 'linkIdentity'; memberId: string; identity: ChatRef }
+  /** Unlinks the member's chats that were linked after `keep` (the "NGẮT" answer to a link notice). */
+  | { type: 'unlinkNewerChats'; memberId: string; keep: ChatRef }
   | { type: 'decideMember'; memberId: string; approve: boolean; byMemberId: string }
   | { type: 'setLanguage'; memberId: string; lang: Lang }
   | { type: 'createLinkCode'; memberId: string; code: string }
-  /** Sends a one-time code to the member's own chats, to confirm a chat that claims their phone. */
-  | { type: 'sendConfirmCode'; memberId: string; code: string };
+  /**
+   * Sends a one-time code that confirms a chat claiming the member's phone: to the member's own
+   * chats, or — when they have none — to the people who answer for them (proxies, else the club's
+   * leaders), who hand it over in person. `sendId` names the delivery (never the code).
+   */
+  | { type: 'sendConfirmCode'; memberId: string; code: string; sendId: string };

@@ -6,11 +6,11 @@
  * member about the chair's decision.
  */
 import { CONSENT_VERSION } from '../../flows/register.ts';
-import { parsePhone } from '../engine/answers.ts';
 import type { ChatKey, ChatStates } from '../engine/chat-state.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
+import type { Translate } from '../i18n.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import type { Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
@@ -26,6 +26,7 @@ export interface EffectsDeps {
   engine: Engine;
   outbox: Outbox;
   linkCodes: LinkCodes;
+  translate: Translate;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */
@@ -50,13 +51,16 @@ export class Effects {
           who = (await this.#createMember(effect.member, effect.identity, now)) ?? who;
           break;
         case 'linkIdentity':
-          who = await this.#link(effect.memberId, effect.identity, effect.verified, now);
+          who = await this.#link(effect.memberId, effect.identity, now);
+          break;
+        case 'unlinkNewerChats':
+          await this.#unlinkNewerChats(effect.memberId, effect.keep);
           break;
         case 'decideMember':
           await this.#decide(effect.memberId, effect.approve, effect.byMemberId, now);
           break;
         case 'sendConfirmCode':
-          await this.#sendConfirmCode(effect.memberId, effect.code);
+          await this.#sendConfirmCode(effect.memberId, effect.code, effect.sendId);
           break;
         case 'createLinkCode':
           await this.#deps.linkCodes.save(effect.code, effect.memberId);
@@ -107,28 +111,77 @@ export class Effects {
     return identity ? toWho({ _id: member.id, ...fields }) : undefined;
   }
 
-  async #link(memberId: string, identity: ChatKey, verified: boolean, now: Date): Promise<Who | undefined> {
+  async #link(memberId: string, identity: ChatKey, now: Date): Promise<Who | undefined> {
     await this.#upsertIdentity(memberId, identity, now);
-    const member = await this.#deps.lookups.getMember(memberId);
-    const clubId = member?.clubIds[0];
-    if (member && clubId && !verified) {
-      // A typed phone is no proof: tell the leaders, who know their members, that a chat was linked.
-      await this.#notifyLeaders(clubId, `link.${memberId}.${identity.channel}.${identity.chatId}`, {
-        key: 'approve.linkedNotice',
-        vars: { name: member.fullName },
-      });
+    // The member's other chats hear of it: a stranger who got in is noticed, and "NGẮT" undoes it.
+    const others = await this.#deps.models.Identity.find(
+      { memberId, stoppedAt: null, _id: { $ne: `${identity.channel}:${identity.chatId}` } },
+      { channel: 1, chatId: 1 },
+    ).lean();
+    if (others.length > 0) {
+      const [member] = await this.chatsOf([memberId]);
+      const lang = member?.lang ?? 'vi';
+      const app = this.#deps.translate(lang, `channels.${identity.channel}`);
+      const notices = others.map((other) =>
+        this.#deps.engine.render(
+          { channel: other.channel as ChannelName, chatId: other.chatId },
+          lang,
+          { key: 'register.newAppNotice', vars: { app } },
+          memberId,
+        ),
+      );
+      await this.#deps.outbox.enqueue(
+        tagged(notices, 'notice'),
+        `linked.${memberId}.${identity.channel}.${identity.chatId}`,
+      );
     }
     return (await this.#deps.lookups.resolveWho(identity.channel, identity.chatId)).who ?? undefined;
   }
 
-  async #sendConfirmCode(memberId: string, code: string): Promise<void> {
-    const messages = (await this.chatsOf([memberId])).map(({ chat, lang }) =>
-      this.#deps.engine.render(chat, lang, { key: 'register.confirmCodeSent', vars: { code } }, memberId),
+  /** Unlinks the member's chats linked after `keep` (an older chat is never cut off by a newer one). */
+  async #unlinkNewerChats(memberId: string, keep: ChatKey): Promise<void> {
+    const { models, chatStates } = this.#deps;
+    const kept = await models.Identity.findById(`${keep.channel}:${keep.chatId}`, { linkedAt: 1 }).lean();
+    if (kept?.memberId !== undefined && kept.memberId !== memberId) return;
+    const newer = await models.Identity.find(
+      { memberId, linkedAt: { $gt: kept?.linkedAt ?? new Date(0) } },
+      { channel: 1, chatId: 1 },
+    ).lean();
+    if (newer.length === 0) return;
+    await models.Identity.deleteMany({ _id: { $in: newer.map((identity) => identity._id) } });
+    await chatStates.forgetWho(
+      newer.map((identity) => ({ channel: identity.channel as ChannelName, chatId: identity.chatId })),
     );
-    await this.#deps.outbox.enqueue(
-      messages.map((m) => ({ ...m, kind: 'confirm_code' })),
-      `confirm.${memberId}.${code}`,
+  }
+
+  /**
+   * The one-time code goes to the member's own chat; a member with none (registered by a helper,
+   * or imported) gets it through the people who answer for them: their proxies, else the club's
+   * leaders, who hand it over in person. The delivery id never holds the code.
+   */
+  async #sendConfirmCode(memberId: string, code: string, sendId: string): Promise<void> {
+    const { engine, models, outbox } = this.#deps;
+    const own = await this.chatsOf([memberId]);
+    let messages = own.map(({ chat, lang }) =>
+      engine.render(chat, lang, { key: 'register.confirmCodeSent', vars: { code } }, memberId),
     );
+    if (messages.length === 0) {
+      const member = await models.Member.findById(memberId, { fullName: 1, clubIds: 1, proxyIds: 1 }).lean();
+      if (!member) return;
+      let helpers = await this.chatsOf((member.proxyIds ?? []).filter((id) => id !== memberId));
+      if (helpers.length === 0 && member.clubIds[0]) {
+        helpers = (await this.#leaderChats(member.clubIds[0])).filter((chat) => chat.memberId !== memberId);
+      }
+      messages = helpers.map(({ chat, memberId: to, lang }) =>
+        engine.render(
+          chat,
+          lang,
+          { key: 'register.confirmCodeForHelper', vars: { code, name: member.fullName } },
+          to,
+        ),
+      );
+    }
+    await outbox.enqueue(tagged(messages, 'confirm_code'), `confirm.${memberId}.${sendId}`);
   }
 
   async #upsertIdentity(memberId: string, { channel, chatId }: ChatKey, now: Date): Promise<void> {
@@ -242,21 +295,6 @@ export class Effects {
       const chat = { channel: chosen.channel as ChannelName, chatId: chosen.chatId };
       return [{ chat, memberId, lang: (member.language ?? 'vi') as Lang }];
     });
-  }
-
-  /**
-   * A phone number the app vouches for (Zalo OA shared info, Telegram contact) links this chat
-   * to the one member who has it, if the chat is not linked yet.
-   */
-  async linkByPhone(chat: ChatKey, rawPhone: string): Promise<boolean> {
-    const { models, chatStates } = this.#deps;
-    const phone = parsePhone(rawPhone);
-    if (!phone || (await models.Identity.exists({ _id: `${chat.channel}:${chat.chatId}` }))) return false;
-    const members = await models.Member.find({ phone }, { _id: 1 }).limit(2).lean();
-    if (members.length !== 1) return false;
-    await this.#upsertIdentity(String(members[0]!._id), chat, new Date());
-    await chatStates.forgetWho([chat]);
-    return true;
   }
 
   /** Tells the leaders of `clubId` that these members could not be reached for one event. */

@@ -3,7 +3,7 @@
  * queries; the hot path (who is behind a chat) goes by `_id`.
  */
 
-import type { ChannelName, InviteView, Lookups, MemberView, Who } from '../engine/types.ts';
+import type { ChannelName, ChatRef, InviteView, Lookups, MemberView, Who } from '../engine/types.ts';
 import type { Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
 
@@ -33,9 +33,14 @@ export class MongoLookups implements Lookups {
     this.#linkCodes = linkCodes;
   }
 
-  async takeLinkCode(code: string): Promise<MemberView | undefined> {
-    const memberId = await this.#linkCodes.take(code);
+  async takeLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined> {
+    const memberId = await this.#linkCodes.take(code, chat);
+    if (memberId === 'tooManyTries') return memberId;
     return memberId ? this.getMember(memberId) : undefined;
+  }
+
+  allowConfirmCode(memberId: string): Promise<boolean> {
+    return this.#linkCodes.allowConfirmCode(memberId);
   }
 
   async findInvite(code: string, now: Date): Promise<InviteView | undefined> {

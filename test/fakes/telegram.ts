@@ -260,10 +260,17 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
     return this.messageUpdate({ ...this.incomingMessage(from), text, ...entities });
   }
 
-  /** A shared contact; `contactUserId` defaults to the sender (the user shared their own number). */
-  contactUpdate(from: FakeUser, phone: string, contactUserId?: number): Update {
+  /**
+   * A shared contact; `contactUserId` defaults to the sender (the user shared their own number);
+   * null: a card with no user_id (a number typed into the phone book, which Telegram does not vouch for).
+   */
+  contactUpdate(from: FakeUser, phone: string, contactUserId?: number | null): Update {
     const sender = this.userFor(from);
-    const contact = { phone_number: phone, first_name: sender.first_name, user_id: contactUserId ?? from.id };
+    const contact = {
+      phone_number: phone,
+      first_name: sender.first_name,
+      ...(contactUserId === null ? {} : { user_id: contactUserId ?? from.id }),
+    };
     return this.messageUpdate({ ...this.incomingMessage(from), contact });
   }
 

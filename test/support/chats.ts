@@ -18,12 +18,18 @@ export interface Reply {
   contactButton: boolean;
 }
 
+export type ContactOwner = 'own' | 'someoneElse' | 'noUserId';
+
 export interface ChatDriver {
   readonly chatId: string;
   /** Sends `text` and returns the bot's answer to it. */
   say(text: string): Promise<Reply>;
-  /** Shares a phone number through the app's button (the person's own unless `foreign`). */
-  shareContact(phone: string, foreign?: boolean): Promise<Reply>;
+  /**
+   * Shares a phone number through the app's button or form: as the person's own card (`own`), as
+   * another user's card (`someoneElse`), or as a card the app does not vouch for (`noUserId`: a
+   * Telegram contact without user_id). Apps that never vouch (simulator, Zalo) ignore `whose`.
+   */
+  shareContact(phone: string, whose?: ContactOwner): Promise<Reply>;
   /** Sends a photo. */
   sendPhoto(): Promise<Reply>;
   /** The next message that arrives without this person writing (a notice, a request). */
@@ -51,7 +57,7 @@ abstract class BaseDriver implements ChatDriver {
   #seen = 0;
   protected abstract botMessages(): Promise<Reply[]> | Reply[];
   protected abstract sendText(text: string): Promise<void>;
-  protected abstract sendContact(phone: string, foreign: boolean): Promise<void>;
+  protected abstract sendContact(phone: string, whose: ContactOwner): Promise<void>;
   protected abstract sendPhotoMessage(): Promise<void>;
 
   async next(): Promise<Reply> {
@@ -81,8 +87,8 @@ abstract class BaseDriver implements ChatDriver {
     return this.next();
   }
 
-  async shareContact(phone: string, foreign = false): Promise<Reply> {
-    await this.sendContact(phone, foreign);
+  async shareContact(phone: string, whose: ContactOwner = 'own'): Promise<Reply> {
+    await this.sendContact(phone, whose);
     return this.next();
   }
 }
@@ -112,7 +118,7 @@ class SimulatorDriver extends BaseDriver {
     return this.#post({ text });
   }
 
-  protected sendContact(_phone: string, _foreign: boolean) {
+  protected sendContact(_phone: string, _whose: ContactOwner) {
     // The simulator's button always shares this chat's own number.
     return this.#post({ contact: true });
   }
@@ -187,10 +193,9 @@ class TelegramDriver extends BaseDriver {
     return this.#deliver(this.#fake.textUpdate(this.#user, text));
   }
 
-  protected sendContact(phone: string, foreign: boolean) {
-    return this.#deliver(
-      this.#fake.contactUpdate(this.#user, phone, foreign ? this.#user.id + 1 : undefined),
-    );
+  protected sendContact(phone: string, whose: ContactOwner) {
+    const contactUserId = { own: this.#user.id, someoneElse: this.#user.id + 1, noUserId: null }[whose];
+    return this.#deliver(this.#fake.contactUpdate(this.#user, phone, contactUserId));
   }
 
   protected sendPhotoMessage() {
@@ -280,7 +285,7 @@ class ZaloDriver extends BaseDriver {
     return this.#io.text(text);
   }
 
-  protected sendContact(phone: string, _foreign: boolean) {
+  protected sendContact(phone: string, _whose: ContactOwner) {
     return this.#io.contact(phone);
   }
 
