@@ -170,7 +170,11 @@ describe.each(HARNESSES)('registration on $name', ({ start }) => {
     const sent = await member.nextWith(vi('register.confirmCodeSent', { code: '' }).split(':')[0]!);
     const code = /\d{6}/.exec(sent.text)![0];
     const wrong = code === '111111' ? '222222' : '111111';
-    expect((await chat.say(wrong)).text).toContain(vi('register.confirmCodeWrong', { left: 4 }));
+    // A wrong code says what happened and asks again — it does not claim a new code was sent.
+    const again = await chat.say(wrong);
+    expect(again.text).toContain(vi('register.confirmCodeWrong', { left: 4 }));
+    expect(again.text).toContain(vi('register.askConfirmCodeAgain'));
+    expect(again.text).not.toContain(vi('register.askConfirmCode'));
     const linked = await chat.say(code);
     expect(linked.text).toContain(vi('register.linked', { name: existing!.fullName, club: CLUB1 }));
     expect(await h.test.app.models.Member.countDocuments()).toBe(before);
