@@ -269,6 +269,7 @@ export const registerFlow: Flow = {
         vars: { club: String(data.clubName) },
       }),
       choices: ['register.agree', 'register.decline'],
+      yesNo: true,
       pick: (choice) =>
         choice === 1 ? { goto: 'name' } : { end: true, say: [{ key: 'register.declined' }] },
     }),
@@ -287,6 +288,7 @@ export const registerFlow: Flow = {
     summary: choiceStep({
       question: (data, ctx) => ({ key: 'register.summary', vars: summaryVars(data, ctx) }),
       choices: ['register.confirm', 'register.edit'],
+      yesNo: true,
       pick: (choice, data, ctx) => (choice === 1 ? finish(data, ctx) : { goto: 'editField' }),
     }),
     editField: choiceStep({
