@@ -11,6 +11,7 @@ import { vi } from './support/text.ts';
 describe.each(HARNESSES)('conversation on $name', ({ start }) => {
   let h: ChannelHarness;
   let person = 300;
+  const thisYear = new Date().getFullYear();
   /** A person the bot has never seen. */
   const newcomer = () => h.chat(person++);
 
@@ -35,5 +36,58 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     const chat = newcomer();
     await upToConsent(chat);
     expect((await chat.say('khong')).text).toContain(vi('register.declined'));
+  });
+
+  /** Up to the birth-year question. */
+  async function upToYear(chat: ChatDriver) {
+    await upToConsent(chat);
+    await chat.say('1');
+    expect((await chat.say('Lê Thị Hoa')).text).toContain(vi('register.askYear'));
+  }
+
+  /** Answers the rest (gender, phone) and returns the summary. */
+  async function summaryAfterYear(chat: ChatDriver, reply: { text: string }) {
+    expect(reply.text).toContain(vi('register.askGender'));
+    await chat.say('1');
+    return chat.say(`09810${String(person).padStart(5, '0')}`);
+  }
+
+  it('"75 tuoi" is an age: born this year − 75', async () => {
+    const chat = newcomer();
+    await upToYear(chat);
+    const summary = await summaryAfterYear(chat, await chat.say('75 tuoi'));
+    expect(summary.text).toContain(String(thisYear - 75));
+  });
+
+  it('a bare "75" is asked back as an age; yes takes the age, no takes the year', async () => {
+    const asAge = newcomer();
+    await upToYear(asAge);
+    const asked = await asAge.say('75');
+    expect(asked.text).toContain(vi('register.askAgeConfirm', { age: 75, year: thisYear - 75 }));
+    expect(asked.choices).toEqual([vi('register.ageRight'), vi('register.ageWrong')]);
+    const summary = await summaryAfterYear(asAge, await asAge.say('vâng'));
+    expect(summary.text).toContain(String(thisYear - 75));
+
+    const asYear = newcomer();
+    await upToYear(asYear);
+    await asYear.say('48');
+    const taken = await asYear.say('2');
+    expect(taken.text).toContain(vi('register.yearTaken', { year: 1948 }));
+    expect((await summaryAfterYear(asYear, taken)).text).toContain('1948');
+  });
+
+  it('a name needs letters, and the hint fits the mistake', async () => {
+    const chat = newcomer();
+    await upToConsent(chat);
+    expect((await chat.say('1')).text).toContain(vi('register.askName'));
+    for (const symbols of ['ʕ•ᴥ•ʔ', '🙏']) {
+      const reply = await chat.say(symbols);
+      expect(reply.text, symbols).toContain(vi('register.nameHintLetters'));
+      expect(reply.text, symbols).not.toContain(vi('register.nameHint'));
+    }
+    const other = newcomer();
+    await upToConsent(other);
+    await other.say('1');
+    expect((await other.say('Lan 2')).text).toContain(vi('register.nameHint'));
   });
 });

@@ -25,6 +25,9 @@ const SCALES = new Map([
 const ZERO_TENS = new Set(['linh', 'le']);
 const NUMBER_WORDS = new Set([...UNITS_AFTER_TENS.keys(), ...SCALES.keys(), ...ZERO_TENS, 'muoi', 'khong']);
 
+/** Words that make a number an age: "75 tuổi", "75 years old". */
+const AGE_WORDS = new Set(['tuoi', 'old']);
+
 const DECIMAL = /\d+(?:[.,]\d+)?/g;
 
 /**
@@ -239,6 +242,52 @@ export function parseBirthYear(text: string, now: Date, minYear = 1920, minAge =
   let year = Number(found);
   if (found.length === 2) year = inRange(1900 + year) ? 1900 + year : 2000 + year;
   return inRange(year) ? { ok: true, year } : { ok: false, reason: 'range' };
+}
+
+/** Outcome of {@link parseBirthYearOrAge}. */
+export type BirthAnswer =
+  /** A year: four digits, "năm 48", "bốn tám" (digit by digit), "05". */
+  | { kind: 'year'; year: number }
+  /** An age said with "tuổi": "75 tuổi", "bảy mươi lăm tuoi"; `year` is this year − age. */
+  | { kind: 'age'; age: number; year: number }
+  /** A bare number that is a plausible age ("75"): ask back. `year` is its reading as a year, if valid. */
+  | { kind: 'ageOrYear'; age: number; ageYear: number; year?: number }
+  | { kind: 'invalid'; reason: 'format' | 'range' };
+
+/**
+ * Reads the answer to "which year were you born?", where people also give their age.
+ * - With the word "tuổi" the number is an age: "75 tuổi" → born this year − 75.
+ * - A bare number alone ("75", "bảy mươi lăm") that is a plausible age (at least `minAge`, born
+ *   no earlier than `minYear`) is ambiguous: "75" may be an age or 1975. The caller asks back
+ *   ("75 tuổi, tức là sinh năm 1951?") and takes the year reading on "no". Bare numbers below
+ *   `minAge` ("05", "12") are years as {@link parseBirthYear} reads them.
+ * - Everything else is read by {@link parseBirthYear}: a year word ("năm 48", "sinh năm 48"), four
+ *   digits, or digit-by-digit words ("bốn tám") make it clearly a year.
+ */
+export function parseBirthYearOrAge(text: string, now: Date, minYear = 1920, minAge = 15): BirthAnswer {
+  const thisYear = now.getFullYear();
+  const plausibleAge = (age: number) => age >= minAge && thisYear - age >= minYear;
+  const ws = withoutTrailingFillers(words(text));
+  if (ws.some((w) => AGE_WORDS.has(w))) {
+    const age = parseInteger(text);
+    if (age !== undefined && age < 1000) {
+      return plausibleAge(age)
+        ? { kind: 'age', age, year: thisYear - age }
+        : { kind: 'invalid', reason: 'range' };
+    }
+  }
+  const asYear = parseBirthYear(text, now, minYear, minAge);
+  const phrase = ws.join(' ');
+  const bare = /^\d{1,3}$/.test(phrase) ? Number(phrase) : spelledNumber(ws);
+  if (bare !== undefined && plausibleAge(bare)) {
+    return {
+      kind: 'ageOrYear',
+      age: bare,
+      ageYear: thisYear - bare,
+      year: asYear.ok ? asYear.year : undefined,
+    };
+  }
+  return asYear.ok ? { kind: 'year', year: asYear.year } : { kind: 'invalid', reason: asYear.reason };
 }
 
 /**
