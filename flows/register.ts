@@ -259,6 +259,7 @@ export const registerFlow: Flow = {
   id: 'register',
   menu: { label: 'menu.register', order: 10, visible: (who) => who === null || who.status === 'rejected' },
   keywords: ['dang ky', 'dang ki', 'register'],
+  savesAtEnd: true,
   async start(args, ctx) {
     const memberId = newMemberId();
     if (args.proxy) {

@@ -7,6 +7,7 @@ import {
   parseChoice,
   parseInteger,
   parsePhone,
+  parseSmallTalk,
   parseWeightKg,
   parseYesNo,
 } from '../src/engine/answers.ts';
@@ -203,6 +204,21 @@ describe('parseYesNo', () => {
   it.each(NOISE)('%s → undefined', (_, text) => {
     expect(parseYesNo(text)).toBeUndefined();
   });
+});
+
+describe('parseSmallTalk', () => {
+  it.each(['xin chao', 'Xin chào!', 'chào', 'Chào bác ạ', 'hello', 'Hi', 'alo', 'chào buổi sáng'])(
+    '%j is a greeting',
+    (text) => expect(parseSmallTalk(text)).toBe('greeting'),
+  );
+  it.each(['cam on', 'Cảm ơn bác nhiều nhé', 'cám ơn', 'thank you', 'Thanks!', 'cảm ơn ạ'])(
+    '%j is a thank-you',
+    (text) => expect(parseSmallTalk(text)).toBe('thanks'),
+  );
+  it.each(['chào, tôi tên Lan', 'chaoxyz', 'cam on 1', 'co', '1', 'Nguyễn Thị Lan', ''])(
+    '%j is not small talk',
+    (text) => expect(parseSmallTalk(text)).toBeUndefined(),
+  );
 });
 
 describe('parseInteger', () => {

@@ -4,7 +4,8 @@
  * and leaving registration half-way — on every channel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CODES, seedDemoData } from '../src/demo/seed.ts';
+import { DEMO_CODES, DEMO_PEOPLE, seedDemoData } from '../src/demo/seed.ts';
+import { formatPhone } from '../src/engine/format.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
 import { vi } from './support/text.ts';
 
@@ -89,5 +90,75 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     await upToConsent(other);
     await other.say('1');
     expect((await other.say('Lan 2')).text).toContain(vi('register.nameHint'));
+  });
+
+  /** A demo member with a chat on this channel. */
+  async function demoMemberChat(phone: string, n: number): Promise<ChatDriver> {
+    const { Member, Identity } = h.test.app.models;
+    const member = await Member.findOne({ phone }).lean();
+    const chatId = h.chatIdOf(n);
+    await Identity.updateOne(
+      { _id: `${h.channel}:${chatId}` },
+      { $set: { channel: h.channel, chatId, memberId: String(member!._id) } },
+      { upsert: true },
+    );
+    return h.chat(n);
+  }
+
+  async function chairOfClub1() {
+    const chair = await h.test.app.models.Member.findOne({ phone: DEMO_PEOPLE.chairClub1 }).lean();
+    return { name: chair!.fullName, phone: formatPhone(DEMO_PEOPLE.chairClub1) };
+  }
+
+  it('a greeting outside a conversation is answered with a greeting and the menu', async () => {
+    const guest = await newcomer().say('xin chao');
+    expect(guest.text).toContain(vi('menu.titleGuest'));
+    expect(guest.text).not.toContain(vi('common.notUnderstood'));
+    const member = await (await demoMemberChat(DEMO_PEOPLE.memberClub1, 290)).say('Chào bác');
+    expect(member.text).toContain(vi('common.hello'));
+    expect(member.text).toContain(vi('menu.title'));
+  });
+
+  it('thank-yous and greetings in the middle of a question never count as a failed try', async () => {
+    const chat = newcomer();
+    await upToConsent(chat);
+    const thanked = await chat.say('cam on');
+    expect(thanked.text).toContain(vi('common.thanksReply'));
+    expect(thanked.text).toContain(vi('register.agree'));
+    expect((await chat.say('Xin chào ạ')).text).toContain(vi('common.hello'));
+    await chat.say('cảm ơn bác nhiều nhé');
+    await chat.say('thank you');
+    expect((await chat.say('1')).text).toContain(vi('register.askName'));
+    expect((await newcomer().say('cảm ơn')).text).toContain(vi('common.thanksIdle'));
+  });
+
+  it('help is short and names the chair and the chair’s phone, for a member and during registration', async () => {
+    const chair = await chairOfClub1();
+    const member = await demoMemberChat(DEMO_PEOPLE.memberClub1, 291);
+    const help = await member.say('help');
+    expect(help.text).toContain(vi('common.helpCall', chair));
+    expect(help.text.length).toBeLessThanOrEqual(300);
+
+    const chat = newcomer();
+    expect((await chat.say('giúp')).text).toContain(vi('common.helpAsk'));
+    await upToConsent(chat);
+    expect((await chat.say('trợ giúp')).text).toContain(vi('common.helpCall', chair));
+  });
+
+  it('leaving registration half-way with MENU or HUỶ says the answers were not saved', async () => {
+    const viaMenu = newcomer();
+    await upToConsent(viaMenu);
+    await viaMenu.say('1');
+    const menu = await viaMenu.say('menu');
+    expect(menu.text).toContain(vi('common.notSaved'));
+    expect(menu.text).toContain(vi('menu.titleGuest'));
+
+    const viaCancel = newcomer();
+    await upToConsent(viaCancel);
+    const cancelled = await viaCancel.say('huỷ');
+    expect(cancelled.text).toContain(vi('common.cancelled'));
+    expect(cancelled.text).toContain(vi('common.notSaved'));
+    // Nothing open: no answers to lose.
+    expect((await viaCancel.say('menu')).text).not.toContain(vi('common.notSaved'));
   });
 });

@@ -206,6 +206,32 @@ export function parseYesNo(text: string): boolean | undefined {
   return no ? false : yes ? true : undefined;
 }
 
+/** Greetings and thank-yous, as normalized phrases. */
+const SMALL_TALK: (readonly [string, 'greeting' | 'thanks'])[] = [
+  ...'xin chao|chao|hello|hi|alo|a lo|good morning'.split('|').map((p) => [p, 'greeting'] as const),
+  ...'cam on|cam ta|thank you|thank|thanks|tks|many thanks'.split('|').map((p) => [p, 'thanks'] as const),
+];
+/** Words that may follow a greeting or a thank-you: whom it is for, and warmth ("cảm ơn bác nhiều nhé"). */
+const SMALL_TALK_TAIL = new Set(
+  'bac ban em anh chi co chu ong ba chau con bot tro ly nhieu lam very much so you all moi nguoi ca nha buoi sang trua chieu'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Recognises a greeting ("xin chào", "chào bác", "hello") or a thank-you ("cảm ơn nhiều nhé",
+ * "thank you") that is the whole message. Anything more ("chào, tôi tên Lan") is not small talk.
+ */
+export function parseSmallTalk(text: string): 'greeting' | 'thanks' | undefined {
+  const phrase = words(text).join(' ');
+  for (const [head, kind] of SMALL_TALK) {
+    if (phrase !== head && !phrase.startsWith(`${head} `)) continue;
+    const tail = phrase.slice(head.length).split(' ').filter(Boolean);
+    if (tail.every((w) => SMALL_TALK_TAIL.has(w) || FILLERS.has(w))) return kind;
+  }
+  return undefined;
+}
+
 /**
  * Reads a whole number from an answer: plain digits with optional words around them ("25 tuổi")
  * or Vietnamese number words up to 9999 ("hai mươi lăm" = 25, "một trăm linh năm" = 105,

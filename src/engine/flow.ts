@@ -57,6 +57,8 @@ export interface Flow {
   menu?: { label: string; order: number; visible(who: Who | null): boolean };
   /** Normalised words that open this flow when typed outside a conversation. */
   keywords?: string[];
+  /** Answers are stored only when the flow ends: leaving it half-way loses them, and the person is told. */
+  savesAtEnd?: boolean;
 }
 
 /**

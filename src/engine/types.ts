@@ -102,6 +102,13 @@ export interface Lookups {
   getMember(memberId: string): Promise<MemberView | undefined>;
   /** The member a link code (shown on another app) belongs to; the code is used up. */
   takeLinkCode(code: string): Promise<MemberView | undefined>;
+  /** Whom a member of this club calls for help: the chair (else a vice chair), with their phone. */
+  clubContact(clubId: string): Promise<ClubContact | undefined>;
+}
+
+export interface ClubContact {
+  name: string;
+  phone?: string;
 }
 
 export interface InviteView {
