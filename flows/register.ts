@@ -13,7 +13,7 @@
  * before the person confirms the summary; declining consent stores nothing.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { parseBirthYear, parsePhone } from '../src/engine/answers.ts';
+import { parseBirthYearOrAge, parsePhone } from '../src/engine/answers.ts';
 import {
   choiceStep,
   type Data,
@@ -84,10 +84,16 @@ function tidyName(text: string): string {
   return name.replace(/(^|\s)(\p{L})/gu, (_m, space: string, letter: string) => space + letter.toUpperCase());
 }
 
-function isPlausibleName(name: string): boolean {
-  return (
-    name.length >= 2 && name.length <= 80 && !/\d/.test(name) && (name.match(/\p{L}/gu)?.length ?? 0) >= 2
-  );
+/**
+ * Why a typed name cannot be one (an i18n key of the hint that fits the mistake), or undefined
+ * when it can: letters, with spaces, apostrophes, hyphens or dots between them.
+ */
+function nameProblem(name: string): string | undefined {
+  if (/\d/.test(name)) return 'register.nameHint';
+  const letters = name.match(/\p{L}/gu)?.length ?? 0;
+  const onlyNameCharacters = /^[\p{L}\p{M} '’.-]+$/u.test(name);
+  if (!onlyNameCharacters || letters < 2 || name.length > 80) return 'register.nameHintLetters';
+  return undefined;
 }
 
 const codeStep: Step = {
@@ -102,26 +108,50 @@ const nameStep: Step = {
   ask: (data) => ({ key: data.proxy ? 'register.askNameProxy' : 'register.askName' }),
   answer(answer, data) {
     const fullName = tidyName(answer.text);
-    if (!isPlausibleName(fullName)) return { retry: { key: 'register.nameHint' } };
+    const problem = nameProblem(fullName);
+    if (problem) return { retry: { key: problem } };
     return { ...next('name', data), data: { fullName, editing: false } };
   },
 };
 
+const yearHint = (ctx: FlowContext) => ({
+  key: 'register.yearHint',
+  vars: { min: MIN_BIRTH_YEAR, max: ctx.now.getFullYear() - MIN_AGE },
+});
+
 const birthYearStep: Step = {
   ask: (data) => ({ key: data.proxy ? 'register.askYearProxy' : 'register.askYear' }),
   answer(answer, data, ctx) {
-    const parsed = parseBirthYear(answer.text, ctx.now, MIN_BIRTH_YEAR, MIN_AGE);
-    if (!parsed.ok) {
+    const parsed = parseBirthYearOrAge(answer.text, ctx.now, MIN_BIRTH_YEAR, MIN_AGE);
+    if (parsed.kind === 'invalid') return { retry: yearHint(ctx) };
+    if (parsed.kind === 'ageOrYear') {
       return {
-        retry: {
-          key: 'register.yearHint',
-          vars: { min: MIN_BIRTH_YEAR, max: ctx.now.getFullYear() - MIN_AGE },
-        },
+        goto: 'confirmAge',
+        data: { ageGuess: parsed.age, ageYear: parsed.ageYear, yearGuess: parsed.year },
       };
     }
     return { ...next('birthYear', data), data: { birthYear: parsed.year, editing: false } };
   },
 };
+
+/** "75" alone may be an age or 1975: one question settles it ("no" takes the year reading). */
+const confirmAgeStep = choiceStep({
+  question: (data) => ({
+    key: data.proxy ? 'register.askAgeConfirmProxy' : 'register.askAgeConfirm',
+    vars: { age: Number(data.ageGuess), year: Number(data.ageYear) },
+  }),
+  choices: ['register.ageRight', 'register.ageWrong'],
+  yesNo: true,
+  pick(choice, data, ctx) {
+    const year = choice === 1 ? Number(data.ageYear) : (data.yearGuess as number | undefined);
+    if (year === undefined) return { goto: 'birthYear', say: [yearHint(ctx)] };
+    return {
+      ...next('birthYear', data),
+      say: choice === 1 ? [] : [{ key: 'register.yearTaken', vars: { year } }],
+      data: { birthYear: year, editing: false },
+    };
+  },
+});
 
 const phoneStep: Step = {
   ask: (data) =>
@@ -270,6 +300,7 @@ export const registerFlow: Flow = {
   id: 'register',
   menu: { label: 'menu.register', order: 10, visible: (who) => who === null || who.status === 'rejected' },
   keywords: ['dang ky', 'dang ki', 'register'],
+  savesAtEnd: true,
   async start(args, ctx) {
     const memberId = newMemberId();
     if (args.proxy) {
@@ -310,11 +341,13 @@ export const registerFlow: Flow = {
         vars: { club: String(data.clubName) },
       }),
       choices: ['register.agree', 'register.decline'],
+      yesNo: true,
       pick: (choice) =>
         choice === 1 ? { goto: 'name' } : { end: true, say: [{ key: 'register.declined' }] },
     }),
     name: nameStep,
     birthYear: birthYearStep,
+    confirmAge: confirmAgeStep,
     gender: choiceStep({
       question: (data) => ({ key: data.proxy ? 'register.askGenderProxy' : 'register.askGender' }),
       choices: GENDER_KEYS,
@@ -328,6 +361,7 @@ export const registerFlow: Flow = {
     summary: choiceStep({
       question: (data, ctx) => ({ key: 'register.summary', vars: summaryVars(data, ctx) }),
       choices: ['register.confirm', 'register.edit'],
+      yesNo: true,
       pick: (choice, data, ctx) => (choice === 1 ? finish(data, ctx) : { goto: 'editField' }),
     }),
     editField: choiceStep({

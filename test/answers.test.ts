@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   normalize,
   parseBirthYear,
+  parseBirthYearOrAge,
   parseBloodPressure,
   parseChoice,
   parseInteger,
   parsePhone,
+  parseSmallTalk,
   parseWeightKg,
   parseYesNo,
 } from '../src/engine/answers.ts';
@@ -204,6 +206,21 @@ describe('parseYesNo', () => {
   });
 });
 
+describe('parseSmallTalk', () => {
+  it.each(['xin chao', 'Xin chào!', 'chào', 'Chào bác ạ', 'hello', 'Hi', 'alo', 'chào buổi sáng'])(
+    '%j is a greeting',
+    (text) => expect(parseSmallTalk(text)).toBe('greeting'),
+  );
+  it.each(['cam on', 'Cảm ơn bác nhiều nhé', 'cám ơn', 'thank you', 'Thanks!', 'cảm ơn ạ'])(
+    '%j is a thank-you',
+    (text) => expect(parseSmallTalk(text)).toBe('thanks'),
+  );
+  it.each(['chào, tôi tên Lan', 'chaoxyz', 'cam on 1', 'co', '1', 'Nguyễn Thị Lan', ''])(
+    '%j is not small talk',
+    (text) => expect(parseSmallTalk(text)).toBeUndefined(),
+  );
+});
+
 describe('parseInteger', () => {
   it.each([
     ['25', 25],
@@ -286,6 +303,50 @@ describe('parseBirthYear', () => {
     expect(parseBirthYear('1930', now, 1940)).toEqual({ ok: false, reason: 'range' });
     expect(parseBirthYear('1970', now, 1920, 60)).toEqual({ ok: false, reason: 'range' });
     expect(parseBirthYear('1960', now, 1920, 60)).toEqual({ ok: true, year: 1960 });
+  });
+});
+
+describe('parseBirthYearOrAge', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  it.each([
+    ['75 tuoi', 75],
+    ['75 tuổi', 75],
+    ['75 tuổi ạ', 75],
+    ['năm nay 75 tuổi', 75],
+    ['bảy mươi lăm tuổi', 75],
+    ['78 years old', 78],
+  ])('%j is an age', (text, age) => {
+    expect(parseBirthYearOrAge(text, now)).toEqual({ kind: 'age', age, year: 2026 - age });
+  });
+
+  it.each([
+    ['75', 75, 1975],
+    ['48', 48, 1948],
+    ['75 ạ', 75, 1975],
+    ['bảy mươi lăm', 75, 1975],
+    ['20', 20, 1920],
+    ['100', 100, undefined],
+  ])('%j alone may be an age or a year: ask', (text, age, year) => {
+    expect(parseBirthYearOrAge(text, now)).toEqual({ kind: 'ageOrYear', age, ageYear: 2026 - age, year });
+  });
+
+  it.each([
+    ['1948', 1948],
+    ['năm 48', 1948],
+    ['sinh năm 75', 1975],
+    ['bốn tám', 1948],
+    ['05', 2005],
+    ['sinh 1950, 76 tuổi', 1950],
+  ])('%j is clearly a year', (text, year) => {
+    expect(parseBirthYearOrAge(text, now)).toEqual({ kind: 'year', year });
+  });
+
+  it.each(['5 tuổi', '120 tuổi', '1890', '12'])('%j is out of range', (text) => {
+    expect(parseBirthYearOrAge(text, now)).toEqual({ kind: 'invalid', reason: 'range' });
+  });
+
+  it.each(['khong nho', 'tuổi'])('%j is neither', (text) => {
+    expect(parseBirthYearOrAge(text, now)).toEqual({ kind: 'invalid', reason: 'format' });
   });
 });
 

@@ -25,6 +25,9 @@ const SCALES = new Map([
 const ZERO_TENS = new Set(['linh', 'le']);
 const NUMBER_WORDS = new Set([...UNITS_AFTER_TENS.keys(), ...SCALES.keys(), ...ZERO_TENS, 'muoi', 'khong']);
 
+/** Words that make a number an age: "75 tuổi", "75 years old". */
+const AGE_WORDS = new Set(['tuoi', 'old']);
+
 const DECIMAL = /\d+(?:[.,]\d+)?/g;
 
 /**
@@ -203,6 +206,32 @@ export function parseYesNo(text: string): boolean | undefined {
   return no ? false : yes ? true : undefined;
 }
 
+/** Greetings and thank-yous, as normalized phrases. */
+const SMALL_TALK: (readonly [string, 'greeting' | 'thanks'])[] = [
+  ...'xin chao|chao|hello|hi|alo|a lo|good morning'.split('|').map((p) => [p, 'greeting'] as const),
+  ...'cam on|cam ta|thank you|thank|thanks|tks|many thanks'.split('|').map((p) => [p, 'thanks'] as const),
+];
+/** Words that may follow a greeting or a thank-you: whom it is for, and warmth ("cảm ơn bác nhiều nhé"). */
+const SMALL_TALK_TAIL = new Set(
+  'bac ban em anh chi co chu ong ba chau con bot tro ly nhieu lam very much so you all moi nguoi ca nha buoi sang trua chieu'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Recognises a greeting ("xin chào", "chào bác", "hello") or a thank-you ("cảm ơn nhiều nhé",
+ * "thank you") that is the whole message. Anything more ("chào, tôi tên Lan") is not small talk.
+ */
+export function parseSmallTalk(text: string): 'greeting' | 'thanks' | undefined {
+  const phrase = words(text).join(' ');
+  for (const [head, kind] of SMALL_TALK) {
+    if (phrase !== head && !phrase.startsWith(`${head} `)) continue;
+    const tail = phrase.slice(head.length).split(' ').filter(Boolean);
+    if (tail.every((w) => SMALL_TALK_TAIL.has(w) || FILLERS.has(w))) return kind;
+  }
+  return undefined;
+}
+
 /**
  * Reads a whole number from an answer: plain digits with optional words around them ("25 tuổi")
  * or Vietnamese number words up to 9999 ("hai mươi lăm" = 25, "một trăm linh năm" = 105,
@@ -239,6 +268,52 @@ export function parseBirthYear(text: string, now: Date, minYear = 1920, minAge =
   let year = Number(found);
   if (found.length === 2) year = inRange(1900 + year) ? 1900 + year : 2000 + year;
   return inRange(year) ? { ok: true, year } : { ok: false, reason: 'range' };
+}
+
+/** Outcome of {@link parseBirthYearOrAge}. */
+export type BirthAnswer =
+  /** A year: four digits, "năm 48", "bốn tám" (digit by digit), "05". */
+  | { kind: 'year'; year: number }
+  /** An age said with "tuổi": "75 tuổi", "bảy mươi lăm tuoi"; `year` is this year − age. */
+  | { kind: 'age'; age: number; year: number }
+  /** A bare number that is a plausible age ("75"): ask back. `year` is its reading as a year, if valid. */
+  | { kind: 'ageOrYear'; age: number; ageYear: number; year?: number }
+  | { kind: 'invalid'; reason: 'format' | 'range' };
+
+/**
+ * Reads the answer to "which year were you born?", where people also give their age.
+ * - With the word "tuổi" the number is an age: "75 tuổi" → born this year − 75.
+ * - A bare number alone ("75", "bảy mươi lăm") that is a plausible age (at least `minAge`, born
+ *   no earlier than `minYear`) is ambiguous: "75" may be an age or 1975. The caller asks back
+ *   ("75 tuổi, tức là sinh năm 1951?") and takes the year reading on "no". Bare numbers below
+ *   `minAge` ("05", "12") are years as {@link parseBirthYear} reads them.
+ * - Everything else is read by {@link parseBirthYear}: a year word ("năm 48", "sinh năm 48"), four
+ *   digits, or digit-by-digit words ("bốn tám") make it clearly a year.
+ */
+export function parseBirthYearOrAge(text: string, now: Date, minYear = 1920, minAge = 15): BirthAnswer {
+  const thisYear = now.getFullYear();
+  const plausibleAge = (age: number) => age >= minAge && thisYear - age >= minYear;
+  const ws = withoutTrailingFillers(words(text));
+  if (ws.some((w) => AGE_WORDS.has(w))) {
+    const age = parseInteger(text);
+    if (age !== undefined && age < 1000) {
+      return plausibleAge(age)
+        ? { kind: 'age', age, year: thisYear - age }
+        : { kind: 'invalid', reason: 'range' };
+    }
+  }
+  const asYear = parseBirthYear(text, now, minYear, minAge);
+  const phrase = ws.join(' ');
+  const bare = /^\d{1,3}$/.test(phrase) ? Number(phrase) : spelledNumber(ws);
+  if (bare !== undefined && plausibleAge(bare)) {
+    return {
+      kind: 'ageOrYear',
+      age: bare,
+      ageYear: thisYear - bare,
+      year: asYear.ok ? asYear.year : undefined,
+    };
+  }
+  return asYear.ok ? { kind: 'year', year: asYear.year } : { kind: 'invalid', reason: asYear.reason };
 }
 
 /**

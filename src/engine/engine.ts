@@ -4,13 +4,15 @@
  * the caller persists the state, queues the replies and applies the effects.
  *
  * Routing order: unsupported content → global commands (help, menu, cancel,
- * language, /start — they work in the middle of any flow) → the open session
- * → keywords that open a flow → the menu with a short help.
+ * language, /start — they work in the middle of any flow) → greetings and
+ * thank-yous (answered kindly, never a failed try) → the open session →
+ * keywords that open a flow → the menu with a short help.
  */
 
 import type { Translate } from '../i18n.ts';
-import { normalize, parseChoice } from './answers.ts';
+import { normalize, parseChoice, parseSmallTalk } from './answers.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
+import { formatPhone } from './format.ts';
 import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session } from './types.ts';
 
 /** Invalid answers in a row before the engine offers help instead of asking again. */
@@ -164,17 +166,18 @@ export class Engine {
     const command: GlobalCommand | undefined = startPayload ? 'start' : GLOBAL_WORDS[answer.norm];
     switch (command) {
       case 'help':
-        turn.says.push({ key: 'common.help' });
-        return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
+        // Help alone outside a conversation: it says how to open the menu, and stays short.
+        turn.says.push({ key: 'common.help' }, await this.#whomToCall(turn, session));
+        return session ? this.#askAgain(turn, session) : undefined;
       case 'menu':
-        state.session = undefined;
+        this.#leave(turn, session);
         return this.#startFlow(turn, 'menu', {}, 0);
       case 'cancel':
-        state.session = undefined;
         turn.says.push({ key: session ? 'common.cancelled' : 'common.nothingToCancel' });
+        this.#leave(turn, session);
         return this.#startFlow(turn, 'menu', {}, 0);
       case 'language':
-        state.session = undefined;
+        this.#leave(turn, session);
         return this.#startFlow(turn, 'language', {}, 0);
       case 'start':
         state.session = undefined;
@@ -185,6 +188,9 @@ export class Engine {
           0,
         );
     }
+
+    const smallTalk = parseSmallTalk(text);
+    if (smallTalk) return this.#smallTalk(turn, smallTalk, session);
 
     // Someone sitting at the menu may still type a flow's word ("DUYỆT", "NGẮT") instead of a digit.
     if (session && session.flow !== 'menu') return this.#answer(turn, session, answer);
@@ -200,6 +206,39 @@ export class Engine {
     }
     turn.says.push({ key: 'common.notUnderstood' });
     return this.#startFlow(turn, 'menu', {}, 0);
+  }
+
+  /** A greeting is answered with a greeting, a thank-you with "you're welcome"; the question stays open. */
+  #smallTalk(
+    turn: Turn,
+    kind: 'greeting' | 'thanks',
+    session: Session | undefined,
+  ): Promise<void> | undefined {
+    if (session) {
+      turn.says.push({ key: kind === 'greeting' ? 'common.hello' : 'common.thanksReply' });
+      return this.#askAgain(turn, session);
+    }
+    if (kind === 'thanks') {
+      turn.says.push({ key: 'common.thanksIdle' });
+      return undefined;
+    }
+    // A guest's menu opens with a greeting of its own.
+    if (turn.state.who) turn.says.push({ key: 'common.hello' });
+    return this.#startFlow(turn, 'menu', {}, 0);
+  }
+
+  /** The last line of help: the club chair's name and phone when we know the person's club. */
+  async #whomToCall(turn: Turn, session: Session | undefined): Promise<Say> {
+    const clubId = turn.state.who?.clubIds[0] ?? session?.data.clubId;
+    const contact = typeof clubId === 'string' ? await turn.lookups.clubContact(clubId) : undefined;
+    if (!contact?.phone) return { key: 'common.helpAsk' };
+    return { key: 'common.helpCall', vars: { name: contact.name, phone: formatPhone(contact.phone) } };
+  }
+
+  /** Drops the open conversation; answers that would have been stored at its end are lost, so say so. */
+  #leave(turn: Turn, session: Session | undefined): void {
+    turn.state.session = undefined;
+    if (session && this.#flows.get(session.flow)?.savesAtEnd) turn.says.push({ key: 'common.notSaved' });
   }
 
   /** The open session, or none when it has been idle too long (the person is told). */
@@ -306,7 +345,7 @@ export class Engine {
       return;
     }
     if (choice === 2) {
-      turn.state.session = undefined;
+      this.#leave(turn, session);
       return this.#startFlow(turn, 'menu', {}, 0);
     }
     turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });

@@ -4,7 +4,7 @@
  * they read through `ctx.lookups` and return what to say and which effects
  * to apply, so a whole conversation can be run and checked as data.
  */
-import { parseChoice } from './answers.ts';
+import { parseChoice, parseYesNo } from './answers.ts';
 import type { Effect, Inbound, Lang, Lookups, Say, Who } from './types.ts';
 
 export interface FlowContext {
@@ -57,12 +57,19 @@ export interface Flow {
   menu?: { label: string; order: number; visible(who: Who | null): boolean };
   /** Normalised words that open this flow when typed outside a conversation. */
   keywords?: string[];
+  /** Answers are stored only when the flow ends: leaving it half-way loses them, and the person is told. */
+  savesAtEnd?: boolean;
 }
 
-/** A step whose answer is one of `choices` (i18n keys), by digit or by label. */
+/**
+ * A step whose answer is one of `choices` (i18n keys), by digit or by label. With `yesNo`, the
+ * two choices mean yes and no (in that order), and every yes/no word `parseYesNo` knows
+ * ("có", "vâng", "ừ", "khong"…) answers too: people answer such questions with words.
+ */
 export function choiceStep(options: {
   question: string | ((data: Data, ctx: FlowContext) => Say);
   choices: string[] | ((data: Data, ctx: FlowContext) => string[]);
+  yesNo?: boolean;
   pick(choice: number, data: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
 }): Step {
   const choicesFor = (data: Data, ctx: FlowContext) =>
@@ -75,13 +82,20 @@ export function choiceStep(options: {
     },
     answer(answer, data, ctx) {
       const choices = choicesFor(data, ctx);
-      const picked = parseChoice(
-        answer.text,
-        choices.length,
-        choices.map((key) => ctx.label(key)),
-      );
+      const picked =
+        parseChoice(
+          answer.text,
+          choices.length,
+          choices.map((key) => ctx.label(key)),
+        ) ?? (options.yesNo ? yesNoChoice(answer.text) : undefined);
       if (picked === undefined) return { retry: { key: 'common.pickNumber', vars: { max: choices.length } } };
       return options.pick(picked, data, ctx);
     },
   };
+}
+
+/** Choice 1 (yes) or 2 (no) for a yes/no word; undefined for anything else. */
+function yesNoChoice(text: string): number | undefined {
+  const yes = parseYesNo(text);
+  return yes === undefined ? undefined : yes ? 1 : 2;
 }

@@ -111,12 +111,19 @@ export interface Lookups {
   takeLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined>;
   /** Counts a one-time confirm code about to be sent to `memberId`; false once too many were sent lately. */
   allowConfirmCode(memberId: string): Promise<boolean>;
+  /** Whom a member of this club calls for help: the chair (else a vice chair), with their phone. */
+  clubContact(clubId: string): Promise<ClubContact | undefined>;
 }
 
 /** A chat on one app. */
 export interface ChatRef {
   channel: ChannelName;
   chatId: string;
+}
+
+export interface ClubContact {
+  name: string;
+  phone?: string;
 }
 
 export interface InviteView {

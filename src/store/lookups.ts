@@ -3,7 +3,16 @@
  * queries; the hot path (who is behind a chat) goes by `_id`.
  */
 
-import type { ChannelName, ChatRef, InviteView, Lookups, MemberView, Who } from '../engine/types.ts';
+import { CLUB_LEADERS } from '../engine/roles.ts';
+import type {
+  ChannelName,
+  ChatRef,
+  ClubContact,
+  InviteView,
+  Lookups,
+  MemberView,
+  Who,
+} from '../engine/types.ts';
 import type { Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
 
@@ -76,6 +85,23 @@ export class MongoLookups implements Lookups {
       .sort({ createdAt: 1 })
       .lean();
     return member ? this.#view(member as MemberRecord) : undefined;
+  }
+
+  async clubContact(clubId: string): Promise<ClubContact | undefined> {
+    // Leaders of any club, then this club's grants in code ($elemMatch is missing in FerretDB).
+    const leaders = await this.#models.Member.find(
+      { clubIds: clubId, status: 'active', 'roles.role': { $in: CLUB_LEADERS } },
+      { fullName: 1, phone: 1, roles: 1 },
+    ).lean();
+    const rank = (leader: (typeof leaders)[number]) =>
+      Math.min(
+        ...leader.roles
+          .filter((grant) => grant.clubId === clubId)
+          .map((grant) => CLUB_LEADERS.indexOf(grant.role))
+          .filter((index) => index >= 0),
+      );
+    const [best] = leaders.filter((leader) => rank(leader) < Infinity).sort((a, b) => rank(a) - rank(b));
+    return best && { name: best.fullName, phone: best.phone ?? undefined };
   }
 
   async getMember(memberId: string): Promise<MemberView | undefined> {
