@@ -89,7 +89,10 @@ export interface ChatState {
 export interface Say {
   key: string;
   vars?: Record<string, string | number>;
+  /** The answers, as i18n keys. */
   choices?: string[];
+  /** The answers, when they are data rather than words (club names): shown as they are. */
+  choiceTexts?: string[];
   requestContact?: boolean;
 }
 
@@ -97,7 +100,7 @@ export interface Say {
 export interface Lookups {
   findInvite(code: string, now: Date): Promise<InviteView | undefined>;
   findClubMemberByPhone(clubId: string, phone: string): Promise<MemberView | undefined>;
-  /** The oldest pending member of these clubs, other than `except` (decided this very turn). */
+  /** The oldest person waiting to join one of these clubs, other than `except` (decided this very turn). */
   nextPendingMember(clubIds: string[], except?: string[]): Promise<MemberView | undefined>;
   getMember(memberId: string): Promise<MemberView | undefined>;
   /** The member a link code (shown on another app) belongs to; the code is used up. */
@@ -122,9 +125,11 @@ export interface MemberView {
   clubIds: string[];
   clubNames: string[];
   roles: RoleGrant[];
+  /** Clubs whose chair has yet to decide on this person (their first club while pending, or one more). */
+  waitingFor: { id: string; name: string }[];
   /** Whether the member has a chat on some app (filled in by `findClubMemberByPhone`). */
   hasChat?: boolean;
-  /** Who approved or rejected this member. */
+  /** Who last approved or rejected this member. */
   decidedBy?: string;
 }
 
@@ -153,7 +158,17 @@ export type Effect =
       identity: { channel: ChannelName; chatId: string };
       verified: boolean;
     }
-  | { type: 'decideMember'; memberId: string; approve: boolean; byMemberId: string }
+  /** A leader's decision on a person waiting to join `clubId`; applied only if `byMemberId` leads it then. */
+  | { type: 'decideMember'; memberId: string; clubId: string; approve: boolean; byMemberId: string }
+  /** A member asks to join one more club (a personal invite: joins at once). */
+  | {
+      type: 'joinClub';
+      memberId: string;
+      clubId: string;
+      role: Role;
+      inviteCode: string;
+      inviteKind: 'open' | 'personal';
+    }
   | { type: 'setLanguage'; memberId: string; lang: Lang }
   | { type: 'createLinkCode'; memberId: string; code: string }
   /** Sends a one-time code to the member's own chats, to confirm a chat that claims their phone. */

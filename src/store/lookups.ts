@@ -15,6 +15,7 @@ type MemberRecord = {
   phone?: string | null;
   status: string;
   clubIds: string[];
+  pendingClubIds?: string[] | null;
   roles: { role: string; clubId?: string | null; orgUnitId?: string | null }[];
   language?: string | null;
   decidedBy?: string | null;
@@ -64,8 +65,7 @@ export class MongoLookups implements Lookups {
   async nextPendingMember(clubIds: string[], except: string[] = []): Promise<MemberView | undefined> {
     if (clubIds.length === 0) return undefined;
     const member = await this.#models.Member.findOne({
-      clubIds: { $in: clubIds },
-      status: 'pending',
+      $or: [{ clubIds: { $in: clubIds }, status: 'pending' }, { pendingClubIds: { $in: clubIds } }],
       _id: { $nin: except.filter((id) => /^[0-9a-f]{24}$/.test(id)) },
     })
       .sort({ createdAt: 1 })
@@ -77,6 +77,11 @@ export class MongoLookups implements Lookups {
     if (!/^[0-9a-f]{24}$/.test(memberId)) return undefined;
     const member = await this.#models.Member.findById(memberId).lean();
     return member ? this.#view(member as MemberRecord) : undefined;
+  }
+
+  /** The name of a club, from the in-memory cache when it holds it. */
+  async clubName(clubId: string): Promise<string | undefined> {
+    return (await this.#clubNameMap([clubId])).get(clubId);
   }
 
   /** Who is behind a chat, and whether that chat had been marked stopped (two `_id` reads). */
@@ -103,7 +108,9 @@ export class MongoLookups implements Lookups {
   }
 
   async #view(member: MemberRecord): Promise<MemberView> {
-    const clubNames = await this.#clubNameMap(member.clubIds);
+    const pendingClubIds = member.pendingClubIds ?? [];
+    const clubNames = await this.#clubNameMap([...member.clubIds, ...pendingClubIds]);
+    const waitingFor = [...(member.status === 'pending' ? member.clubIds : []), ...pendingClubIds];
     return {
       id: String(member._id),
       fullName: member.fullName,
@@ -113,6 +120,7 @@ export class MongoLookups implements Lookups {
       status: member.status as MemberView['status'],
       clubIds: member.clubIds,
       clubNames: member.clubIds.map((id) => clubNames.get(id) ?? id),
+      waitingFor: waitingFor.map((id) => ({ id, name: clubNames.get(id) ?? id })),
       roles: toWho(member).roles,
       decidedBy: member.decidedBy ?? undefined,
     };
