@@ -42,8 +42,15 @@ describe.each(HARNESSES)('membership on $name', ({ start }) => {
     expect(done.choices).not.toContain(vi('menu.register'));
     expect(done.choices[0]).toBe(vi('menu.myInfo'));
     expect((await chat.say('1')).text).toContain(vi('status.pending'));
+
+    // The chair approves while her menu is on screen: its first line still opens what it says,
+    // though she is a member now and a fresh menu would start with something else.
+    expect((await chat.say('menu')).choices[0]).toBe(vi('menu.myInfo'));
     await chair1.nextWith('Dinh Thi Lua');
-    await chair1.say('3');
+    await chair1.say('1');
+    expect((await chat.next()).text).toContain(vi('register.approvedNotice', { club: CLUB1 }));
+    expect((await chat.say('1')).text).toContain(vi('status.active'));
+    expect((await chat.say('menu')).choices[0]).toBe(vi('menu.registerProxy'));
   });
 
   it('after a personal code the menu is an active member’s', async () => {

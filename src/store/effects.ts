@@ -225,17 +225,16 @@ export class Effects {
     const club = (await lookups.clubName(clubId)) ?? '';
     const key = approve ? 'register.approvedNotice' : 'register.rejectedNotice';
     const messages = await Promise.all(
-      chats.map(({ chat, memberId: to, lang }) =>
-        this.#noticeFor(
-          chat,
-          { memberId: to, lang },
-          {
-            key: `${key}${to === memberId ? '' : 'Proxy'}`,
-            vars: { name: changed.fullName, club },
-          },
-          now,
-        ),
-      ),
+      chats.map(({ chat, memberId: to, lang }) => {
+        const say = {
+          key: `${key}${to === memberId ? '' : 'Proxy'}`,
+          vars: { name: changed.fullName, club },
+        };
+        // The person decided is someone else now: what she had open (the menu of a pending member)
+        // is not shown again as if it were current; the notice tells her to type MENU.
+        if (to === memberId) return [this.#deps.engine.render(chat, lang, say, to)];
+        return this.#noticeFor(chat, { memberId: to, lang }, say, now);
+      }),
     );
     await this.#deps.outbox.enqueue(tagged(messages.flat(), 'decision'), `decision.${memberId}.${clubId}`);
   }
