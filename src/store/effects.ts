@@ -150,7 +150,7 @@ export class Effects {
         }
       : { $addToSet: { pendingClubIds: clubId } };
     const member = await this.#deps.models.Member.findOneAndUpdate(
-      // Already in the club (a retry, or a second chat): nothing to ask.
+      // Already in the club (a retry after joining at once, or from another chat): nothing to do.
       { _id: memberId, clubIds: { $ne: clubId } },
       update,
       { returnDocument: 'after' },
