@@ -1,10 +1,53 @@
 /**
- * A chair (or vice chair) approves or rejects people who asked to join with
- * the club's open code. Opened from the menu, by typing "duyệt", or by the
- * bot itself when a new request arrives and the chair is not busy.
+ * A chair (or vice chair) approves or rejects people who asked to join one of
+ * their clubs with its open code. Opened from the menu, by typing "duyệt", or
+ * by the bot itself when a new request arrives and the chair is not busy.
+ *
+ *   start → decide ─1─→ approved → the next person waiting (or "nobody")
+ *                  ─2─→ confirmReject ─1─→ rejected → the next person
+ *                                     ─2─→ decide (the same person)
+ *                  ─3─→ "later" → menu
+ *
+ * Every answer decides the person on screen: the session holds their id, each
+ * reply names them, and a notice that arrives meanwhile (another request) is
+ * followed by this question again (Engine.notice). The decision is taken with
+ * the chair's role as the database has it at that moment (`actsWithRole`), and
+ * store/effects.ts checks it once more when it applies the decision.
  */
-import { choiceStep, type Flow } from '../src/engine/flow.ts';
+import { choiceStep, type Data, type Flow, type FlowContext, type StepOutcome } from '../src/engine/flow.ts';
+import { formatPhone } from '../src/engine/format.ts';
 import { CLUB_LEADERS, clubsWithRole } from '../src/engine/roles.ts';
+
+const GENDER_KEYS = { female: 'gender.female', male: 'gender.male', other: 'gender.other' } as const;
+const DECIDE = ['approve.yes', 'approve.no', 'approve.later'];
+
+/** Applies a decision on the person in `data`, if this chair still leads their club and they still wait. */
+async function decide(approve: boolean, data: Data, ctx: FlowContext): Promise<StepOutcome> {
+  const memberId = String(data.memberId);
+  const clubId = String(data.clubId);
+  const name = String(data.name);
+  if (!ctx.who || !clubsWithRole(ctx.who, CLUB_LEADERS).includes(clubId)) {
+    return {
+      end: true,
+      say: [{ key: 'approve.notAllowed', vars: { club: String(data.club) } }],
+      open: { flow: 'menu' },
+    };
+  }
+  const current = await ctx.lookups.getMember(memberId);
+  const waiting = current?.waitingFor.some((club) => club.id === clubId);
+  // Decided by someone else meanwhile; a decision of our own means this is a retry: carry on.
+  if (!current || (!waiting && current.decidedBy !== ctx.who.memberId)) {
+    return { end: true, say: [{ key: 'approve.alreadyDecided', vars: { name } }], open: { flow: 'approve' } };
+  }
+  return {
+    end: true,
+    say: [
+      { key: approve ? 'approve.approved' : 'approve.rejected', vars: { name, club: String(data.club) } },
+    ],
+    effects: [{ type: 'decideMember', memberId, clubId, approve, byMemberId: ctx.who.memberId }],
+    open: { flow: 'approve', args: { decided: memberId } },
+  };
+}
 
 export const approveFlow: Flow = {
   id: 'approve',
@@ -16,7 +59,8 @@ export const approveFlow: Flow = {
       typeof args.memberId === 'string'
         ? await ctx.lookups.getMember(args.memberId)
         : await ctx.lookups.nextPendingMember(clubs, typeof args.decided === 'string' ? [args.decided] : []);
-    if (candidate?.status !== 'pending' || !candidate.clubIds.some((id) => clubs.includes(id))) {
+    const club = candidate?.waitingFor.find(({ id }) => clubs.includes(id));
+    if (!candidate || !club) {
       return { end: true, say: [{ key: 'approve.none' }], open: { flow: 'menu' } };
     }
     return {
@@ -26,35 +70,38 @@ export const approveFlow: Flow = {
         memberId: candidate.id,
         name: candidate.fullName,
         year: candidate.birthYear ?? '',
-        club: candidate.clubNames[0] ?? '',
+        gender: candidate.gender ? ctx.label(GENDER_KEYS[candidate.gender]) : '',
+        phone: candidate.phone ? formatPhone(candidate.phone) : ctx.label('register.noPhone'),
+        clubId: club.id,
+        club: club.name,
       },
     };
   },
   steps: {
-    decide: choiceStep({
-      question: (data) => ({
-        key: 'approve.ask',
-        vars: { name: String(data.name), year: String(data.year), club: String(data.club) },
+    decide: {
+      ...choiceStep({
+        question: (data) => ({
+          key: 'approve.ask',
+          vars: Object.fromEntries(
+            ['name', 'gender', 'year', 'phone', 'club'].map((key) => [key, String(data[key])]),
+          ),
+        }),
+        choices: DECIDE,
+        pick(choice, data, ctx) {
+          if (choice === 1) return decide(true, data, ctx);
+          if (choice === 2) return { goto: 'confirmReject' };
+          return { end: true, say: [{ key: 'approve.postponed' }], open: { flow: 'menu' } };
+        },
       }),
-      choices: ['approve.yes', 'approve.no', 'approve.later'],
-      async pick(choice, data, ctx) {
-        const memberId = String(data.memberId);
-        if (choice === 3) return { end: true, say: [{ key: 'approve.later' }], open: { flow: 'menu' } };
-        const current = await ctx.lookups.getMember(memberId);
-        // Decided by someone else meanwhile; a decision of our own means this is a retry: carry on.
-        if (!current || (current.status !== 'pending' && current.decidedBy !== ctx.who!.memberId)) {
-          return { end: true, say: [{ key: 'approve.alreadyDecided' }], open: { flow: 'approve' } };
-        }
-        const approve = choice === 1;
-        return {
-          end: true,
-          say: [
-            { key: approve ? 'approve.approved' : 'approve.rejected', vars: { name: String(data.name) } },
-          ],
-          effects: [{ type: 'decideMember', memberId, approve, byMemberId: ctx.who!.memberId }],
-          open: { flow: 'approve', args: { decided: memberId } },
-        };
-      },
-    }),
+      actsWithRole: true,
+    },
+    confirmReject: {
+      ...choiceStep({
+        question: (data) => ({ key: 'approve.askReject', vars: { name: String(data.name) } }),
+        choices: ['approve.rejectSure', 'approve.rejectBack'],
+        pick: (choice, data, ctx) => (choice === 1 ? decide(false, data, ctx) : { goto: 'decide' }),
+      }),
+      actsWithRole: true,
+    },
   },
 };

@@ -11,9 +11,17 @@
  * sent to the member's own chat (or, if they have none, to the people who
  * answer for them, who hand it over in person). Nothing is stored
  * before the person confirms the summary; declining consent stores nothing.
+ *
+ * A member who types a club code again is told she is in that club (or waiting
+ * for it), or asked whether to join that club too (joinOther): one more club
+ * for the same member, never a second member.
+ *
+ * Proxy mode: proxyClub (only when the helper may choose among several clubs)
+ * → consent → name → … The person is active at once only in a club where the
+ * helper is a volunteer or leader; otherwise the chair approves.
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import { parseBirthYearOrAge, parsePhone } from '../src/engine/answers.ts';
+import { parseBirthYearOrAge, parseChoice, parsePhone } from '../src/engine/answers.ts';
 import {
   choiceStep,
   type Data,
@@ -23,8 +31,8 @@ import {
   type StepOutcome,
 } from '../src/engine/flow.ts';
 import { formatPhone } from '../src/engine/format.ts';
-import { HELPERS, isActiveMember, isLeader } from '../src/engine/roles.ts';
-import type { Gender, InviteView, Lang, MemberView, NewMember } from '../src/engine/types.ts';
+import { clubsWithRole, HELPERS, isActiveMember, isLeader } from '../src/engine/roles.ts';
+import type { Gender, InviteView, Lang, MemberView, NewMember, Who } from '../src/engine/types.ts';
 
 export const CONSENT_VERSION = 'v1';
 const MIN_BIRTH_YEAR = 1920;
@@ -57,6 +65,7 @@ function inviteData(invite: InviteView): Data {
 /** A club invite starts registration; a link code from another app links this chat at once. */
 async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | undefined> {
   const invite = await ctx.lookups.findInvite(code.toUpperCase(), ctx.now);
+  if (invite && isKnownMember(ctx.who)) return knownMemberWith(ctx.who, ctx, invite);
   if (invite) return { goto: 'language', data: inviteData(invite) };
   const { channel, chatId } = ctx.inbound;
   const member = await ctx.lookups.takeLinkCode(code, { channel, chatId });
@@ -71,6 +80,67 @@ async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | u
     open: { flow: 'menu' },
   };
 }
+
+/** Someone the club already has (a rejected person may register anew). */
+function isKnownMember(who: Who | null): who is Who {
+  return who !== null && who.status !== 'rejected';
+}
+
+function endWith(key: string, vars: Record<string, string>): StepOutcome {
+  return { end: true, say: [{ key, vars }], open: { flow: 'menu' } };
+}
+
+/**
+ * A member typed `/start` (with `invite`'s code, or none): she is in that club already, or
+ * waiting for its chair, or is asked whether to join it too.
+ */
+async function knownMemberWith(who: Who, ctx: FlowContext, invite?: InviteView): Promise<StepOutcome> {
+  const me = await ctx.lookups.getMember(who.memberId);
+  if (!me) return { end: true, open: { flow: 'menu' } };
+  const clubs = me.clubNames.join(', ');
+  if (!invite) {
+    const waiting = me.status === 'pending' ? me.waitingFor[0] : undefined;
+    return waiting
+      ? endWith('register.alreadyWaiting', { club: waiting.name })
+      : endWith('register.alreadyMember', { club: clubs });
+  }
+  if (me.waitingFor.some(({ id }) => id === invite.clubId)) {
+    return endWith('register.alreadyWaiting', { club: invite.clubName });
+  }
+  if (me.clubIds.includes(invite.clubId)) return endWith('register.alreadyMember', { club: invite.clubName });
+  return { goto: 'joinOther', data: { ...inviteData(invite), name: me.fullName, clubs } };
+}
+
+/**
+ * Where a helper may register someone: the clubs where she is a volunteer or leader (the
+ * person is active at once there), else her own clubs (their chair approves).
+ */
+function proxyClubs(me: MemberView): { id: string; name: string }[] {
+  const helping = me.roles.filter((grant) => grant.clubId && HELPERS.includes(grant.role));
+  const ids = helping.length > 0 ? [...new Set(helping.map((grant) => grant.clubId!))] : me.clubIds;
+  return ids.map((id) => ({ id, name: me.clubNames[me.clubIds.indexOf(id)] ?? id }));
+}
+
+type ClubChoice = { id: string; name: string };
+
+/** The helper picks the club, by number or by name, among `data.clubChoices`. */
+const proxyClubStep: Step = {
+  ask: (data) => ({
+    key: 'register.askProxyClub',
+    choiceTexts: (data.clubChoices as ClubChoice[]).map((club) => club.name),
+  }),
+  answer(answer, data) {
+    const clubs = data.clubChoices as ClubChoice[];
+    const picked = parseChoice(
+      answer.text,
+      clubs.length,
+      clubs.map((club) => club.name),
+    );
+    if (picked === undefined) return { retry: { key: 'common.pickNumber', vars: { max: clubs.length } } };
+    const club = clubs[picked - 1]!;
+    return { goto: 'consent', data: { clubId: club.id, clubName: club.name } };
+  },
+};
 
 /** A 24-hex id chosen before the member exists, so creating them is idempotent. */
 function newMemberId(): string {
@@ -264,7 +334,8 @@ function summaryVars(data: Data, ctx: FlowContext) {
 }
 
 function finish(data: Data, ctx: FlowContext): StepOutcome {
-  const proxyHelper = data.proxy && ctx.who?.roles.some((grant) => HELPERS.includes(grant.role));
+  // ctx.who is fresh here (the summary step `actsWithRole`): a role taken away counts at once.
+  const proxyHelper = data.proxy && clubsWithRole(ctx.who, HELPERS).includes(String(data.clubId));
   const status = data.inviteKind === 'personal' || proxyHelper ? 'active' : 'pending';
   const member: NewMember = {
     id: String(data.memberId),
@@ -306,16 +377,12 @@ export const registerFlow: Flow = {
     if (args.proxy) {
       if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
       const me = await ctx.lookups.getMember(ctx.who.memberId);
-      return {
-        goto: 'consent',
-        data: {
-          proxy: true,
-          memberId,
-          clubId: me?.clubIds[0],
-          clubName: me?.clubNames[0],
-          inviteKind: 'open',
-        },
-      };
+      const clubs = me ? proxyClubs(me) : [];
+      const data = { proxy: true, memberId, inviteKind: 'open' };
+      if (clubs.length === 0)
+        return { end: true, say: [{ key: 'register.proxyNoClub' }], open: { flow: 'menu' } };
+      if (clubs.length > 1) return { goto: 'proxyClub', data: { ...data, clubChoices: clubs } };
+      return { goto: 'consent', data: { ...data, clubId: clubs[0]!.id, clubName: clubs[0]!.name } };
     }
     if (typeof args.code === 'string' && args.code) {
       const found = await withCode(args.code, ctx);
@@ -323,13 +390,42 @@ export const registerFlow: Flow = {
       if (found) return found;
       return { goto: 'code', data: { memberId }, say: [{ key: 'register.codeUnknown' }] };
     }
-    if (isActiveMember(ctx.who)) {
-      return { end: true, say: [{ key: 'register.alreadyMember' }], open: { flow: 'menu' } };
-    }
+    if (isKnownMember(ctx.who)) return knownMemberWith(ctx.who, ctx);
     return { goto: 'code', data: { memberId }, say: args.viaStart ? [{ key: 'register.welcome' }] : [] };
   },
   steps: {
     code: codeStep,
+    proxyClub: proxyClubStep,
+    joinOther: choiceStep({
+      question: (data) => ({
+        key: 'register.askJoinOther',
+        vars: { clubs: String(data.clubs), club: String(data.clubName) },
+      }),
+      choices: ['register.joinYes', 'register.joinNo'],
+      pick(choice, data, ctx) {
+        if (choice === 2 || !ctx.who) return endWith('register.joinDeclined', { clubs: String(data.clubs) });
+        const club = String(data.clubName);
+        return {
+          end: true,
+          say: [
+            data.inviteKind === 'personal'
+              ? { key: 'register.doneActive', vars: { name: String(data.name), club } }
+              : { key: 'register.donePending', vars: { club } },
+          ],
+          effects: [
+            {
+              type: 'joinClub',
+              memberId: ctx.who.memberId,
+              clubId: String(data.clubId),
+              role: data.role as NewMember['role'],
+              inviteCode: String(data.code),
+              inviteKind: data.inviteKind as NewMember['inviteKind'],
+            },
+          ],
+          open: { flow: 'menu' },
+        };
+      },
+    }),
     language: choiceStep({
       question: 'register.askLanguage',
       choices: ['language.vi', 'language.en'],
@@ -358,12 +454,16 @@ export const registerFlow: Flow = {
     }),
     phone: phoneStep,
     confirmPhone: confirmPhoneStep,
-    summary: choiceStep({
-      question: (data, ctx) => ({ key: 'register.summary', vars: summaryVars(data, ctx) }),
-      choices: ['register.confirm', 'register.edit'],
-      yesNo: true,
-      pick: (choice, data, ctx) => (choice === 1 ? finish(data, ctx) : { goto: 'editField' }),
-    }),
+    summary: {
+      ...choiceStep({
+        question: (data, ctx) => ({ key: 'register.summary', vars: summaryVars(data, ctx) }),
+        choices: ['register.confirm', 'register.edit'],
+        yesNo: true,
+        pick: (choice, data, ctx) => (choice === 1 ? finish(data, ctx) : { goto: 'editField' }),
+      }),
+      // In proxy mode the helper's role in the club decides whether the person is active at once.
+      actsWithRole: true,
+    },
     editField: choiceStep({
       question: 'register.whichField',
       choices: ['register.fieldName', 'register.fieldYear', 'register.fieldGender', 'register.fieldPhone'],

@@ -77,12 +77,16 @@ export class Conversations {
     for (let attempt = 0; attempt < MAX_SAVE_CONFLICTS; attempt++) {
       const now = new Date();
       const state = await chatStates.load(chat);
-      await this.#refreshWho(state, chat, now);
-      const result = await engine.handle(state, inbound, lookups, now);
-      const who = await effects.apply(result.effects, now);
-      if (who) {
-        result.state.who = who;
-        result.state.whoCheckedAt = now.getTime();
+      await this.#refreshWho(state, chat, now, engine.actsWithRole(state));
+      let result = await engine.handle(state, inbound, lookups, now);
+      for (;;) {
+        const who = await effects.apply(result.effects, now);
+        if (who) {
+          result.state.who = who;
+          result.state.whoCheckedAt = now.getTime();
+        }
+        if (!result.afterEffects) break;
+        result = await result.afterEffects(who);
       }
       // Replies name the message they answer (a follow or shared form is no message).
       const answersMessage = inbound.kind === 'text' || inbound.kind === 'unsupported';
@@ -96,8 +100,9 @@ export class Conversations {
     throw new Error('chat state kept changing under us');
   }
 
-  async #refreshWho(state: ChatState, chat: ChatKey, now: Date): Promise<void> {
-    if (state.whoCheckedAt && now.getTime() - state.whoCheckedAt < WHO_CACHE_MS) return;
+  /** Who is behind the chat, from the cache unless it is old or `fresh` (a decision with a role). */
+  async #refreshWho(state: ChatState, chat: ChatKey, now: Date, fresh: boolean): Promise<void> {
+    if (!fresh && state.whoCheckedAt && now.getTime() - state.whoCheckedAt < WHO_CACHE_MS) return;
     const { who, stopped } = await this.#deps.lookups.resolveWho(chat.channel, chat.chatId);
     if (stopped) {
       await this.#deps.effects.markResumed(chat);

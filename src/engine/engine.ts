@@ -13,7 +13,7 @@ import type { Translate } from '../i18n.ts';
 import { normalize, parseChoice, parseSmallTalk } from './answers.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import { formatPhone } from './format.ts';
-import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session } from './types.ts';
+import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session, Who } from './types.ts';
 
 /** Invalid answers in a row before the engine offers help instead of asking again. */
 export const MAX_TRIES = 3;
@@ -58,6 +58,13 @@ export interface TurnResult {
   state: ChatState;
   replies: Outbound[];
   effects: Effect[];
+  /**
+   * Present when the turn ends by opening a flow (usually the menu) that depends on who this
+   * chat is, and `effects` change that (a member created, a chat linked): apply the effects,
+   * then call this with the member now behind the chat for the complete turn (whose own
+   * effects, if any, are applied in turn). `replies` are left empty until then.
+   */
+  afterEffects?: (who: Who | undefined) => Promise<TurnResult>;
 }
 
 interface Turn {
@@ -67,6 +74,23 @@ interface Turn {
   lookups: Lookups;
   says: Say[];
   effects: Effect[];
+  /** A flow to open once this turn's effects are applied (see `TurnResult.afterEffects`). */
+  waiting?: { flow: string; args: Data; depth: number };
+}
+
+/** One turn is one message: the last part is the question, with its choices. */
+function oneMessage(parts: Outbound[]): Outbound[] {
+  const last = parts.at(-1);
+  return last ? [{ ...last, text: parts.map((part) => part.text).join('\n\n') }] : [];
+}
+
+/** Effects after which the chat may belong to someone else, or its member to other clubs. */
+function changesWho(effect: Effect): boolean {
+  return (
+    effect.type === 'linkIdentity' ||
+    effect.type === 'joinClub' ||
+    (effect.type === 'createMember' && effect.identity !== undefined)
+  );
 }
 
 export class Engine {
@@ -110,13 +134,54 @@ export class Engine {
     return this.#finish(turn);
   }
 
+  /**
+   * A message to a chat that did not write (a notice, someone else's request), followed by the
+   * question its open conversation waits for: the last thing on screen is always what the
+   * next answer answers. `state` is not changed.
+   */
+  async notice(
+    state: ChatState,
+    target: Pick<Inbound, 'channel' | 'chatId'>,
+    to: { memberId: string; lang: Lang },
+    say: Say,
+    lookups: Lookups,
+    now = new Date(),
+  ): Promise<Outbound[]> {
+    const inbound: Inbound = { ...target, userId: target.chatId, messageId: '', at: now, kind: 'text' };
+    const turn: Turn = { state: structuredClone(state), inbound, now, lookups, says: [say], effects: [] };
+    const session = turn.state.session;
+    const open = session && this.#flows.has(session.flow);
+    if (open && now.getTime() - session.updatedAt <= this.#options.sessionIdleMs) {
+      if (session.step === STUCK) turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });
+      else this.#askAgain(turn, session);
+    }
+    return oneMessage(turn.says.map((part) => this.render(target, to.lang, part, to.memberId)));
+  }
+
+  /** Whether the chat's open step decides with the person's role (see `Step.actsWithRole`). */
+  actsWithRole(state: ChatState): boolean {
+    const session = state.session;
+    return Boolean(session && this.#flows.get(session.flow)?.steps[session.step]?.actsWithRole);
+  }
+
   #finish(turn: Turn): TurnResult {
+    const { waiting } = turn;
+    if (waiting) {
+      const afterEffects = async (who: Who | undefined) => {
+        turn.waiting = undefined;
+        turn.effects = [];
+        if (who) turn.state.who = who;
+        await this.#startFlow(turn, waiting.flow, waiting.args, waiting.depth);
+        return this.#finish(turn);
+      };
+      return { state: turn.state, replies: [], effects: turn.effects, afterEffects };
+    }
+    return { state: turn.state, replies: this.#render(turn), effects: turn.effects };
+  }
+
+  #render(turn: Turn): Outbound[] {
     const lang = this.#lang(turn.state);
-    const rendered = turn.says.map((say) => this.render(turn.inbound, lang, say, turn.state.who?.memberId));
-    // One turn is one message: the last part is the question, with its choices.
-    const last = rendered.at(-1);
-    const replies = last ? [{ ...last, text: rendered.map((reply) => reply.text).join('\n\n') }] : [];
-    return { state: turn.state, replies, effects: turn.effects };
+    return oneMessage(turn.says.map((say) => this.render(turn.inbound, lang, say, turn.state.who?.memberId)));
   }
 
   /** Translates one `Say` into an `Outbound` for this chat. */
@@ -128,9 +193,10 @@ export class Engine {
       lang,
       text: t(lang, say.key, say.vars),
     };
-    if (say.choices) {
+    const choices = say.choices?.map((key) => t(lang, key)) ?? say.choiceTexts;
+    if (choices) {
       // Numbered lines in the text itself: every app shows them, and a digit always answers.
-      outbound.choices = say.choices.map((key) => t(lang, key));
+      outbound.choices = choices;
       const lines = outbound.choices.map((label, index) =>
         t(lang, 'common.choiceLine', { n: index + 1, label }),
       );
@@ -323,8 +389,12 @@ export class Engine {
       return;
     }
     state.session = undefined;
-    if (outcome.open && depth < MAX_CHAIN)
-      await this.#startFlow(turn, outcome.open.flow, outcome.open.args ?? {}, depth + 1);
+    if (!outcome.open || depth >= MAX_CHAIN) return;
+    const next = { flow: outcome.open.flow, args: outcome.open.args ?? {}, depth: depth + 1 };
+    // The next flow (often the menu) shows what this person may do: when this turn's effects
+    // change who they are, it waits until the caller has applied them (see TurnResult.afterEffects).
+    if (turn.effects.some(changesWho)) turn.waiting = next;
+    else await this.#startFlow(turn, next.flow, next.args, next.depth);
   }
 
   #askAgain(turn: Turn, session: Session): Promise<void> | undefined {

@@ -41,6 +41,12 @@ export type StepOutcome =
 export interface Step {
   ask(data: Data, ctx: FlowContext): Say;
   answer(answer: Answer, data: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
+  /**
+   * The answer is a decision taken with the person's role (approving, registering for others):
+   * `ctx.who` is then read afresh from the database, not from the chat's cache, which may be
+   * minutes old and still hold a role that was taken away.
+   */
+  actsWithRole?: boolean;
 }
 
 export interface MenuEntry {

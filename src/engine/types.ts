@@ -93,7 +93,10 @@ export interface ChatState {
 export interface Say {
   key: string;
   vars?: Record<string, string | number>;
+  /** The answers, as i18n keys. */
   choices?: string[];
+  /** The answers, when they are data rather than words (club names): shown as they are. */
+  choiceTexts?: string[];
   requestContact?: boolean;
 }
 
@@ -101,7 +104,7 @@ export interface Say {
 export interface Lookups {
   findInvite(code: string, now: Date): Promise<InviteView | undefined>;
   findClubMemberByPhone(clubId: string, phone: string): Promise<MemberView | undefined>;
-  /** The oldest pending member of these clubs, other than `except` (decided this very turn). */
+  /** The oldest person waiting to join one of these clubs, other than `except` (decided this very turn). */
   nextPendingMember(clubIds: string[], except?: string[]): Promise<MemberView | undefined>;
   getMember(memberId: string): Promise<MemberView | undefined>;
   /**
@@ -144,9 +147,11 @@ export interface MemberView {
   clubIds: string[];
   clubNames: string[];
   roles: RoleGrant[];
+  /** Clubs whose chair has yet to decide on this person (their first club while pending, or one more). */
+  waitingFor: { id: string; name: string }[];
   /** Whether the member has a chat on some app (filled in by `findClubMemberByPhone`). */
   hasChat?: boolean;
-  /** Who approved or rejected this member. */
+  /** Who last approved or rejected this member. */
   decidedBy?: string;
 }
 
@@ -176,7 +181,17 @@ export type Effect =
   | { type: 'linkIdentity'; memberId: string; identity: ChatRef }
   /** Unlinks the member's chats that were linked after `keep` (the "NGẮT" answer to a link notice). */
   | { type: 'unlinkNewerChats'; memberId: string; keep: ChatRef }
-  | { type: 'decideMember'; memberId: string; approve: boolean; byMemberId: string }
+  /** A leader's decision on a person waiting to join `clubId`; applied only if `byMemberId` leads it then. */
+  | { type: 'decideMember'; memberId: string; clubId: string; approve: boolean; byMemberId: string }
+  /** A member asks to join one more club (a personal invite: joins at once). */
+  | {
+      type: 'joinClub';
+      memberId: string;
+      clubId: string;
+      role: Role;
+      inviteCode: string;
+      inviteKind: 'open' | 'personal';
+    }
   | { type: 'setLanguage'; memberId: string; lang: Lang }
   | { type: 'createLinkCode'; memberId: string; code: string }
   /**

@@ -69,6 +69,12 @@ const memberSchema = new Schema(
     roles: { type: [roleGrantSchema], default: [] },
     /** Clubs this person belongs to (derived from roles, kept for simple queries). */
     clubIds: { type: [String], default: [] },
+    /**
+     * Clubs a member asked to join besides her own, until their chair decides (a new member's
+     * first club is in `clubIds`, and `status` is pending). A plain array: $addToSet/$pull work
+     * on FerretDB, where a status per element of an array would need positional updates.
+     */
+    pendingClubIds: { type: [String], default: [] },
     status: { type: String, enum: MEMBER_STATUSES, default: 'pending' },
     consent: {
       givenAt: Date,
@@ -87,6 +93,7 @@ const memberSchema = new Schema(
 );
 memberSchema.index({ clubIds: 1, phone: 1 });
 memberSchema.index({ clubIds: 1, status: 1 });
+memberSchema.index({ pendingClubIds: 1 });
 
 /** One chat account of a member on one app. `_id` is `channel:chatId`, the hot-path key. */
 const identitySchema = new Schema(

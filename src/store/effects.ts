@@ -5,6 +5,8 @@
  * Also tells the other people concerned: the chair about a new request, the
  * member about the chair's decision.
  */
+
+import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { ChatKey, ChatStates } from '../engine/chat-state.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -12,7 +14,7 @@ import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import type { Outbox } from '../jobs/outbox.ts';
-import type { Models } from '../models/index.ts';
+import type { MemberDoc, Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
 import { type MongoLookups, toWho } from './lookups.ts';
 
@@ -57,10 +59,13 @@ export class Effects {
           await this.#unlinkNewerChats(effect.memberId, effect.keep);
           break;
         case 'decideMember':
-          await this.#decide(effect.memberId, effect.approve, effect.byMemberId, now);
+          await this.#decide(effect, now);
+          break;
+        case 'joinClub':
+          who = await this.#joinClub(effect, now);
           break;
         case 'sendConfirmCode':
-          await this.#sendConfirmCode(effect.memberId, effect.code, effect.sendId);
+          await this.#sendConfirmCode(effect.memberId, effect.code, effect.sendId, now);
           break;
         case 'createLinkCode':
           await this.#deps.linkCodes.save(effect.code, effect.memberId);
@@ -79,13 +84,8 @@ export class Effects {
   async #createMember(member: NewMember, identity: ChatKey | undefined, now: Date): Promise<Who | undefined> {
     const { models } = this.#deps;
     let status = member.status;
-    if (member.inviteKind === 'personal') {
-      // A personal invite is single-use: claim it (or find it already ours, on a retry).
-      const claimed = await models.Invite.updateOne(
-        { _id: member.inviteCode, $or: [{ usedBy: null }, { usedBy: member.id }] },
-        { $set: { usedBy: member.id, usedAt: now } },
-      );
-      if (claimed.matchedCount === 0) status = 'pending';
+    if (member.inviteKind === 'personal' && !(await this.#claimInvite(member.inviteCode, member.id, now))) {
+      status = 'pending';
     }
     const fields = {
       fullName: member.fullName,
@@ -108,7 +108,60 @@ export class Effects {
     await models.Member.updateOne({ _id: member.id }, { $setOnInsert: fields }, { upsert: true });
     if (identity) await this.#upsertIdentity(member.id, identity, now);
     if (status === 'pending') await this.#askLeaders(member.clubId, member.id, now);
+    else if (member.proxyMemberId) await this.#tellProxyRegistered(member, member.proxyMemberId, now);
     return identity ? toWho({ _id: member.id, ...fields }) : undefined;
+  }
+
+  /** A personal invite is single-use: claims it (or finds it already ours, on a retry). */
+  async #claimInvite(code: string, memberId: string, now: Date): Promise<boolean> {
+    const claimed = await this.#deps.models.Invite.updateOne(
+      { _id: code, $or: [{ usedBy: null }, { usedBy: memberId }] },
+      { $set: { usedBy: memberId, usedAt: now } },
+    );
+    return claimed.matchedCount > 0;
+  }
+
+  /** A helper made someone an active member at once: the club's leaders hear of it (the helper aside). */
+  async #tellProxyRegistered(member: NewMember, helperId: string, now: Date): Promise<void> {
+    const [helper, club] = await Promise.all([
+      this.#deps.models.Member.findById(helperId, { fullName: 1 }).lean(),
+      this.#deps.lookups.clubName(member.clubId),
+    ]);
+    const say = {
+      key: 'approve.proxyAddedNotice',
+      vars: {
+        helper: helper?.fullName ?? '',
+        name: member.fullName,
+        year: member.birthYear,
+        club: club ?? '',
+      },
+    };
+    await this.#notifyLeaders(member.clubId, `proxy-added.${member.id}`, say, now, [helperId]);
+  }
+
+  /**
+   * A member joins one more club: at once with a personal invite, else she waits for its chair
+   * (the club is in `pendingClubIds` until then). Returns who she is now.
+   */
+  async #joinClub(join: Extract<Effect, { type: 'joinClub' }>, now: Date): Promise<Who | undefined> {
+    const { memberId, clubId } = join;
+    const atOnce =
+      join.inviteKind === 'personal' && (await this.#claimInvite(join.inviteCode, memberId, now));
+    const update = atOnce
+      ? {
+          $addToSet: { clubIds: clubId, roles: { role: join.role, clubId } },
+          $pull: { pendingClubIds: clubId },
+        }
+      : { $addToSet: { pendingClubIds: clubId } };
+    const member = await this.#deps.models.Member.findOneAndUpdate(
+      // Already in the club (a retry after joining at once, or from another chat): nothing to do.
+      { _id: memberId, clubIds: { $ne: clubId } },
+      update,
+      { returnDocument: 'after' },
+    ).lean();
+    if (!member) return undefined;
+    if (!atOnce) await this.#askLeaders(clubId, memberId, now);
+    return toWho(member);
   }
 
   async #link(memberId: string, identity: ChatKey, now: Date): Promise<Who | undefined> {
@@ -121,17 +174,22 @@ export class Effects {
     if (others.length > 0) {
       const [member] = await this.chatsOf([memberId]);
       const lang = member?.lang ?? 'vi';
-      const app = this.#deps.translate(lang, `channels.${identity.channel}`);
-      const notices = others.map((other) =>
-        this.#deps.engine.render(
-          { channel: other.channel as ChannelName, chatId: other.chatId },
-          lang,
-          { key: 'register.newAppNotice', vars: { app } },
-          memberId,
+      const say = {
+        key: 'register.newAppNotice',
+        vars: { app: this.#deps.translate(lang, `channels.${identity.channel}`) },
+      };
+      const notices = await Promise.all(
+        others.map((other) =>
+          this.#noticeFor(
+            { channel: other.channel as ChannelName, chatId: other.chatId },
+            { memberId, lang },
+            say,
+            now,
+          ),
         ),
       );
       await this.#deps.outbox.enqueue(
-        tagged(notices, 'notice'),
+        tagged(notices.flat(), 'notice'),
         `linked.${memberId}.${identity.channel}.${identity.chatId}`,
       );
     }
@@ -159,29 +217,25 @@ export class Effects {
    * or imported) gets it through the people who answer for them: their proxies, else the club's
    * leaders, who hand it over in person. The delivery id never holds the code.
    */
-  async #sendConfirmCode(memberId: string, code: string, sendId: string): Promise<void> {
-    const { engine, models, outbox } = this.#deps;
-    const own = await this.chatsOf([memberId]);
-    let messages = own.map(({ chat, lang }) =>
-      engine.render(chat, lang, { key: 'register.confirmCodeSent', vars: { code } }, memberId),
-    );
-    if (messages.length === 0) {
+  async #sendConfirmCode(memberId: string, code: string, sendId: string, now: Date): Promise<void> {
+    const { models, outbox } = this.#deps;
+    let to = await this.chatsOf([memberId]);
+    let say: Say = { key: 'register.confirmCodeSent', vars: { code } };
+    if (to.length === 0) {
       const member = await models.Member.findById(memberId, { fullName: 1, clubIds: 1, proxyIds: 1 }).lean();
       if (!member) return;
-      let helpers = await this.chatsOf((member.proxyIds ?? []).filter((id) => id !== memberId));
-      if (helpers.length === 0 && member.clubIds[0]) {
-        helpers = (await this.#leaderChats(member.clubIds[0])).filter((chat) => chat.memberId !== memberId);
+      to = await this.chatsOf((member.proxyIds ?? []).filter((id) => id !== memberId));
+      if (to.length === 0 && member.clubIds[0]) {
+        to = (await this.#leaderChats(member.clubIds[0])).filter((chat) => chat.memberId !== memberId);
       }
-      messages = helpers.map(({ chat, memberId: to, lang }) =>
-        engine.render(
-          chat,
-          lang,
-          { key: 'register.confirmCodeForHelper', vars: { code, name: member.fullName } },
-          to,
-        ),
-      );
+      say = { key: 'register.confirmCodeForHelper', vars: { code, name: member.fullName } };
     }
-    await outbox.enqueue(tagged(messages, 'confirm_code'), `confirm.${memberId}.${sendId}`);
+    const messages = await Promise.all(
+      to.map(({ chat, memberId: recipient, lang }) =>
+        this.#noticeFor(chat, { memberId: recipient, lang }, say, now),
+      ),
+    );
+    await outbox.enqueue(tagged(messages.flat(), 'confirm_code'), `confirm.${memberId}.${sendId}`);
   }
 
   async #upsertIdentity(memberId: string, { channel, chatId }: ChatKey, now: Date): Promise<void> {
@@ -192,42 +246,75 @@ export class Effects {
     );
   }
 
-  async #decide(memberId: string, approve: boolean, byMemberId: string, now: Date): Promise<void> {
-    const { models, chatStates } = this.#deps;
-    const status = approve ? 'active' : 'rejected';
+  /**
+   * Applies a leader's decision on someone waiting to join a club: a newcomer (status pending,
+   * the club in `clubIds`) becomes active or rejected; a member asking to join one more club
+   * (the club in `pendingClubIds`) is added to it, or not. The leader's role is read here, at
+   * the moment of applying: a role taken away minutes ago decides nothing.
+   */
+  async #decide(decision: Decision, now: Date): Promise<void> {
+    const { models, chatStates, lookups } = this.#deps;
+    const { memberId, clubId, approve, byMemberId } = decision;
+    const [leader, member] = await Promise.all([
+      models.Member.findById(byMemberId, { status: 1, roles: 1 }).lean(),
+      models.Member.findById(memberId, { clubIds: 1, pendingClubIds: 1 }).lean(),
+    ]);
+    const leads =
+      leader?.status === 'active' &&
+      leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role));
+    if (!leads || !member) return;
+    // Joining one more club, or (a retry after approving) the newcomer path no longer applies.
+    const joining = Boolean(member.pendingClubIds?.includes(clubId)) || !member.clubIds.includes(clubId);
+    const { filter, update } = decisionWrite(decision, joining, now);
     // A retry of the same decision (after a failure further on) matches again and re-sends the notices,
     // whose job ids are deterministic, so nobody is told twice.
-    const changed = await models.Member.findOneAndUpdate(
-      { _id: memberId, $or: [{ status: 'pending' }, { status, decidedBy: byMemberId }] },
-      { $set: { status, decidedBy: byMemberId, decidedAt: now } },
-      { returnDocument: 'after' },
-    ).lean();
+    const changed = await models.Member.findOneAndUpdate({ _id: memberId, ...filter }, update, {
+      returnDocument: 'after',
+    }).lean();
     if (!changed) return;
     const chats = await this.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
     await chatStates.forgetWho(chats.map(({ chat }) => chat));
-    const messages = chats.map(({ chat, memberId: to, lang }) =>
-      this.#deps.engine.render(
-        chat,
-        lang,
-        {
-          key: `${approve ? 'register.approvedNotice' : 'register.rejectedNotice'}${to === memberId ? '' : 'Proxy'}`,
-          vars: { name: changed.fullName },
-        },
-        to,
-      ),
+    const club = (await lookups.clubName(clubId)) ?? '';
+    const key = approve ? 'register.approvedNotice' : 'register.rejectedNotice';
+    const messages = await Promise.all(
+      chats.map(({ chat, memberId: to, lang }) => {
+        const say = {
+          key: `${key}${to === memberId ? '' : 'Proxy'}`,
+          vars: { name: changed.fullName, club },
+        };
+        // The person decided is someone else now: what she had open (the menu of a pending member)
+        // is not shown again as if it were current; the notice tells her to type MENU.
+        if (to === memberId) return [this.#deps.engine.render(chat, lang, say, to)];
+        return this.#noticeFor(chat, { memberId: to, lang }, say, now);
+      }),
     );
-    await this.#deps.outbox.enqueue(tagged(messages, 'decision'), `decision.${memberId}`);
+    await this.#deps.outbox.enqueue(tagged(messages.flat(), 'decision'), `decision.${memberId}.${clubId}`);
   }
 
-  /** Asks each leader of the club to approve; a leader in the middle of something gets a note instead. */
+  /** `say` to a chat, followed by the question it has open, if any (see Engine.notice). */
+  async #noticeFor(
+    chat: ChatKey,
+    to: { memberId: string; lang: Lang },
+    say: Say,
+    now: Date,
+  ): Promise<Outbound[]> {
+    const state = await this.#deps.chatStates.load(chat);
+    return this.#deps.engine.notice(state, chat, to, say, this.#deps.lookups, now);
+  }
+
+  /**
+   * Asks each leader of the club to approve. A leader in the middle of something gets a note
+   * instead, followed by the question they were answering — so a request never takes the
+   * place of the person a chair is deciding on; that chair is shown the newcomer next.
+   */
   async #askLeaders(clubId: string, memberId: string, now: Date): Promise<void> {
     const { chatStates, engine, lookups, outbox } = this.#deps;
-    for (const { chat, memberId: leaderId } of await this.#leaderChats(clubId)) {
+    for (const { chat, memberId: leaderId, lang } of await this.#leaderChats(clubId)) {
       const state = await chatStates.load(chat);
-      const idBase = `approval.${memberId}.${chat.channel}.${chat.chatId}`;
+      const idBase = `approval.${memberId}.${clubId}.${chat.channel}.${chat.chatId}`;
       // Someone sitting at the menu is not busy; someone halfway through a question is.
-      const busy =
-        state.session && state.session.flow !== 'menu' && now.getTime() - state.session.updatedAt < BUSY_MS;
+      const session = state.session;
+      const busy = session && session.flow !== 'menu' && now.getTime() - session.updatedAt < BUSY_MS;
       if (!state.whoCheckedAt) {
         state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
         state.whoCheckedAt = now.getTime();
@@ -241,20 +328,26 @@ export class Effects {
           continue;
         }
       }
-      const lang = state.who?.lang ?? 'vi';
-      await outbox.enqueue(
-        tagged([engine.render(chat, lang, { key: 'approve.newRequestBusy' }, leaderId)], 'approval_request'),
-        idBase,
-      );
+      // Deciding already: the newcomer comes next by itself. Busy with something else: DUYỆT later.
+      const key = session?.flow === 'approve' ? 'approve.newRequestQueued' : 'approve.newRequestBusy';
+      const note = await engine.notice(state, chat, { memberId: leaderId, lang }, { key }, lookups, now);
+      await outbox.enqueue(tagged(note, 'approval_request'), idBase);
     }
   }
 
-  async #notifyLeaders(clubId: string, idBase: string, say: Say): Promise<void> {
-    const chats = await this.#leaderChats(clubId);
-    const messages = chats.map(({ chat, memberId, lang }) =>
-      this.#deps.engine.render(chat, lang, say, memberId),
+  /** Tells the leaders of a club (but `except`), each followed by the question they have open. */
+  async #notifyLeaders(
+    clubId: string,
+    idBase: string,
+    say: Say,
+    now: Date,
+    except: string[] = [],
+  ): Promise<void> {
+    const chats = (await this.#leaderChats(clubId)).filter(({ memberId }) => !except.includes(memberId));
+    const messages = await Promise.all(
+      chats.map(({ chat, memberId, lang }) => this.#noticeFor(chat, { memberId, lang }, say, now)),
     );
-    await this.#deps.outbox.enqueue(tagged(messages, 'notice'), idBase);
+    await this.#deps.outbox.enqueue(tagged(messages.flat(), 'notice'), idBase);
   }
 
   async #leaderChats(clubId: string) {
@@ -301,10 +394,15 @@ export class Effects {
   async notifyUnreachable(clubId: string, eventKey: string, memberIds: string[]): Promise<void> {
     const members = await this.#deps.models.Member.find({ _id: { $in: memberIds } }, { fullName: 1 }).lean();
     if (members.length === 0) return;
-    await this.#notifyLeaders(clubId, `unreachable.${eventKey}.${clubId}`, {
-      key: 'notices.unreachable',
-      vars: { count: members.length, names: members.map((member) => member.fullName).join(', ') },
-    });
+    await this.#notifyLeaders(
+      clubId,
+      `unreachable.${eventKey}.${clubId}`,
+      {
+        key: 'notices.unreachable',
+        vars: { count: members.length, names: members.map((member) => member.fullName).join(', ') },
+      },
+      new Date(),
+    );
   }
 
   /** The platform says this chat is gone (blocked, deactivated): stop writing to it. */
@@ -329,6 +427,41 @@ export class Effects {
     const [from, to] = stoppedAt ? (['active', 'stopped'] as const) : (['stopped', 'active'] as const);
     await models.Member.updateOne({ _id: identity.memberId, status: from }, { $set: { status: to } });
   }
+}
+
+type Decision = Extract<Effect, { type: 'decideMember' }>;
+
+/**
+ * The guarded write of a decision: it matches while the person still waits for this club, or
+ * when this same leader's same decision is already recorded (a retry).
+ */
+function decisionWrite(
+  { clubId, approve, byMemberId }: Decision,
+  joining: boolean,
+  now: Date,
+): { filter: QueryFilter<MemberDoc>; update: UpdateQuery<MemberDoc> } {
+  const decided = { decidedBy: byMemberId, decidedAt: now };
+  if (!joining) {
+    const status = approve ? 'active' : 'rejected';
+    return {
+      filter: { $or: [{ status: 'pending' }, { status, decidedBy: byMemberId }] },
+      update: { $set: { status, ...decided } },
+    };
+  }
+  if (approve) {
+    return {
+      filter: { $or: [{ pendingClubIds: clubId }, { clubIds: clubId, decidedBy: byMemberId }] },
+      update: {
+        $pull: { pendingClubIds: clubId },
+        $addToSet: { clubIds: clubId, roles: { role: 'member', clubId } },
+        $set: decided,
+      },
+    };
+  }
+  return {
+    filter: { $or: [{ pendingClubIds: clubId }, { clubIds: { $ne: clubId }, decidedBy: byMemberId }] },
+    update: { $pull: { pendingClubIds: clubId }, $set: decided },
+  };
 }
 
 function tagged(messages: Outbound[], kind: string): Outbound[] {

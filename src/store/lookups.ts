@@ -24,6 +24,7 @@ type MemberRecord = {
   phone?: string | null;
   status: string;
   clubIds: string[];
+  pendingClubIds?: string[] | null;
   roles: { role: string; clubId?: string | null; orgUnitId?: string | null }[];
   language?: string | null;
   decidedBy?: string | null;
@@ -78,8 +79,7 @@ export class MongoLookups implements Lookups {
   async nextPendingMember(clubIds: string[], except: string[] = []): Promise<MemberView | undefined> {
     if (clubIds.length === 0) return undefined;
     const member = await this.#models.Member.findOne({
-      clubIds: { $in: clubIds },
-      status: 'pending',
+      $or: [{ clubIds: { $in: clubIds }, status: 'pending' }, { pendingClubIds: { $in: clubIds } }],
       _id: { $nin: except.filter((id) => /^[0-9a-f]{24}$/.test(id)) },
     })
       .sort({ createdAt: 1 })
@@ -110,6 +110,11 @@ export class MongoLookups implements Lookups {
     return member ? this.#view(member as MemberRecord) : undefined;
   }
 
+  /** The name of a club, from the in-memory cache when it holds it. */
+  async clubName(clubId: string): Promise<string | undefined> {
+    return (await this.#clubNameMap([clubId])).get(clubId);
+  }
+
   /** Who is behind a chat, and whether that chat had been marked stopped (two `_id` reads). */
   async resolveWho(channel: ChannelName, chatId: string): Promise<{ who: Who | null; stopped: boolean }> {
     const identity = await this.#models.Identity.findById(`${channel}:${chatId}`).lean();
@@ -134,7 +139,9 @@ export class MongoLookups implements Lookups {
   }
 
   async #view(member: MemberRecord): Promise<MemberView> {
-    const clubNames = await this.#clubNameMap(member.clubIds);
+    const pendingClubIds = member.pendingClubIds ?? [];
+    const clubNames = await this.#clubNameMap([...member.clubIds, ...pendingClubIds]);
+    const waitingFor = [...(member.status === 'pending' ? member.clubIds : []), ...pendingClubIds];
     return {
       id: String(member._id),
       fullName: member.fullName,
@@ -144,6 +151,7 @@ export class MongoLookups implements Lookups {
       status: member.status as MemberView['status'],
       clubIds: member.clubIds,
       clubNames: member.clubIds.map((id) => clubNames.get(id) ?? id),
+      waitingFor: waitingFor.map((id) => ({ id, name: clubNames.get(id) ?? id })),
       roles: toWho(member).roles,
       decidedBy: member.decidedBy ?? undefined,
     };
