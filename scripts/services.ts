@@ -23,6 +23,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = `${root}data`;
 const ferretBinary = `${root}.tools/ferretdb`;
 const ferretPidFile = `${dataDir}/ferretdb.pid`;
+/** What our FerretDB was started with ({ port, backend }), to say which server is in use. */
+const ferretInfoFile = `${dataDir}/ferretdb.json`;
 const ferretLog = `${dataDir}/ferretdb.log`;
 const POSTGRES_HOST = process.env.FERRETDB_POSTGRES_HOST ?? '127.0.0.1';
 const POSTGRES_PORT = Number(process.env.FERRETDB_POSTGRES_PORT ?? 5432);
@@ -202,6 +204,7 @@ async function startFerret(uri: string, listen: string): Promise<string> {
   });
   child.unref();
   writeFileSync(ferretPidFile, String(child.pid));
+  writeFileSync(ferretInfoFile, JSON.stringify({ port: listen.split(':').pop(), backend }));
   if ((await waitFor(async () => (await mongoHealth(uri)) === 'up', 30_000)) === false) {
     throw new ServiceError(`FerretDB was started but does not answer at ${uri}; see ${ferretLog}.`);
   }
@@ -210,8 +213,8 @@ async function startFerret(uri: string, listen: string): Promise<string> {
 
 async function ensureMongo(uri: string): Promise<string> {
   const health = await mongoHealth(uri);
-  if (health === 'up') return `MongoDB: answering at ${redact(uri)}`;
   const { hostname, port } = new URL(uri);
+  if (health === 'up') return `MongoDB: ${await whichServer(uri, port || '27017')}`;
   const howTo = 'Set MONGODB_URI to a MongoDB 7/8 server, or run: docker compose up -d mongo';
   if (!isLocal(hostname)) throw new ServiceError(`MongoDB does not answer at ${redact(uri)}. ${howTo}`);
   const pid = ourFerretPid();
@@ -226,6 +229,39 @@ async function ensureMongo(uri: string): Promise<string> {
   }
   const backend = await startFerret(uri, `127.0.0.1:${port || '27017'}`);
   return `MongoDB: started FerretDB 1.24.2 (${backend} backend) at ${redact(uri)}`;
+}
+
+/**
+ * Says which server answers, so that nobody works on another project's database unawares:
+ * our FerretDB (and on what), or a server this script did not start.
+ */
+async function whichServer(uri: string, port: string): Promise<string> {
+  const ours = ourFerretPid() !== undefined ? ferretInfo() : undefined;
+  if (ours?.port === port)
+    return `FerretDB 1.24.2 of this checkout (${ours.backend} backend) at ${redact(uri)}`;
+  const kind = await serverKind(uri);
+  return `using a MongoDB-compatible server already answering at ${redact(uri)} (${kind}, not started by this script; set MONGODB_URI to use another)`;
+}
+
+function ferretInfo(): { port?: string; backend?: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(ferretInfoFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** "FerretDB", "MongoDB 8.0.4", or "unknown kind" (buildInfo names FerretDB by its ferretdbVersion field). */
+async function serverKind(uri: string): Promise<string> {
+  const client = new mongoose.mongo.MongoClient(uri, { serverSelectionTimeoutMS: 1500, maxPoolSize: 1 });
+  try {
+    const info = await client.db().admin().command({ buildInfo: 1 });
+    return 'ferretdbVersion' in info ? 'FerretDB' : `MongoDB ${String(info.version)}`;
+  } catch {
+    return 'unknown kind';
+  } finally {
+    await client.close().catch(() => undefined);
+  }
 }
 
 function redact(uri: string): string {

@@ -101,7 +101,8 @@ async function help(ctx: Context): Promise<number> {
 
 interface Person {
   chatId: string;
-  label: string;
+  name: string;
+  details: string;
 }
 
 /** The simulator's HTTP API of one running bot (the same calls the browser page makes). */
@@ -264,7 +265,7 @@ async function pickPerson(
     print(ctx.say('cli.chat.pickTitle'));
     people.forEach((person, index) => {
       const phone = /^84\d{9}$/.test(person.chatId) ? formatPhone(person.chatId) : person.chatId;
-      print(`${String(index + 1).padStart(3)}. ${person.label} — ${phone}`);
+      print(`${String(index + 1).padStart(3)}. ${person.name} · ${person.details} — ${phone}`);
     });
     if (everyone.length > people.length)
       print(`     ${ctx.say('cli.chat.more', { count: everyone.length - people.length })}`);

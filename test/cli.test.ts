@@ -272,8 +272,16 @@ describe('cli chat', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(t('en', 'cli.chat.pickTitle'));
     expect(run.stdout).toContain(t('en', 'cli.chat.orNewPhone'));
-    const firstPhone = /^ {2}1\. .* — (.+)$/m.exec(run.stdout)?.[1];
+    const [, firstPerson = '', firstPhone] = /^ {2}1\. (.*) — (.+)$/m.exec(run.stdout) ?? [];
     expect(firstPhone).toBeDefined();
+    // Name · year · role (in the chosen language) · club
+    const roles = ['chair', 'vice_chair', 'volunteer', 'member', 'staff', 'admin'].map((r) =>
+      t('en', `roles.${r}`),
+    );
+    expect(
+      roles.filter((role) => firstPerson.split(' · ').includes(role)),
+      firstPerson,
+    ).toHaveLength(1);
     expect(run.stdout).toContain(t('en', 'cli.chat.intro', { chat: firstPhone }));
     expect(run.stdout).toContain(`${t('en', 'cli.chat.you')}: MENU`);
     expect(run.stdout.split(`${t('en', 'cli.chat.you')}: MENU`)[1]).toContain(`${t('en', 'cli.chat.bot')}: `);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildDemoData, DEMO_CODES, DEMO_PEOPLE } from '../src/demo/seed.ts';
 
@@ -24,6 +25,13 @@ describe('buildDemoData', () => {
     expect(Math.abs(data.members.length - 60)).toBeLessThanOrEqual(2);
     for (const m of data.members) expect(m._id).toMatch(/^[0-9a-f]{24}$/);
     expect(new Set(data.members.map((m) => m._id)).size).toBe(data.members.length);
+  });
+
+  it('has as many members, and members with a phone (the simulator lists those), as the README says', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const [, members, withPhone] = /with (\d+) members, (\d+) of them with a phone/.exec(readme) ?? [];
+    expect(Number(members)).toBe(data.members.length);
+    expect(Number(withPhone)).toBe(data.identities.length);
   });
 
   it('gives unique, well-formed phones, including the demo people', () => {

@@ -22,6 +22,11 @@ export function simulatorChatId(raw: unknown): string | undefined {
   return parsePhone(raw) ?? (/^[A-Za-z0-9_-]{1,40}$/.test(raw) ? raw : undefined);
 }
 
+/** The page's language, sent with every call so that its error texts match the page. */
+function pageLang(raw: unknown): Lang {
+  return raw === 'en' ? 'en' : 'vi';
+}
+
 function simulatorInput(body: {
   text?: unknown;
   contact?: unknown;
@@ -39,11 +44,11 @@ export function registerSimulatorRoutes(app: FastifyInstance, deps: SimulatorRou
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
 
   app.get<{ Querystring: { lang?: string } }>('/sim/api/strings', async (request) =>
-    strings(request.query.lang === 'en' ? 'en' : 'vi'),
+    strings(pageLang(request.query.lang)),
   );
 
   app.get<{ Querystring: { lang?: string } }>('/sim/api/people', async (request) => {
-    const lang: Lang = request.query.lang === 'en' ? 'en' : 'vi';
+    const lang = pageLang(request.query.lang);
     const identities = await deps.models.Identity.find({ channel: 'simulator' }).limit(500).lean();
     const members = await deps.models.Member.find({ _id: { $in: identities.map((i) => i.memberId) } }).lean();
     const clubs = await deps.models.Club.find({}, { name: 1 }).lean();
@@ -52,33 +57,35 @@ export function registerSimulatorRoutes(app: FastifyInstance, deps: SimulatorRou
       if (!member) return [];
       const role = member.roles.find((grant) => grant.role !== 'member')?.role ?? 'member';
       const club = clubs.find((c) => c._id === member.clubIds[0])?.name ?? '';
-      const label = [member.fullName, member.birthYear, deps.translate(lang, `roles.${role}`), club]
+      // Club names are proper names: the same in every language.
+      const details = [member.birthYear, deps.translate(lang, `roles.${role}`), club]
         .filter(Boolean)
         .join(' · ');
-      return [{ chatId: identity.chatId, label, order: role === 'member' ? 1 : 0 }];
+      return [{ chatId: identity.chatId, name: member.fullName, details, order: role === 'member' ? 1 : 0 }];
     });
-    people.sort((a, b) => a.order - b.order || a.label.localeCompare(b.label, 'vi'));
-    return { people: people.map(({ chatId, label }) => ({ chatId, label })) };
+    people.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name, 'vi'));
+    return { people: people.map(({ chatId, name, details }) => ({ chatId, name, details })) };
   });
 
-  app.post<{ Body: { chatId?: unknown; text?: unknown; contact?: unknown; photo?: unknown } }>(
-    '/sim/api/send',
-    async (request, reply) => {
-      const body = request.body ?? {};
-      const chatId = simulatorChatId(body.chatId);
-      if (!chatId) return reply.code(400).send({ error: deps.translate('vi', 'simulator.badChatId') });
-      const input = simulatorInput(body);
-      if (!input) return reply.code(400).send({ error: deps.translate('vi', 'simulator.badText') });
-      await deps.simulator.receive(deps.conversations, chatId, input);
-      return reply.code(202).send({ ok: true, chatId });
-    },
-  );
+  app.post<{
+    Body: { chatId?: unknown; lang?: unknown; text?: unknown; contact?: unknown; photo?: unknown };
+  }>('/sim/api/send', async (request, reply) => {
+    const body = request.body ?? {};
+    const lang = pageLang(body.lang);
+    const chatId = simulatorChatId(body.chatId);
+    if (!chatId) return reply.code(400).send({ error: deps.translate(lang, 'simulator.badChatId') });
+    const input = simulatorInput(body);
+    if (!input) return reply.code(400).send({ error: deps.translate(lang, 'simulator.badText') });
+    await deps.simulator.receive(deps.conversations, chatId, input);
+    return reply.code(202).send({ ok: true, chatId });
+  });
 
-  app.get<{ Querystring: { chatId?: string; after?: string } }>(
+  app.get<{ Querystring: { chatId?: string; after?: string; lang?: string } }>(
     '/sim/api/messages',
     async (request, reply) => {
+      const lang = pageLang(request.query.lang);
       const chatId = simulatorChatId(request.query.chatId);
-      if (!chatId) return reply.code(400).send({ error: deps.translate('vi', 'simulator.badChatId') });
+      if (!chatId) return reply.code(400).send({ error: deps.translate(lang, 'simulator.badChatId') });
       const after = Number(request.query.after ?? 0) || 0;
       return { chatId, messages: await deps.simulator.messages(chatId, after) };
     },
