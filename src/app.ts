@@ -195,6 +195,7 @@ export class App {
         conversations: this.conversations,
         models: this.models,
         translate,
+        password: config.SIMULATOR_PASSWORD,
       });
     }
   }
@@ -232,6 +233,15 @@ export class App {
     }
     if (config.ROLE !== 'worker') {
       for (const channel of this.#channels) await channel.startInbound?.();
+      if (this.simulator) {
+        const passwordProtected = Boolean(config.SIMULATOR_PASSWORD);
+        this.log[passwordProtected ? 'info' : 'warn'](
+          { simulator: true, passwordProtected },
+          passwordProtected
+            ? 'simulator on, password-protected'
+            : 'simulator on WITHOUT a password: anyone who reaches this port can read and write every chat',
+        );
+      }
     }
     return this.http.listen({ port: config.PORT, host: config.HOST });
   }

@@ -170,6 +170,20 @@ describe('Zalo OA', () => {
     expect(sentTo('8900000002')).toHaveLength(1);
   });
 
+  it('refuses a signed event stamped more than 15 minutes from now, either way', async () => {
+    for (const [userId, offset] of [
+      ['8900000011', -16 * 60_000],
+      ['8900000012', 16 * 60_000],
+    ] as const) {
+      const event = { ...h.fake.userSendText(userId, '/start'), timestamp: String(Date.now() + offset) };
+      expect((await h.fake.deliverWebhook(hook, event)).status).toBe(401);
+    }
+    const recent = { ...h.fake.userSendText('8900000013', '/start'), timestamp: String(Date.now() - 60_000) };
+    expect((await h.fake.deliverWebhook(hook, recent)).status).toBe(200);
+    await eventually(() => sentTo('8900000013').length > 0, 'reply to the recent event');
+    expect([...sentTo('8900000011'), ...sentTo('8900000012')]).toEqual([]);
+  });
+
   it('answers as a reply to the person’s message (a free reply for the OA)', async () => {
     const event = h.fake.userSendText('8900000003', 'menu') as { message: { msg_id: string } };
     await h.fake.deliverWebhook(hook, event);

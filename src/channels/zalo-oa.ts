@@ -32,6 +32,8 @@ const NIGHT_BAN_OA = -234;
 const NIGHT_BAN_ZNS = -133;
 /** After a failed token refresh, try again this much later. */
 const TOKEN_RETRY_MS = 60_000;
+/** A signed event stamped further than this from now is refused: a recorded delivery cannot be replayed later. */
+const MAX_EVENT_AGE_MS = 15 * 60_000;
 
 export interface ZaloOaSettings {
   appId: string;
@@ -238,7 +240,10 @@ export function zaloOaChannel(settings: ZaloOaSettings, ctx: ChannelContext, dep
         const event = asEvent(body);
         if (!event) return false;
         const mac = zaloEventSignature(settings.appId, rawBody, String(event.timestamp), settings.secretKey);
-        return event.app_id === settings.appId && sameSecret(headers['x-zevent-signature'], `mac=${mac}`);
+        const fresh = Math.abs(Date.now() - Number(event.timestamp)) <= MAX_EVENT_AGE_MS;
+        return (
+          fresh && event.app_id === settings.appId && sameSecret(headers['x-zevent-signature'], `mac=${mac}`)
+        );
       },
       handle: async (body) => {
         const event = asEvent(body);
