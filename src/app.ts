@@ -49,7 +49,7 @@ export class App {
   readonly #mongo: Connection;
   readonly #redis: Redis;
   readonly #bullRedis: Redis;
-  readonly #messageLog: MessageLog;
+  readonly messageLog: MessageLog;
   readonly #channels: Channel[] = [];
   readonly #unreachable: UnreachableNotices;
   #workers: Worker[] = [];
@@ -68,7 +68,7 @@ export class App {
     const chatStates = new ChatStates(this.#redis, prefix);
     const linkCodes = new LinkCodes(this.#redis, prefix);
     const lookups = new MongoLookups(this.models, linkCodes);
-    this.#messageLog = new MessageLog(this.models, this.log);
+    this.messageLog = new MessageLog(this.models, this.log);
     this.outbox = new Outbox(
       {
         connection: this.#bullRedis,
@@ -77,7 +77,7 @@ export class App {
         backoffMs: config.OUTBOX_BACKOFF_MS,
         onError: (error) => this.log.error({ err: error }, 'outbox queue error'),
       },
-      this.#messageLog,
+      this.messageLog,
     );
     this.effects = new Effects({
       models: this.models,
@@ -221,7 +221,7 @@ export class App {
           prefix: `${config.REDIS_PREFIX}:bull`,
           redis: this.#redis,
           sender,
-          messageLog: this.#messageLog,
+          messageLog: this.messageLog,
           log: this.log,
           lockMs: config.OUTBOX_LOCK_MS,
           concurrency: config.OUTBOX_CONCURRENCY,
@@ -253,7 +253,7 @@ export class App {
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();
     await this.#unreachable.close();
-    await this.#messageLog.flush();
+    await this.messageLog.flush();
     await this.#mongo.close();
     this.#redis.disconnect();
     this.#bullRedis.disconnect();

@@ -92,6 +92,26 @@ describe('outbox', () => {
     ).toHaveLength(3);
   });
 
+  it('sets aside a record MongoDB refuses (U+0000) and stores all the others', async () => {
+    const announce = (chatId: number, text: string): Outbound => ({
+      ...message(chatId, text),
+      kind: 'announcement',
+    });
+    const good = [990_301, 990_302, 990_303, 990_304, 990_305].map((chat) => announce(chat, `Tin ${chat}`));
+    const bad = announce(990_306, 'Tên\u0000lạ');
+    await h.test.app.outbox.enqueue([good[0]!, bad, ...good.slice(1)], 'nul');
+    for (const index of [0, 2, 3, 4, 5]) {
+      await eventually(
+        async () => (await messageDoc(h, `nul|${index}`))?.status === 'sent',
+        `good record ${index}`,
+      );
+    }
+    expect(await messageDoc(h, 'nul|1')).toBeNull();
+    expect(h.test.app.messageLog.setAside).toBeGreaterThanOrEqual(1);
+    await h.test.app.outbox.enqueue([announce(990_307, 'Sau đó')], 'after-nul');
+    await eventually(async () => (await messageDoc(h, 'after-nul|0'))?.status === 'sent', 'later record');
+  });
+
   it('retries after a dropped connection and delivers once', async () => {
     h.fake.failNext('sendMessage', { kind: 'drop' });
     await h.test.app.outbox.enqueue([message(990_004, 'Thăm hỏi')], 'drop');

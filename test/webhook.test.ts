@@ -74,6 +74,36 @@ describe('Telegram webhook', () => {
     expect(h.fake.sent(880_004)).toEqual([]);
   });
 
+  it('acknowledges updates of a wrong shape (200, never 5xx) and goes on answering', async () => {
+    const post = (update: object) =>
+      fetch(hook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },
+        body: JSON.stringify({ update_id: h.fake.nextUpdateId(), ...update }),
+      });
+    const date = Math.floor(Date.now() / 1000);
+    const odd = [
+      { message: { message_id: 1, date, from: { id: 880_006, is_bot: false }, text: '/start' } },
+      { message: 'hello' },
+      { message: { message_id: 2, date, chat: { id: { $gt: 0 }, type: 'private' }, text: '/start' } },
+      { message: { message_id: 3, date: 1e300, chat: { id: 880_006, type: 'private' }, text: 'x' } },
+      { my_chat_member: { chat: null } },
+    ];
+    for (const update of odd) expect((await post(update)).status).toBe(200);
+    const person = { id: 880_006 };
+    await h.fake.deliverWebhook(hook, h.fake.textUpdate(person, '/start'), WEBHOOK_SECRET);
+    const [reply] = await h.fake.waitForSentCount(1, person.id);
+    expect(reply!.text).toContain(vi('register.askCode'));
+  });
+
+  it('strips control characters from what people type', async () => {
+    const person = { id: 880_007 };
+    const typed = '\u0000/st\u0007ar\u001Ft\u007F\uD800';
+    await h.fake.deliverWebhook(hook, h.fake.textUpdate(person, typed), WEBHOOK_SECRET);
+    const [reply] = await h.fake.waitForSentCount(1, person.id);
+    expect(reply!.text).toContain(vi('register.askCode'));
+  });
+
   it('marks the chat stopped when the person blocks the bot (my_chat_member)', async () => {
     const { Identity, Member } = h.test.app.models;
     const member = await Member.create({ fullName: 'Hoàng Văn Khải', status: 'active', clubIds: ['c1'] });
