@@ -20,6 +20,7 @@ import { seedDemoData } from './demo/seed.ts';
 import { ChatStates, Deliveries } from './engine/chat-state.ts';
 import { Conversations } from './engine/conversations.ts';
 import { Engine } from './engine/engine.ts';
+import { InboundLimit } from './engine/inbound-limit.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
@@ -95,6 +96,7 @@ export class App {
       effects: this.effects,
       outbox: this.outbox,
       log: this.log,
+      inboundLimit: new InboundLimit(this.#redis, prefix, config.INBOUND_PER_CHAT_PER_MINUTE),
     });
 
     const context: ChannelContext = {

@@ -33,6 +33,8 @@ const schema = z
       .default('ishc'),
 
     SESSION_IDLE_HOURS: z.coerce.number().positive().default(24),
+    /** Messages one chat may send a minute; beyond that it gets one notice, then silence until the minute passes. */
+    INBOUND_PER_CHAT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
     DEMO_SEED: bool.optional(),
     SIMULATOR: bool.optional(),
     /** HTTP Basic password of the simulator's page and API; required when it runs in production. */

@@ -129,6 +129,39 @@ describe('Telegram webhook', () => {
   });
 });
 
+describe('a flood from one Telegram chat', () => {
+  let h: Awaited<ReturnType<typeof telegramHarness>>;
+  beforeAll(async () => {
+    h = await telegramHarness('webhook');
+  });
+  afterAll(() => h.stop());
+
+  it('does not delay another chat: past 20 a minute, one notice, then silence', async () => {
+    const hook = `${h.test.url}/webhooks/telegram`;
+    const flooder = { id: 881_001 };
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async (_, n) => {
+        const update = h.fake.textUpdate(flooder, `menu ${n}`);
+        return (await h.fake.deliverWebhook(hook, update, WEBHOOK_SECRET)).status;
+      }),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+
+    const other = { id: 881_002 };
+    const startedAt = Date.now();
+    await h.fake.deliverWebhook(hook, h.fake.textUpdate(other, '/start'), WEBHOOK_SECRET);
+    const reply = await h.fake.waitForSent((m) => m.chatId === String(other.id), 5000);
+    expect(Date.now() - startedAt).toBeLessThan(3000);
+    expect(reply.text).toContain(vi('register.askCode'));
+
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const received = h.fake.sent(flooder.id);
+    expect(received.filter((m) => m.text === vi('common.tooFast'))).toHaveLength(1);
+    expect(received.length).toBeLessThanOrEqual(21);
+    expect(received.length).toBeGreaterThanOrEqual(20);
+  }, 30_000);
+});
+
 describe('Telegram webhook with storage down', () => {
   let fake: FakeTelegram;
   let test: TestApp;
