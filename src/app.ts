@@ -25,6 +25,7 @@ import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
 import { MessageLog } from './jobs/message-log.ts';
+import { MessageRetention } from './jobs/message-retention.ts';
 import { Outbox } from './jobs/outbox.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
 import { UnreachableNotices } from './jobs/unreachable-notices.ts';
@@ -47,6 +48,7 @@ export class App {
   readonly outbox: Outbox;
   readonly effects: Effects;
   readonly simulator: SimulatorChats | undefined;
+  readonly retention: MessageRetention;
   readonly #mongo: Connection;
   readonly #redis: Redis;
   readonly #bullRedis: Redis;
@@ -140,6 +142,13 @@ export class App {
       );
     }
 
+    this.retention = new MessageRetention({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      models: this.models,
+      log: this.log,
+      retentionDays: config.MESSAGE_TEXT_RETENTION_DAYS,
+    });
     this.#unreachable = new UnreachableNotices({
       connection: this.#bullRedis,
       prefix: `${prefix}:bull`,
@@ -231,7 +240,7 @@ export class App {
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
         }),
       );
-      this.#workers.push(this.#unreachable.startWorker());
+      this.#workers.push(this.#unreachable.startWorker(), await this.retention.start());
     }
     if (config.ROLE !== 'worker') {
       for (const channel of this.#channels) await channel.startInbound?.();
@@ -255,6 +264,7 @@ export class App {
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();
     await this.#unreachable.close();
+    await this.retention.close();
     await this.messageLog.flush();
     await this.#mongo.close();
     this.#redis.disconnect();

@@ -35,6 +35,8 @@ const schema = z
     SESSION_IDLE_HOURS: z.coerce.number().positive().default(24),
     /** Messages one chat may send a minute; beyond that it gets one notice, then silence until the minute passes. */
     INBOUND_PER_CHAT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /** Days the Message log keeps the text of notices and reminders (replies and codes are never kept). */
+    MESSAGE_TEXT_RETENTION_DAYS: z.coerce.number().min(0).default(90),
     DEMO_SEED: bool.optional(),
     SIMULATOR: bool.optional(),
     /** HTTP Basic password of the simulator's page and API; required when it runs in production. */

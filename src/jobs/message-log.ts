@@ -1,6 +1,6 @@
 /**
  * The Message collection records every outbound message and what became of
- * it. Writes are batched into one `bulkWrite` every few hundred milliseconds
+ * it (the text only for kinds that keep it, see `keepsText`). Writes are batched into one `bulkWrite` every few hundred milliseconds
  * instead of one round trip per message: the queue (Redis) is the source of
  * truth while a message is in flight, this log is for people and reports.
  *
@@ -182,12 +182,23 @@ function refusedRecord(error: unknown): boolean {
   return error instanceof mongo.MongoServerError && !error.hasErrorLabel('RetryableWriteError');
 }
 
+/**
+ * Kinds whose text the log never stores: conversational replies are needed only until they are
+ * delivered, and one-time codes must not be readable later. Other texts (notices, reminders…)
+ * are kept MESSAGE_TEXT_RETENTION_DAYS (see message-retention.ts).
+ */
+const UNSTORED_TEXT_KINDS = new Set(['reply', 'confirm_code']);
+
+export function keepsText(message: Outbound): boolean {
+  return !UNSTORED_TEXT_KINDS.has(message.kind ?? 'reply');
+}
+
 function base(message: Outbound) {
   return {
     channel: message.channel,
     chatId: message.chatId,
     memberId: message.memberId,
     kind: message.kind ?? 'reply',
-    text: message.text,
+    ...(keepsText(message) ? { text: message.text } : {}),
   };
 }
