@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { dropTestData, isolatedEnv, PROJECT_NODE } from './support/app.ts';
+import { vi } from './support/text.ts';
 
 describe('configuration', () => {
   it('has working defaults: the simulator with demo data when no chat app is configured', () => {
@@ -145,4 +146,21 @@ describe('the simulator in production', () => {
     expect(people.status).toBe(200);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
+
+  it('lets the terminal chat in with SIMULATOR_PASSWORD from its environment', async () => {
+    const chat = (password: string) =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        const child = execFile(
+          PROJECT_NODE,
+          ['src/cli.ts', 'chat', '0912345678', '--url', url],
+          { env: { ...process.env, SIMULATOR_PASSWORD: password }, timeout: 30_000 },
+          (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+        );
+        child.stdin?.end('/start\n');
+      });
+    const [right, wrong] = await Promise.all([chat(password), chat('not the password')]);
+    expect(right.code).toBe(0);
+    expect(right.stdout).toContain(vi('register.askCode').split('\n')[0]!);
+    expect(wrong.code).toBe(1);
+  }, 30_000);
 });
