@@ -1,11 +1,13 @@
 /**
  * The Message collection records every outbound message and what became of
- * it (the text only for kinds that keep it, see `keepsText`). Writes are batched into one `bulkWrite` every few hundred milliseconds
- * instead of one round trip per message: the queue (Redis) is the source of
- * truth while a message is in flight, this log is for people and reports.
+ * it (the text only for kinds that keep it, see `keepsText`). Writes are
+ * batched into one `bulkWrite` every few hundred milliseconds instead of one
+ * round trip per message: the queue (Redis) is the source of truth while a
+ * message is in flight, this log is for people and reports.
  *
  * "queued" uses $setOnInsert only, so a late "queued" write never overwrites
- * a result that landed first.
+ * a result that landed first. A record MongoDB refuses is set aside (counted,
+ * logged without content); records are dropped only while MongoDB fails.
  */
 import { type AnyBulkWriteOperation, mongo } from 'mongoose';
 import type { Outbound } from '../engine/types.ts';
@@ -99,8 +101,7 @@ export class MessageLog {
     this.#timer = undefined;
     this.#flushing = this.#flushing.then(async () => {
       while (this.#pending.size > 0) {
-        const batch = [...this.#pending].slice(0, STATEMENTS_PER_COMMAND);
-        for (const [id] of batch) this.#pending.delete(id);
+        const batch = this.#takeOldest(STATEMENTS_PER_COMMAND);
         const stored = await this.#writeBatch(batch);
         this.#failing = !stored;
         if (!stored) {
@@ -110,6 +111,16 @@ export class MessageLog {
       }
     });
     return this.#flushing;
+  }
+
+  #takeOldest(count: number): [string, PendingWrite][] {
+    const batch: [string, PendingWrite][] = [];
+    for (const entry of this.#pending) {
+      if (batch.length === count) break;
+      batch.push(entry);
+    }
+    for (const [id] of batch) this.#pending.delete(id);
+    return batch;
   }
 
   /**
@@ -128,18 +139,19 @@ export class MessageLog {
       try {
         await this.#models.Message.bulkWrite([toOperation(entry)]);
       } catch (error) {
+        // Name and code only: a write error can carry the document, texts included.
+        const { name, code } = error as { name?: string; code?: unknown };
         if (!refusedRecord(error)) {
           this.#log.error(
-            { err: error, count: batch.length - index },
+            { error: name, code, count: batch.length - index },
             'message log write failed; will retry',
           );
           this.#requeue(batch.slice(index));
           return false;
         }
         this.setAside += 1;
-        const code = (error as { code?: unknown }).code;
         this.#log.error(
-          { kind: entry[1].setOnInsert.kind, code, setAside: this.setAside },
+          { kind: entry[1].setOnInsert.kind, error: name, code, setAside: this.setAside },
           'message record refused by MongoDB; set aside',
         );
       }
