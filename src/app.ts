@@ -20,10 +20,12 @@ import { seedDemoData } from './demo/seed.ts';
 import { ChatStates, Deliveries } from './engine/chat-state.ts';
 import { Conversations } from './engine/conversations.ts';
 import { Engine } from './engine/engine.ts';
+import { InboundLimit } from './engine/inbound-limit.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
 import { MessageLog } from './jobs/message-log.ts';
+import { MessageRetention } from './jobs/message-retention.ts';
 import { Outbox } from './jobs/outbox.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
 import { UnreachableNotices } from './jobs/unreachable-notices.ts';
@@ -46,10 +48,11 @@ export class App {
   readonly outbox: Outbox;
   readonly effects: Effects;
   readonly simulator: SimulatorChats | undefined;
+  readonly retention: MessageRetention;
   readonly #mongo: Connection;
   readonly #redis: Redis;
   readonly #bullRedis: Redis;
-  readonly #messageLog: MessageLog;
+  readonly messageLog: MessageLog;
   readonly #channels: Channel[] = [];
   readonly #unreachable: UnreachableNotices;
   #workers: Worker[] = [];
@@ -68,7 +71,7 @@ export class App {
     const chatStates = new ChatStates(this.#redis, prefix);
     const linkCodes = new LinkCodes(this.#redis, prefix);
     const lookups = new MongoLookups(this.models, linkCodes);
-    this.#messageLog = new MessageLog(this.models, this.log);
+    this.messageLog = new MessageLog(this.models, this.log);
     this.outbox = new Outbox(
       {
         connection: this.#bullRedis,
@@ -77,7 +80,7 @@ export class App {
         backoffMs: config.OUTBOX_BACKOFF_MS,
         onError: (error) => this.log.error({ err: error }, 'outbox queue error'),
       },
-      this.#messageLog,
+      this.messageLog,
     );
     this.effects = new Effects({
       models: this.models,
@@ -96,6 +99,7 @@ export class App {
       effects: this.effects,
       outbox: this.outbox,
       log: this.log,
+      inboundLimit: new InboundLimit(this.#redis, prefix, config.INBOUND_PER_CHAT_PER_MINUTE),
     });
 
     const context: ChannelContext = {
@@ -139,6 +143,13 @@ export class App {
       );
     }
 
+    this.retention = new MessageRetention({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      models: this.models,
+      log: this.log,
+      retentionDays: config.MESSAGE_TEXT_RETENTION_DAYS,
+    });
     this.#unreachable = new UnreachableNotices({
       connection: this.#bullRedis,
       prefix: `${prefix}:bull`,
@@ -196,6 +207,7 @@ export class App {
         conversations: this.conversations,
         models: this.models,
         translate,
+        password: config.SIMULATOR_PASSWORD,
       });
     }
   }
@@ -221,7 +233,7 @@ export class App {
           prefix: `${config.REDIS_PREFIX}:bull`,
           redis: this.#redis,
           sender,
-          messageLog: this.#messageLog,
+          messageLog: this.messageLog,
           log: this.log,
           lockMs: config.OUTBOX_LOCK_MS,
           concurrency: config.OUTBOX_CONCURRENCY,
@@ -229,10 +241,19 @@ export class App {
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
         }),
       );
-      this.#workers.push(this.#unreachable.startWorker());
+      this.#workers.push(this.#unreachable.startWorker(), await this.retention.start());
     }
     if (config.ROLE !== 'worker') {
       for (const channel of this.#channels) await channel.startInbound?.();
+      if (this.simulator) {
+        const passwordProtected = Boolean(config.SIMULATOR_PASSWORD);
+        this.log[passwordProtected ? 'info' : 'warn'](
+          { simulator: true, passwordProtected },
+          passwordProtected
+            ? 'simulator on, password-protected'
+            : 'simulator on WITHOUT a password: anyone who reaches this port can read and write every chat',
+        );
+      }
     }
     return this.http.listen({ port: config.PORT, host: config.HOST });
   }
@@ -244,7 +265,8 @@ export class App {
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();
     await this.#unreachable.close();
-    await this.#messageLog.flush();
+    await this.retention.close();
+    await this.messageLog.flush();
     await this.#mongo.close();
     this.#redis.disconnect();
     this.#bullRedis.disconnect();

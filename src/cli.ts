@@ -105,6 +105,14 @@ interface Person {
   details: string;
 }
 
+/** The simulator's password, when the bot asks for one (SIMULATOR_PASSWORD in the environment). */
+function authHeaders(headers: RequestInit['headers']): Headers {
+  const all = new Headers(headers);
+  const password = process.env.SIMULATOR_PASSWORD?.trim();
+  if (password) all.set('authorization', `Basic ${Buffer.from(`cli:${password}`).toString('base64')}`);
+  return all;
+}
+
 /** The simulator's HTTP API of one running bot (the same calls the browser page makes). */
 class SimulatorApi {
   readonly root: URL;
@@ -118,7 +126,11 @@ class SimulatorApi {
     try {
       const timeout = AbortSignal.timeout(5000);
       const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-      response = await fetch(new URL(path, this.root), { ...init, signal });
+      response = await fetch(new URL(path, this.root), {
+        ...init,
+        headers: authHeaders(init.headers),
+        signal,
+      });
     } catch (error) {
       if (init.signal?.aborted) throw error;
       throw new CliError('cli.chat.notRunning', { url: this.root.origin }, 1);

@@ -33,8 +33,14 @@ const schema = z
       .default('ishc'),
 
     SESSION_IDLE_HOURS: z.coerce.number().positive().default(24),
+    /** Messages one chat may send a minute; beyond that it gets one notice, then silence until the minute passes. */
+    INBOUND_PER_CHAT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    /** Days the Message log keeps the text of notices and reminders (replies and codes are never kept). */
+    MESSAGE_TEXT_RETENTION_DAYS: z.coerce.number().min(0).default(90),
     DEMO_SEED: bool.optional(),
     SIMULATOR: bool.optional(),
+    /** HTTP Basic password of the simulator's page and API; required when it runs in production. */
+    SIMULATOR_PASSWORD: optionalText.pipe(z.string().min(12, 'at least 12 characters').optional()),
 
     TELEGRAM_BOT_TOKEN: optionalText.pipe(
       z
@@ -102,8 +108,9 @@ const schema = z
     TELEGRAM_MODE: env.TELEGRAM_MODE ?? (env.PUBLIC_URL ? 'webhook' : 'polling'),
     ZALO_BOT_MODE: env.ZALO_BOT_MODE ?? (env.PUBLIC_URL ? 'webhook' : 'polling'),
     ZNS_TEMPLATES: env.ZNS_TEMPLATES ?? {},
-    // With no chat app at all, the local simulator is the channel people use.
-    SIMULATOR: env.SIMULATOR ?? !hasChatApp(env),
+    // With no chat app at all, the local simulator is the channel people use (never by default in production:
+    // it lets anyone read and write every chat).
+    SIMULATOR: env.SIMULATOR ?? (!hasChatApp(env) && env.NODE_ENV !== 'production'),
     DEMO_SEED: env.DEMO_SEED ?? (!hasChatApp(env) && env.NODE_ENV !== 'test'),
   }));
 
@@ -124,17 +131,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
-  if (config.TELEGRAM_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN && !config.PUBLIC_URL) {
-    throw new ConfigError('Invalid configuration:\n  TELEGRAM_MODE: webhook mode needs PUBLIC_URL');
-  }
-  if (config.ZALO_BOT_MODE === 'webhook' && config.ZALO_BOT_TOKEN && !config.PUBLIC_URL) {
-    throw new ConfigError('Invalid configuration:\n  ZALO_BOT_MODE: webhook mode needs PUBLIC_URL');
-  }
-  const oa = [config.ZALO_OA_APP_ID, config.ZALO_OA_APP_SECRET, config.ZALO_OA_SECRET_KEY];
-  if (oa.some(Boolean) && !oa.every(Boolean)) {
-    throw new ConfigError(
-      'Invalid configuration:\n  ZALO_OA_APP_ID: the Zalo OA needs ZALO_OA_APP_ID, ZALO_OA_APP_SECRET and ZALO_OA_SECRET_KEY together',
-    );
-  }
+  const problem = unsafeSetting(config);
+  if (problem) throw new ConfigError(`Invalid configuration:\n  ${problem}`);
   return config;
+}
+
+/** Settings that are valid one by one but unsafe or unusable together: the first one found, named. */
+function unsafeSetting(config: Config): string | undefined {
+  const telegramWebhook = config.TELEGRAM_MODE === 'webhook' && config.TELEGRAM_BOT_TOKEN;
+  const zaloBotWebhook = config.ZALO_BOT_MODE === 'webhook' && config.ZALO_BOT_TOKEN;
+  if (telegramWebhook && !config.PUBLIC_URL) return 'TELEGRAM_MODE: webhook mode needs PUBLIC_URL';
+  if (zaloBotWebhook && !config.PUBLIC_URL) return 'ZALO_BOT_MODE: webhook mode needs PUBLIC_URL';
+  // Without its secret a webhook accepts forged updates from anyone who knows the URL.
+  if (telegramWebhook && !config.TELEGRAM_WEBHOOK_SECRET)
+    return 'TELEGRAM_WEBHOOK_SECRET: webhook mode needs it (e.g. openssl rand -hex 32)';
+  if (zaloBotWebhook && !config.ZALO_BOT_WEBHOOK_SECRET)
+    return 'ZALO_BOT_WEBHOOK_SECRET: webhook mode needs it (e.g. openssl rand -hex 32)';
+  const oa = [config.ZALO_OA_APP_ID, config.ZALO_OA_APP_SECRET, config.ZALO_OA_SECRET_KEY];
+  if (oa.some(Boolean) && !oa.every(Boolean))
+    return 'ZALO_OA_APP_ID: the Zalo OA needs ZALO_OA_APP_ID, ZALO_OA_APP_SECRET and ZALO_OA_SECRET_KEY together';
+  if (config.NODE_ENV !== 'production') return undefined;
+  if (config.SIMULATOR && !config.SIMULATOR_PASSWORD)
+    return 'SIMULATOR_PASSWORD: the simulator shows every chat; in production it needs a password';
+  if (!config.SIMULATOR && !hasChatApp(config))
+    return 'TELEGRAM_BOT_TOKEN: no chat app is configured. Set TELEGRAM_BOT_TOKEN, ZALO_BOT_TOKEN or ZALO_OA_APP_ID (with its secrets), or SIMULATOR=true with SIMULATOR_PASSWORD';
+  return undefined;
 }

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Outbound } from '../src/engine/types.ts';
+import { RETENTION_SCHEDULER_ID } from '../src/jobs/message-retention.ts';
 import { eventually, PROJECT_NODE } from './support/app.ts';
 import { telegramHarness } from './support/chats.ts';
 
@@ -90,6 +91,61 @@ describe('outbox', () => {
     expect(
       h.fake.calls.filter((c) => c.method === 'sendMessage' && String(c.params.chat_id) === '990003'),
     ).toHaveLength(3);
+  });
+
+  it('sets aside a record MongoDB refuses (U+0000) and stores all the others', async () => {
+    const announce = (chatId: number, text: string): Outbound => ({
+      ...message(chatId, text),
+      kind: 'announcement',
+    });
+    const good = [990_301, 990_302, 990_303, 990_304, 990_305].map((chat) => announce(chat, `Tin ${chat}`));
+    const bad = announce(990_306, 'Tên\u0000lạ');
+    await h.test.app.outbox.enqueue([good[0]!, bad, ...good.slice(1)], 'nul');
+    for (const index of [0, 2, 3, 4, 5]) {
+      await eventually(
+        async () => (await messageDoc(h, `nul|${index}`))?.status === 'sent',
+        `good record ${index}`,
+      );
+    }
+    expect(await messageDoc(h, 'nul|1')).toBeNull();
+    expect(h.test.app.messageLog.setAside).toBeGreaterThanOrEqual(1);
+    await h.test.app.outbox.enqueue([announce(990_307, 'Sau đó')], 'after-nul');
+    await eventually(async () => (await messageDoc(h, 'after-nul|0'))?.status === 'sent', 'later record');
+  });
+
+  it('stores no text for replies and codes; other texts until the retention job removes them', async () => {
+    const { Message } = h.test.app.models;
+    const kinds = [undefined, 'confirm_code', 'announcement', 'announcement'];
+    await h.test.app.outbox.enqueue(
+      kinds.map((kind, n) => ({ ...message(990_401 + n, `Mã 123456 số ${n}`), ...(kind ? { kind } : {}) })),
+      'texts',
+    );
+    const docs = [];
+    for (const n of [0, 1, 2, 3]) {
+      docs.push(
+        await eventually(async () => {
+          const found = await messageDoc(h, `texts|${n}`);
+          return found?.status === 'sent' ? found : undefined;
+        }, `message ${n} logged`),
+      );
+    }
+    expect(docs.map((doc) => doc.text)).toEqual([undefined, undefined, 'Mã 123456 số 2', 'Mã 123456 số 3']);
+    // Finished jobs of replies and codes (their text is in Redis) go within minutes.
+    const queue = h.test.app.outbox.queue('telegram');
+    expect((await queue.getJob('texts|0'))?.opts.removeOnComplete).toMatchObject({ age: 600 });
+    expect((await queue.getJob('texts|2'))?.opts.removeOnComplete).toMatchObject({ age: 24 * 3600 });
+
+    const { retention } = h.test.app;
+    expect(await retention.queue.getJobScheduler(RETENTION_SCHEDULER_ID)).toMatchObject({ every: 3600_000 });
+    const longAgo = new Date(Date.now() - 91 * 24 * 3600_000);
+    await Message.collection.updateOne({ _id: 'texts|2' as never }, { $set: { createdAt: longAgo } });
+    await retention.queue.add('remove-old-texts', {});
+    const old = await eventually(async () => {
+      const found = await messageDoc(h, 'texts|2');
+      return found && found.text === undefined ? found : undefined;
+    }, 'old text removed');
+    expect(old).toMatchObject({ status: 'sent', chatId: '990403', kind: 'announcement' });
+    expect((await messageDoc(h, 'texts|3'))?.text).toBe('Mã 123456 số 3');
   });
 
   it('retries after a dropped connection and delivers once', async () => {

@@ -74,6 +74,36 @@ describe('Telegram webhook', () => {
     expect(h.fake.sent(880_004)).toEqual([]);
   });
 
+  it('acknowledges updates of a wrong shape (200, never 5xx) and goes on answering', async () => {
+    const post = (update: object) =>
+      fetch(hook, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },
+        body: JSON.stringify({ update_id: h.fake.nextUpdateId(), ...update }),
+      });
+    const date = Math.floor(Date.now() / 1000);
+    const odd = [
+      { message: { message_id: 1, date, from: { id: 880_006, is_bot: false }, text: '/start' } },
+      { message: 'hello' },
+      { message: { message_id: 2, date, chat: { id: { $gt: 0 }, type: 'private' }, text: '/start' } },
+      { message: { message_id: 3, date: 1e300, chat: { id: 880_006, type: 'private' }, text: 'x' } },
+      { my_chat_member: { chat: null } },
+    ];
+    for (const update of odd) expect((await post(update)).status).toBe(200);
+    const person = { id: 880_006 };
+    await h.fake.deliverWebhook(hook, h.fake.textUpdate(person, '/start'), WEBHOOK_SECRET);
+    const [reply] = await h.fake.waitForSentCount(1, person.id);
+    expect(reply!.text).toContain(vi('register.askCode'));
+  });
+
+  it('strips control characters from what people type', async () => {
+    const person = { id: 880_007 };
+    const typed = '\u0000/st\u0007ar\u001Ft\u007F\uD800';
+    await h.fake.deliverWebhook(hook, h.fake.textUpdate(person, typed), WEBHOOK_SECRET);
+    const [reply] = await h.fake.waitForSentCount(1, person.id);
+    expect(reply!.text).toContain(vi('register.askCode'));
+  });
+
   it('marks the chat stopped when the person blocks the bot (my_chat_member)', async () => {
     const { Identity, Member } = h.test.app.models;
     const member = await Member.create({ fullName: 'Hoàng Văn Khải', status: 'active', clubIds: ['c1'] });
@@ -97,6 +127,39 @@ describe('Telegram webhook', () => {
     expect((await Identity.findById('telegram:880005').lean())?.stoppedAt).toBeInstanceOf(Date);
     expect((await Member.findById(member._id).lean())?.status).toBe('stopped');
   });
+});
+
+describe('a flood from one Telegram chat', () => {
+  let h: Awaited<ReturnType<typeof telegramHarness>>;
+  beforeAll(async () => {
+    h = await telegramHarness('webhook');
+  });
+  afterAll(() => h.stop());
+
+  it('does not delay another chat: past 20 a minute, one notice, then silence', async () => {
+    const hook = `${h.test.url}/webhooks/telegram`;
+    const flooder = { id: 881_001 };
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async (_, n) => {
+        const update = h.fake.textUpdate(flooder, `menu ${n}`);
+        return (await h.fake.deliverWebhook(hook, update, WEBHOOK_SECRET)).status;
+      }),
+    );
+    expect(statuses.every((status) => status === 200)).toBe(true);
+
+    const other = { id: 881_002 };
+    const startedAt = Date.now();
+    await h.fake.deliverWebhook(hook, h.fake.textUpdate(other, '/start'), WEBHOOK_SECRET);
+    const reply = await h.fake.waitForSent((m) => m.chatId === String(other.id), 5000);
+    expect(Date.now() - startedAt).toBeLessThan(4000);
+    expect(reply.text).toContain(vi('register.askCode'));
+
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const received = h.fake.sent(flooder.id);
+    expect(received.filter((m) => m.text === vi('common.tooFast'))).toHaveLength(1);
+    expect(received.length).toBeLessThanOrEqual(21);
+    expect(received.length).toBeGreaterThanOrEqual(20);
+  }, 30_000);
 });
 
 describe('Telegram webhook with storage down', () => {

@@ -82,6 +82,22 @@ describe('Zalo Bot', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('acknowledges an update of a wrong shape without answering it, and goes on', async () => {
+    const from = { id: '5200000006' };
+    const event = h.fake.textEvent(from, '/start');
+    const odd = [
+      { ...event, message: { ...event.message, chat: { id: { $gt: '' } } } },
+      { ...event, message: { ...event.message, text: { $gt: '' } } },
+      { ...event, message: 'hello' },
+    ];
+    for (const update of odd)
+      expect((await h.fake.deliverWebhook(hook, update, { secret: ZALO_BOT_SECRET })).status).toBe(200);
+    await pause(300);
+    expect(h.fake.sent(from.id)).toEqual([]);
+    await h.fake.deliverWebhook(hook, h.fake.textEvent(from, 'menu'), { secret: ZALO_BOT_SECRET });
+    expect((await h.fake.waitForSent((m) => m.chatId === from.id)).text).toContain(vi('menu.titleGuest'));
+  });
+
   it('splits texts longer than 2000 characters at line breaks', async () => {
     h.fake.allowChat('5200000004');
     const text = Array.from({ length: 60 }, (_, i) => `Dòng số ${i}: ${'x'.repeat(50)}`).join('\n');
@@ -179,6 +195,37 @@ describe('Zalo OA', () => {
     await pause(300);
     expect(sentTo('8900000001')).toEqual([]);
     expect(sentTo('8900000002')).toHaveLength(1);
+  });
+
+  it('refuses a signed event stamped more than 15 minutes from now, either way', async () => {
+    for (const [userId, offset] of [
+      ['8900000011', -16 * 60_000],
+      ['8900000012', 16 * 60_000],
+    ] as const) {
+      const event = { ...h.fake.userSendText(userId, '/start'), timestamp: String(Date.now() + offset) };
+      expect((await h.fake.deliverWebhook(hook, event)).status).toBe(401);
+    }
+    const recent = { ...h.fake.userSendText('8900000013', '/start'), timestamp: String(Date.now() - 60_000) };
+    expect((await h.fake.deliverWebhook(hook, recent)).status).toBe(200);
+    await eventually(() => sentTo('8900000013').length > 0, 'reply to the recent event');
+    expect([...sentTo('8900000011'), ...sentTo('8900000012')]).toEqual([]);
+  });
+
+  it('acknowledges signed events of a wrong shape: no query sees an object as an id', async () => {
+    const { Message } = h.test.app.models;
+    await Message.create({ _id: 'kept|0', channel: 'zalo-oa', chatId: '1', text: 'x', status: 'sent' });
+    const text = h.fake.userSendText('8900000014', 'menu');
+    const odd = [
+      { ...text, sender: { id: { $gt: '' } } },
+      { ...text, message: { msg_id: 'm1', text: { $gt: '' } } },
+      { ...h.fake.receiptEvent('kept|0'), message: { msg_id: 'm2', tracking_id: { $gt: '' } } },
+    ];
+    for (const event of odd) expect((await h.fake.deliverWebhook(hook, event)).status).toBe(200);
+    await pause(300);
+    expect((await Message.findById('kept|0').lean())?.deliveredAt).toBeUndefined();
+    expect(sentTo('8900000014')).toEqual([]);
+    await h.fake.deliverWebhook(hook, h.fake.userSendText('8900000014', 'menu'));
+    expect((await eventually(() => sentTo('8900000014')[0], 'reply')).text).toContain(vi('menu.title'));
   });
 
   it('answers as a reply to the person’s message (a free reply for the OA)', async () => {

@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { Conversations, HandleResult } from '../engine/conversations.ts';
 import type { Inbound, Outbound } from '../engine/types.ts';
-import type { ChannelSender } from './types.ts';
+import { type ChannelSender, cleanText } from './types.ts';
 
 /** What the chat page shows. */
 export interface SimulatorEntry {
@@ -57,7 +57,8 @@ export class SimulatorChats implements ChannelSender {
 
   /** A person typed, pressed "share my phone", or sent a photo in the simulator. */
   async receive(conversations: Conversations, chatId: string, input: SimulatorInput): Promise<HandleResult> {
-    const shown = 'text' in input ? input.text : 'contact' in input ? `📞 ${chatId}` : '🖼️';
+    const text = 'text' in input ? cleanText(input.text) : undefined;
+    const shown = text ?? ('contact' in input ? `📞 ${chatId}` : '🖼️');
     const seq = await this.#append(chatId, { from: 'user', text: shown });
     const base = {
       channel: 'simulator' as const,
@@ -67,8 +68,8 @@ export class SimulatorChats implements ChannelSender {
       at: new Date(),
     };
     const inbound: Inbound =
-      'text' in input
-        ? { ...base, kind: 'text', text: input.text }
+      text !== undefined
+        ? { ...base, kind: 'text', text }
         : 'contact' in input
           ? // Anyone can open any number in the simulator: its button proves nothing.
             { ...base, kind: 'contact', contact: { phone: chatId, vouched: false } }

@@ -4,13 +4,20 @@
  * webhook (PUBLIC_URL set) or long polling.
  */
 import { Bot, GrammyError, HttpError, type Keyboard } from 'grammy';
-import type { Update } from 'grammy/types';
-import type { Conversations } from '../engine/conversations.ts';
+import { z } from 'zod';
 import type { Inbound, Outbound } from '../engine/types.ts';
 import { sameSecret, type WebhookResult, type WebhookRoute } from '../http/server.ts';
 import type { Translate } from '../i18n.ts';
 import type { Logger } from '../log.ts';
-import { type Channel, type ChannelContext, type ChannelSender, SendError, splitText } from './types.ts';
+import {
+  type Channel,
+  type ChannelContext,
+  type ChannelSender,
+  cleanText,
+  ignoreOddShape,
+  SendError,
+  splitText,
+} from './types.ts';
 
 const MAX_TEXT = 4096;
 /** Updates we ask Telegram for; anything else is acknowledged and ignored. */
@@ -20,8 +27,35 @@ export function createTelegramBot(options: { token: string; apiRoot: string }): 
   return new Bot(options.token, { client: { apiRoot: options.apiRoot } });
 }
 
+const chat = z.object({ id: z.number().int(), type: z.string() });
+
+/** The parts of a Telegram update we read, checked before anything else sees them (unknown keys dropped). */
+const telegramUpdateSchema = z.object({
+  update_id: z.number().int().nonnegative(),
+  message: z
+    .object({
+      message_id: z.number().int(),
+      // Seconds since 1970; the bound keeps the Date valid.
+      date: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(2 ** 32),
+      chat,
+      from: z.object({ id: z.number().int(), is_bot: z.boolean().optional() }).optional(),
+      text: z.string().optional(),
+      contact: z
+        .object({ phone_number: z.string().max(40), user_id: z.number().int().optional() })
+        .optional(),
+    })
+    .optional(),
+  my_chat_member: z.object({ chat, new_chat_member: z.object({ status: z.string() }) }).optional(),
+});
+
+export type TelegramUpdate = z.output<typeof telegramUpdateSchema>;
+
 /** The `Inbound` for an update, or undefined for updates that carry nothing to answer. */
-export function telegramInbound(update: Update): Inbound | undefined {
+export function telegramInbound(update: TelegramUpdate): Inbound | undefined {
   const message = update.message;
   if (message?.chat.type !== 'private' || !message.from || message.from.is_bot) return undefined;
   const base = {
@@ -31,7 +65,7 @@ export function telegramInbound(update: Update): Inbound | undefined {
     messageId: String(message.message_id),
     at: new Date(message.date * 1000),
   };
-  if (typeof message.text === 'string') return { ...base, kind: 'text', text: message.text };
+  if (typeof message.text === 'string') return { ...base, kind: 'text', text: cleanText(message.text) };
   if (message.contact) {
     // Telegram vouches for a number only on a contact card whose user_id is the sender's own.
     const { phone_number, user_id } = message.contact;
@@ -46,7 +80,7 @@ export function telegramInbound(update: Update): Inbound | undefined {
 }
 
 /** True when the update says the person blocked the bot. */
-export function telegramBlocked(update: Update): { chatId: string } | undefined {
+export function telegramBlocked(update: TelegramUpdate): { chatId: string } | undefined {
   const change = update.my_chat_member;
   if (change?.chat.type === 'private' && change.new_chat_member.status === 'kicked') {
     return { chatId: String(change.chat.id) };
@@ -119,14 +153,23 @@ export async function setTelegramCommands(bot: Bot, translate: Translate): Promi
 /**
  * Routes one Telegram update; returns what happened so the webhook can answer
  * (a blocked-bot notice marks the chat stopped; other update kinds are ignored).
+ * A body without an update id is 'invalid' (400); an update whose parts are not
+ * the shape we know is acknowledged and ignored, or Telegram would send it forever.
  */
 export async function handleTelegramUpdate(
-  update: Update,
-  conversations: Conversations,
+  body: unknown,
+  ctx: Pick<ChannelContext, 'conversations' | 'log'>,
   onBlocked: (chatId: string) => Promise<void>,
-): Promise<WebhookResult> {
+): Promise<WebhookResult | 'invalid'> {
+  const parsed = telegramUpdateSchema.safeParse(body);
+  if (!parsed.success) {
+    const { issues } = parsed.error;
+    if (issues.some((issue) => issue.path.length === 0 || issue.path[0] === 'update_id')) return 'invalid';
+    return ignoreOddShape(ctx.log, 'telegram', String(issues[0]!.path[0]));
+  }
+  const update = parsed.data;
   const inbound = telegramInbound(update);
-  if (inbound) return conversations.handle(inbound, `telegram.${update.update_id}`);
+  if (inbound) return ctx.conversations.handle(inbound, `telegram.${update.update_id}`);
   const blocked = telegramBlocked(update);
   if (blocked) await onBlocked(blocked.chatId);
   return 'ignored';
@@ -135,23 +178,19 @@ export async function handleTelegramUpdate(
 /** The webhook route: Telegram signs nothing, but sends back the secret given to setWebhook. */
 export function telegramWebhook(
   secret: string | undefined,
-  handle: (update: Update) => Promise<WebhookResult>,
+  handle: (body: unknown) => Promise<WebhookResult | 'invalid'>,
 ): WebhookRoute {
   return {
     path: '/webhooks/telegram',
     authorize: (headers) => !secret || sameSecret(headers['x-telegram-bot-api-secret-token'], secret),
-    handle: async (body) => {
-      const update = body as Update | undefined;
-      if (!update || typeof update !== 'object' || !Number.isSafeInteger(update.update_id)) return 'invalid';
-      return handle(update);
-    },
+    handle,
   };
 }
 
 /** Long polling: grammY fetches updates; a failed update is retried a few times before it is logged and skipped. */
 export function startTelegramPolling(
   bot: Bot,
-  handle: (update: Update) => Promise<unknown>,
+  handle: (update: unknown) => Promise<unknown>,
   log: Logger,
 ): Promise<void> {
   bot.use(async (ctx) => {
@@ -180,8 +219,8 @@ export interface TelegramSettings {
 /** Telegram as a `Channel`: sender, webhook route, and webhook registration or polling. */
 export function telegramChannel(settings: TelegramSettings, ctx: ChannelContext): Channel & { bot: Bot } {
   const bot = createTelegramBot(settings);
-  const handle = (update: Update) =>
-    handleTelegramUpdate(update, ctx.conversations, (chatId) =>
+  const handle = (update: unknown) =>
+    handleTelegramUpdate(update, ctx, (chatId) =>
       ctx.effects.markStopped({ channel: 'telegram', chatId }, new Date()),
     );
   let polling: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Conversations } from '../engine/conversations.ts';
 import type { ChannelName, Outbound } from '../engine/types.ts';
 import type { WebhookRoute } from '../http/server.ts';
@@ -54,6 +55,40 @@ export function splitText(text: string, max: number): string[] {
   }
   if (rest) parts.push(rest);
   return parts;
+}
+
+/**
+ * Control characters (Unicode Cc: U+0000–U+001F, U+007F–U+009F) except line feed and tab, and
+ * lone UTF-16 surrogates (Cs): nobody types them on purpose, and some break storage
+ * (PostgreSQL under FerretDB refuses U+0000 in a document).
+ */
+const UNSAFE_CHARACTERS = /(?![\n\t])[\p{Cc}\p{Cs}]/gu;
+
+/** Inbound text as the rest of the app may see it: every channel passes what people type through here. */
+export function cleanText(text: string): string {
+  return text.replace(UNSAFE_CHARACTERS, '');
+}
+
+/** A platform id (user, chat, message) as a short string, whatever JSON type the platform used. */
+export const platformId = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .transform(String)
+  .pipe(z.string().min(1).max(64));
+
+const loggedShapes = new Set<string>();
+
+/**
+ * A body from the platform (authenticated, or from our own long poll) that is not the shape we
+ * know: acknowledged and dropped, since a platform redelivers a failed update again and again.
+ * Logged once per channel and kind per process, with no content.
+ */
+export function ignoreOddShape(log: Logger, channel: ChannelName, kind: string): 'ignored' {
+  const key = `${channel}:${kind}`;
+  if (!loggedShapes.has(key)) {
+    loggedShapes.add(key);
+    log.warn({ channel, kind }, 'update of an unexpected shape ignored (logged once per kind)');
+  }
+  return 'ignored';
 }
 
 /** What every chat app adapter provides to the app. */

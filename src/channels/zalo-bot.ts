@@ -7,9 +7,19 @@
  * documented `{ok, result}` wrapper or the bare event — both are accepted),
  * the rate limit (ZALO_BOT_RATE_PER_SECOND) and the 429 back-off.
  */
+import { z } from 'zod';
 import type { Inbound, Outbound } from '../engine/types.ts';
 import { sameSecret, type WebhookResult, type WebhookRoute } from '../http/server.ts';
-import { type Channel, type ChannelContext, type ChannelSender, SendError, splitText } from './types.ts';
+import {
+  type Channel,
+  type ChannelContext,
+  type ChannelSender,
+  cleanText,
+  ignoreOddShape,
+  platformId,
+  SendError,
+  splitText,
+} from './types.ts';
 
 const MAX_TEXT = 2000;
 /** Zalo says nothing about how long to wait after a 429: wait this long. */
@@ -62,46 +72,54 @@ export class ZaloBotApi {
   }
 }
 
-interface ZaloBotMessage {
-  message_id: string | number;
-  date?: number;
-  text?: string;
-  from?: { id: string | number; display_name?: string; is_bot?: boolean };
-  chat?: { id: string | number; chat_type?: string };
-}
+/** The parts of an update we read, checked before anything else sees them (ids become strings). */
+const zaloBotUpdateSchema = z.object({
+  event_name: z.string(),
+  message: z.object({
+    message_id: platformId,
+    // Milliseconds since 1970; the bound keeps the Date valid.
+    date: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 53)
+      .optional(),
+    text: z.string().optional(),
+    from: z.object({ id: platformId, is_bot: z.boolean().optional() }),
+    chat: z.object({ id: platformId, chat_type: z.string().optional() }),
+  }),
+});
 
-export interface ZaloBotUpdate {
-  event_name: string;
-  message: ZaloBotMessage;
-}
+export type ZaloBotUpdate = z.output<typeof zaloBotUpdateSchema>;
 
-const isId = (value: unknown) => typeof value === 'string' || typeof value === 'number';
-
-/** The update in a webhook body or getUpdates item: `{ok, result: update}` or the update itself. */
-export function zaloBotUpdate(body: unknown): ZaloBotUpdate | undefined {
+/**
+ * The update in a webhook body or getUpdates item: `{ok, result: update}` or the update itself.
+ * 'invalid' when it is no update at all; 'odd' when it names an event but its parts are not the
+ * shape we know (acknowledged and ignored: a failed delivery would come back again and again).
+ */
+export function zaloBotUpdate(body: unknown): ZaloBotUpdate | 'invalid' | { odd: string } {
   const candidate =
     body && typeof body === 'object' && 'result' in body ? (body as { result: unknown }).result : body;
-  if (!candidate || typeof candidate !== 'object') return undefined;
-  const update = candidate as Partial<ZaloBotUpdate>;
-  const message = update.message;
-  if (typeof update.event_name !== 'string' || !message || !isId(message.message_id)) return undefined;
-  if (!isId(message.from?.id) || !isId(message.chat?.id)) return undefined;
-  return update as ZaloBotUpdate;
+  const parsed = zaloBotUpdateSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  const { issues } = parsed.error;
+  if (issues.some((issue) => issue.path.length === 0 || issue.path[0] === 'event_name')) return 'invalid';
+  return { odd: issues[0]!.path.slice(0, 2).join('.') };
 }
 
 /** The `Inbound` for an update; undefined for group chats and bots. Images, stickers… are 'unsupported'. */
 export function zaloBotInbound(update: ZaloBotUpdate): Inbound | undefined {
   const { message } = update;
-  if (message.chat?.chat_type === 'GROUP' || message.from?.is_bot) return undefined;
+  if (message.chat.chat_type === 'GROUP' || message.from.is_bot) return undefined;
   const base = {
     channel: 'zalo-bot' as const,
-    chatId: String(message.chat!.id),
-    userId: String(message.from!.id),
-    messageId: String(message.message_id),
-    at: new Date(typeof message.date === 'number' ? message.date : Date.now()),
+    chatId: message.chat.id,
+    userId: message.from.id,
+    messageId: message.message_id,
+    at: new Date(message.date ?? Date.now()),
   };
   if (update.event_name === 'message.text.received' && typeof message.text === 'string') {
-    return { ...base, kind: 'text', text: message.text };
+    return { ...base, kind: 'text', text: cleanText(message.text) };
   }
   return { ...base, kind: 'unsupported' };
 }
@@ -157,7 +175,10 @@ export class ZaloBotSender implements ChannelSender {
 /** Zalo Bot as a `Channel`. */
 export function zaloBotChannel(settings: ZaloBotSettings, ctx: ChannelContext): Channel {
   const api = new ZaloBotApi(settings.apiRoot, settings.token);
-  const handle = async (update: ZaloBotUpdate): Promise<WebhookResult> => {
+  const handle = async (body: unknown): Promise<WebhookResult | 'invalid'> => {
+    const update = zaloBotUpdate(body);
+    if (update === 'invalid') return update;
+    if ('odd' in update) return ignoreOddShape(ctx.log, 'zalo-bot', update.odd);
     const inbound = zaloBotInbound(update);
     // Zalo gives no update id: the chat and its message id identify a delivery (message ids are
     // not promised to be unique across chats).
@@ -172,10 +193,7 @@ export function zaloBotChannel(settings: ZaloBotSettings, ctx: ChannelContext): 
     path: '/webhooks/zalo-bot',
     authorize: (headers) =>
       !settings.webhookSecret || sameSecret(headers['x-bot-api-secret-token'], settings.webhookSecret),
-    handle: async (body) => {
-      const update = zaloBotUpdate(body);
-      return update ? handle(update) : 'invalid';
-    },
+    handle,
   };
 
   async function poll(): Promise<void> {
@@ -189,8 +207,7 @@ export function zaloBotChannel(settings: ZaloBotSettings, ctx: ChannelContext): 
         );
         failures = 0;
         for (const item of Array.isArray(result) ? result : result ? [result] : []) {
-          const update = zaloBotUpdate(item);
-          if (update) await handleWithRetries(() => handle(update));
+          await handleWithRetries(() => handle(item));
         }
       } catch (error) {
         if (polling.signal.aborted) return;

@@ -15,10 +15,20 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { Inbound, Outbound } from '../engine/types.ts';
 import { sameSecret, type WebhookResult } from '../http/server.ts';
 import type { Models } from '../models/index.ts';
-import { type Channel, type ChannelContext, type ChannelSender, SendError, splitText } from './types.ts';
+import {
+  type Channel,
+  type ChannelContext,
+  type ChannelSender,
+  cleanText,
+  ignoreOddShape,
+  platformId,
+  SendError,
+  splitText,
+} from './types.ts';
 import { msUntilLocalTime, ZaloOaApiError, zaloPost } from './zalo-oa-api.ts';
 import { TokenRefreshError, ZaloOaTokens } from './zalo-oa-tokens.ts';
 
@@ -32,6 +42,8 @@ const NIGHT_BAN_OA = -234;
 const NIGHT_BAN_ZNS = -133;
 /** After a failed token refresh, try again this much later. */
 const TOKEN_RETRY_MS = 60_000;
+/** A signed event stamped further than this from now is refused: a recorded delivery cannot be replayed later. */
+const MAX_EVENT_AGE_MS = 15 * 60_000;
 
 export interface ZaloOaSettings {
   appId: string;
@@ -66,22 +78,37 @@ export function zaloEventSignature(
   return createHash('sha256').update(appId).update(rawBody).update(timestamp).update(secretKey).digest('hex');
 }
 
-interface ZaloOaEvent {
-  app_id: string;
-  event_name: string;
-  timestamp: string;
-  sender?: { id: string };
-  follower?: { id: string };
-  message?: { msg_id?: string; text?: string; tracking_id?: string };
-  info?: { phone?: string };
-}
+/** What the signature covers and names: enough to check a delivery before reading the rest. */
+const envelopeSchema = z.object({
+  app_id: z.string(),
+  event_name: z.string(),
+  timestamp: z.union([z.string(), z.number()]),
+});
 
-function asEvent(body: unknown): ZaloOaEvent | undefined {
-  if (!body || typeof body !== 'object') return undefined;
-  const event = body as Partial<ZaloOaEvent>;
-  if (typeof event.event_name !== 'string' || typeof event.app_id !== 'string') return undefined;
-  if (typeof event.timestamp !== 'string' && typeof event.timestamp !== 'number') return undefined;
-  return event as ZaloOaEvent;
+/** The parts of an event we read, checked before anything reaches a query (ids become strings). */
+const eventSchema = envelopeSchema.extend({
+  timestamp: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 53),
+  sender: z.object({ id: platformId }).optional(),
+  follower: z.object({ id: platformId }).optional(),
+  message: z
+    .object({
+      msg_id: platformId.optional(),
+      text: z.string().optional(),
+      tracking_id: z.string().max(200).optional(),
+    })
+    .optional(),
+  info: z.object({ phone: z.string().max(40).optional() }).optional(),
+});
+
+type ZaloOaEvent = z.output<typeof eventSchema>;
+
+function asEnvelope(body: unknown) {
+  const parsed = envelopeSchema.safeParse(body);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** When each person last wrote to the OA (the 7-day window), kept in Redis. */
@@ -209,7 +236,7 @@ export function zaloOaChannel(settings: ZaloOaSettings, ctx: ChannelContext, dep
   const interactions = new Interactions(deps.redis, deps.prefix);
 
   async function handle(event: ZaloOaEvent): Promise<WebhookResult | 'invalid'> {
-    const at = Number(event.timestamp) || Date.now();
+    const at = event.timestamp || Date.now();
     const userId = event.sender?.id ?? event.follower?.id;
     if (event.event_name === 'unfollow' && event.follower?.id) {
       await ctx.effects.markStopped({ channel: 'zalo-oa', chatId: event.follower.id }, new Date(at));
@@ -233,14 +260,19 @@ export function zaloOaChannel(settings: ZaloOaSettings, ctx: ChannelContext, dep
     webhook: {
       path: '/webhooks/zalo-oa',
       authorize(headers, rawBody, body) {
-        const event = asEvent(body);
+        const event = asEnvelope(body);
         if (!event) return false;
         const mac = zaloEventSignature(settings.appId, rawBody, String(event.timestamp), settings.secretKey);
-        return event.app_id === settings.appId && sameSecret(headers['x-zevent-signature'], `mac=${mac}`);
+        const fresh = Math.abs(Date.now() - Number(event.timestamp)) <= MAX_EVENT_AGE_MS;
+        return (
+          fresh && event.app_id === settings.appId && sameSecret(headers['x-zevent-signature'], `mac=${mac}`)
+        );
       },
       handle: async (body) => {
-        const event = asEvent(body);
-        return event ? handle(event) : 'invalid';
+        const parsed = eventSchema.safeParse(body);
+        if (parsed.success) return handle(parsed.data);
+        // Signed by Zalo (authorize ran first) but not a shape we know: acknowledged, not redelivered.
+        return ignoreOddShape(ctx.log, 'zalo-oa', parsed.error.issues[0]!.path.slice(0, 2).join('.'));
       },
     },
   };
@@ -258,7 +290,7 @@ function toInbound(event: ZaloOaEvent, userId: string, at: number): Inbound | un
   switch (event.event_name) {
     case 'user_send_text':
       return typeof event.message?.text === 'string'
-        ? { ...base, kind: 'text', text: event.message.text }
+        ? { ...base, kind: 'text', text: cleanText(event.message.text) }
         : undefined;
     case 'follow':
       return { ...base, chatId: event.follower?.id ?? userId, kind: 'greet' };

@@ -16,6 +16,7 @@ import type { Effects } from '../store/effects.ts';
 import type { MongoLookups } from '../store/lookups.ts';
 import type { ChatKey, ChatStates, Deliveries } from './chat-state.ts';
 import type { Engine } from './engine.ts';
+import type { InboundLimit } from './inbound-limit.ts';
 import type { ChatState, Inbound } from './types.ts';
 
 /** How long a cached "who is this chat" is trusted before MongoDB is asked again. */
@@ -23,7 +24,8 @@ const WHO_CACHE_MS = 10 * 60_000;
 /** Saves lost to a concurrent save of the same chat are retried this many times. */
 const MAX_SAVE_CONFLICTS = 5;
 
-export type HandleResult = 'handled' | 'duplicate' | 'busy';
+/** 'ignored': the chat is over its per-minute limit; acknowledged, not processed. */
+export type HandleResult = 'handled' | 'duplicate' | 'busy' | 'ignored';
 
 export interface ConversationsDeps {
   engine: Engine;
@@ -33,6 +35,7 @@ export interface ConversationsDeps {
   effects: Effects;
   outbox: Outbox;
   log: Logger;
+  inboundLimit: InboundLimit;
 }
 
 export class Conversations {
@@ -50,14 +53,31 @@ export class Conversations {
     const claim = await deliveries.claim(deliveryId);
     if (claim === 'done') return 'duplicate';
     if (claim === 'processing') return 'busy';
+    let result: HandleResult = 'handled';
     try {
-      await this.#serialised(`${inbound.channel}:${inbound.chatId}`, () => this.#turn(inbound));
+      if (await this.#withinLimit(inbound))
+        await this.#serialised(`${inbound.channel}:${inbound.chatId}`, () => this.#turn(inbound));
+      else result = 'ignored';
     } catch (error) {
       await deliveries.release(deliveryId).catch(() => undefined);
       throw error;
     }
     await deliveries.done(deliveryId);
-    return 'handled';
+    return result;
+  }
+
+  /** False when the chat has sent too much this minute; the first time, it is asked to slow down. */
+  async #withinLimit(inbound: Inbound): Promise<boolean> {
+    const { inboundLimit, chatStates, engine, outbox } = this.#deps;
+    const chat: ChatKey = { channel: inbound.channel, chatId: inbound.chatId };
+    const verdict = await inboundLimit.count(chat);
+    if (verdict === 'notice') {
+      const state = await chatStates.load(chat);
+      const lang = state.who?.lang ?? state.lang ?? 'vi';
+      const notice = engine.render(chat, lang, { key: 'common.tooFast' }, state.who?.memberId);
+      await outbox.enqueue([notice], outboxJobId(chat.channel, chat.chatId, inbound.messageId));
+    }
+    return verdict === 'ok';
   }
 
   #serialised<T>(key: string, task: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 /** The simulator's page and its small JSON API (see public/simulator.html). */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimulatorChats, SimulatorInput } from '../channels/simulator.ts';
 import { parsePhone } from '../engine/answers.ts';
 import type { Conversations } from '../engine/conversations.ts';
@@ -14,6 +15,32 @@ export interface SimulatorRouteDeps {
   conversations: Conversations;
   models: Models;
   translate: Translate;
+  /** When set, every simulator route asks for HTTP Basic auth with this password (any user name). */
+  password?: string;
+}
+
+/** The password of an `Authorization: Basic …` header (the user name is not checked). */
+function basicPassword(header: string | undefined): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+function requirePassword(password: string) {
+  const expected = digest(password);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    // Digests have one length, so the comparison takes the same time whatever was typed.
+    const given = basicPassword(request.headers.authorization);
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return;
+    return reply
+      .code(401)
+      .header('www-authenticate', 'Basic realm="ISHC simulator", charset="UTF-8"')
+      .send({ error: 'password required' });
+  };
 }
 
 /** A simulator chat id: a phone number in 84… form, or a short plain name. */
@@ -37,9 +64,15 @@ function simulatorInput(body: {
   return typeof body.text === 'string' ? { text: body.text } : undefined;
 }
 
-export function registerSimulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): void {
+export function registerSimulatorRoutes(root: FastifyInstance, deps: SimulatorRouteDeps): void {
+  // A scope of its own, so the password guards these routes and not the webhooks or health checks.
+  void root.register(async (app) => simulatorRoutes(app, deps));
+}
+
+function simulatorRoutes(app: FastifyInstance, deps: SimulatorRouteDeps): void {
   const page = readFileSync(new URL('../../public/simulator.html', import.meta.url), 'utf8');
   const strings = (lang: Lang) => (loadLocale(lang) as { simulator: Record<string, string> }).simulator;
+  if (deps.password) app.addHook('onRequest', requirePassword(deps.password));
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
 

@@ -1,13 +1,15 @@
 /**
  * The Message collection records every outbound message and what became of
- * it. Writes are batched into one `bulkWrite` every few hundred milliseconds
- * instead of one round trip per message: the queue (Redis) is the source of
- * truth while a message is in flight, this log is for people and reports.
+ * it (the text only for kinds that keep it, see `keepsText`). Writes are
+ * batched into one `bulkWrite` every few hundred milliseconds instead of one
+ * round trip per message: the queue (Redis) is the source of truth while a
+ * message is in flight, this log is for people and reports.
  *
  * "queued" uses $setOnInsert only, so a late "queued" write never overwrites
- * a result that landed first.
+ * a result that landed first. A record MongoDB refuses is set aside (counted,
+ * logged without content); records are dropped only while MongoDB fails.
  */
-import type { AnyBulkWriteOperation } from 'mongoose';
+import { type AnyBulkWriteOperation, mongo } from 'mongoose';
 import type { Outbound } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { MessageDoc, Models } from '../models/index.ts';
@@ -31,15 +33,31 @@ const FLUSH_AT = 200;
  * every process far below its pool_max_conns while still batching.
  */
 const STATEMENTS_PER_COMMAND = 10;
-/** If MongoDB is down for long, keep at most this many pending writes (oldest dropped, logged). */
+/** While MongoDB is failing, keep at most this many records waiting (the oldest are dropped, counted). */
 const MAX_PENDING = 20_000;
+
+/** One record's pending write: what to set now, and what only a new document gets. */
+interface PendingWrite {
+  set: Partial<MessageResult>;
+  setOnInsert: Record<string, unknown>;
+}
 
 export class MessageLog {
   readonly #models: Models;
   readonly #log: Logger;
-  #pending: AnyBulkWriteOperation<MessageDoc>[] = [];
+  /**
+   * Writes waiting, one per record (insertion order = oldest first). Later writes to a record
+   * merge into its entry, so a message queued and sent between two flushes costs one statement.
+   */
+  #pending = new Map<string, PendingWrite>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** True after a write failed for a reason other than its record (MongoDB down): only then may records drop. */
+  #failing = false;
+  /** Records dropped because MongoDB was failing while the backlog was full. */
+  dropped = 0;
+  /** Records MongoDB refused (e.g. a character PostgreSQL cannot store): set aside so the rest go through. */
+  setAside = 0;
 
   constructor(models: Models, log: Logger) {
     this.#models = models;
@@ -47,54 +65,144 @@ export class MessageLog {
   }
 
   queued(id: string, message: Outbound, at: Date): void {
-    this.#push({
-      updateOne: {
-        filter: { _id: id },
-        update: { $setOnInsert: { ...base(message), status: 'queued', attempts: 0, queuedAt: at } },
-        upsert: true,
-      },
+    this.#push(id, {
+      set: {},
+      setOnInsert: { ...base(message), status: 'queued', attempts: 0, queuedAt: at },
     });
   }
 
   result(id: string, message: Outbound, result: MessageResult): void {
-    this.#push({
-      updateOne: {
-        filter: { _id: id },
-        update: { $set: result, $setOnInsert: base(message) },
-        upsert: true,
-      },
-    });
+    this.#push(id, { set: result, setOnInsert: base(message) });
   }
 
-  #push(op: AnyBulkWriteOperation<MessageDoc>): void {
-    this.#pending.push(op);
-    if (this.#pending.length > MAX_PENDING) {
-      this.#pending.splice(0, this.#pending.length - MAX_PENDING);
-      this.#log.warn({ dropped: true }, 'message log backlog full; oldest entries dropped');
-    }
-    if (this.#pending.length >= FLUSH_AT) void this.flush();
+  #push(id: string, write: PendingWrite): void {
+    const earlier = this.#pending.get(id);
+    this.#pending.set(id, earlier ? merge(earlier, write) : write);
+    if (this.#failing && this.#pending.size > MAX_PENDING) this.#dropOldest();
+    if (this.#pending.size >= FLUSH_AT) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
-  /** Writes what is pending; resolves when it is stored (or kept for the next try on error). */
+  #dropOldest(): void {
+    const [oldest] = this.#pending.keys();
+    this.#pending.delete(oldest!);
+    this.dropped += 1;
+    if (this.dropped % 1000 === 1) {
+      this.#log.warn(
+        { dropped: this.dropped },
+        'message log backlog full while MongoDB fails; oldest dropped',
+      );
+    }
+  }
+
+  /** Writes what is pending; resolves when it is stored (or kept for the next try when MongoDB fails). */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#flushing = this.#flushing.then(async () => {
-      while (this.#pending.length > 0) {
-        const batch = this.#pending.slice(0, STATEMENTS_PER_COMMAND);
-        try {
-          await this.#models.Message.bulkWrite(batch, { ordered: true });
-        } catch (error) {
-          this.#log.error({ err: error, count: batch.length }, 'message log write failed; will retry');
+      while (this.#pending.size > 0) {
+        const batch = this.#takeOldest(STATEMENTS_PER_COMMAND);
+        const stored = await this.#writeBatch(batch);
+        this.#failing = !stored;
+        if (!stored) {
           this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS * 8);
           return;
         }
-        this.#pending.splice(0, batch.length);
       }
     });
     return this.#flushing;
   }
+
+  #takeOldest(count: number): [string, PendingWrite][] {
+    const batch: [string, PendingWrite][] = [];
+    for (const entry of this.#pending) {
+      if (batch.length === count) break;
+      batch.push(entry);
+    }
+    for (const [id] of batch) this.#pending.delete(id);
+    return batch;
+  }
+
+  /**
+   * One command for the batch; if it fails, one record at a time, so a record MongoDB refuses
+   * is set aside instead of blocking every later one. False when MongoDB itself is failing:
+   * what was not stored goes back to the front of the queue.
+   */
+  async #writeBatch(batch: [string, PendingWrite][]): Promise<boolean> {
+    try {
+      await this.#models.Message.bulkWrite(batch.map(toOperation), { ordered: true });
+      return true;
+    } catch {
+      // Retried below one by one (an ordered batch may have stored its first records: the writes are idempotent).
+    }
+    for (const [index, entry] of batch.entries()) {
+      try {
+        await this.#models.Message.bulkWrite([toOperation(entry)]);
+      } catch (error) {
+        // Name and code only: a write error can carry the document, texts included.
+        const { name, code } = error as { name?: string; code?: unknown };
+        if (!refusedRecord(error)) {
+          this.#log.error(
+            { error: name, code, count: batch.length - index },
+            'message log write failed; will retry',
+          );
+          this.#requeue(batch.slice(index));
+          return false;
+        }
+        this.setAside += 1;
+        this.#log.error(
+          { kind: entry[1].setOnInsert.kind, error: name, code, setAside: this.setAside },
+          'message record refused by MongoDB; set aside',
+        );
+      }
+    }
+    return true;
+  }
+
+  /** Puts unstored records back in front of anything that arrived meanwhile, merging in order. */
+  #requeue(entries: [string, PendingWrite][]): void {
+    const newer = this.#pending;
+    this.#pending = new Map(entries);
+    for (const [id, write] of newer) {
+      const earlier = this.#pending.get(id);
+      this.#pending.set(id, earlier ? merge(earlier, write) : write);
+    }
+  }
+}
+
+/** The same record written twice: the later `$set` wins field by field; `$setOnInsert` keeps the first. */
+function merge(earlier: PendingWrite, later: PendingWrite): PendingWrite {
+  return {
+    set: { ...earlier.set, ...later.set },
+    setOnInsert: { ...later.setOnInsert, ...earlier.setOnInsert },
+  };
+}
+
+function toOperation([id, write]: [string, PendingWrite]): AnyBulkWriteOperation<MessageDoc> {
+  // A field may not be in both: what is set wins over what only a new document would get.
+  const setOnInsert = Object.fromEntries(
+    Object.entries(write.setOnInsert).filter(([key]) => !(key in write.set)),
+  );
+  const update = Object.keys(write.set).length
+    ? { $set: write.set, $setOnInsert: setOnInsert }
+    : { $setOnInsert: setOnInsert };
+  return { updateOne: { filter: { _id: id }, update, upsert: true } };
+}
+
+/** MongoDB answered that it will not store this record (not: MongoDB is unreachable or busy). */
+function refusedRecord(error: unknown): boolean {
+  return error instanceof mongo.MongoServerError && !error.hasErrorLabel('RetryableWriteError');
+}
+
+/**
+ * Kinds whose text the log never stores: conversational replies are needed only until they are
+ * delivered, and one-time codes must not be readable later. Other texts (notices, reminders…)
+ * are kept MESSAGE_TEXT_RETENTION_DAYS (see message-retention.ts).
+ */
+const UNSTORED_TEXT_KINDS = new Set(['reply', 'confirm_code']);
+
+export function keepsText(message: Outbound): boolean {
+  return !UNSTORED_TEXT_KINDS.has(message.kind ?? 'reply');
 }
 
 function base(message: Outbound) {
@@ -103,6 +211,6 @@ function base(message: Outbound) {
     chatId: message.chatId,
     memberId: message.memberId,
     kind: message.kind ?? 'reply',
-    text: message.text,
+    ...(keepsText(message) ? { text: message.text } : {}),
   };
 }

@@ -6,7 +6,14 @@
  */
 import { type ConnectionOptions, Queue } from 'bullmq';
 import type { ChannelName, Outbound } from '../engine/types.ts';
-import type { MessageLog } from './message-log.ts';
+import { keepsText, type MessageLog } from './message-log.ts';
+
+/**
+ * How long a finished job (and the text in it) stays in Redis. Replies and codes only need to
+ * outlive their delivery: a redelivered update re-adds the same job id, and the worker's "sent"
+ * marker (kept for days, without the text) stops a second send.
+ */
+const KEEP_DONE_SECONDS = { text: 24 * 3600, noText: 10 * 60 };
 
 export interface OutboxJob {
   message: Outbound;
@@ -73,7 +80,10 @@ export class Outbox {
             jobId: id,
             attempts: this.#options.maxAttempts,
             backoff: { type: 'exponential', delay: this.#options.backoffMs },
-            removeOnComplete: { age: 24 * 3600, count: 50_000 },
+            removeOnComplete: {
+              age: keepsText(message) ? KEEP_DONE_SECONDS.text : KEEP_DONE_SECONDS.noText,
+              count: 50_000,
+            },
             removeOnFail: { age: 30 * 24 * 3600 },
           },
         })),

@@ -138,7 +138,8 @@ const messageSchema = new Schema(
     chatId: { type: String, required: true },
     memberId: { type: String },
     kind: { type: String, default: 'reply' },
-    text: { type: String, required: true },
+    /** Absent for replies and codes, and removed after MESSAGE_TEXT_RETENTION_DAYS for the rest. */
+    text: { type: String },
     status: { type: String, enum: MESSAGE_STATUSES, default: 'queued' },
     attempts: { type: Number, default: 0 },
     platformMessageId: { type: String },
