@@ -19,7 +19,9 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
   /** Opens registration with club 1's open code and answers the language question. */
   async function upToConsent(chat: ChatDriver) {
     await chat.say(`/start ${DEMO_CODES.openClub1}`);
-    expect((await chat.say('1')).text).toContain(vi('register.agree'));
+    const consent = await chat.say('1');
+    expect(consent.text).toContain(vi('register.agree'));
+    return consent;
   }
 
   beforeAll(async () => {
@@ -35,7 +37,8 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
       expect((await chat.say(yes)).text, yes).toContain(vi('register.askName'));
     }
     const chat = newcomer();
-    await upToConsent(chat);
+    // The consent question, with its two answers, fits on a phone screen.
+    expect((await upToConsent(chat)).text.length).toBeLessThanOrEqual(300);
     expect((await chat.say('khong')).text).toContain(vi('register.declined'));
   });
 
