@@ -9,6 +9,8 @@ import { formatPhone } from '../src/engine/format.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
 import { vi } from './support/text.ts';
 
+const CLUB1 = 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng';
+
 describe.each(HARNESSES)('conversation on $name', ({ start }) => {
   let h: ChannelHarness;
   let person = 300;
@@ -163,5 +165,32 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     expect(cancelled.text).toContain(vi('common.notSaved'));
     // Nothing open: no answers to lose.
     expect((await viaCancel.say('menu')).text).not.toContain(vi('common.notSaved'));
+  });
+
+  it('addresses people by age and gender: "bác" for elders and the unknown, "anh"/"chị" for younger adults', async () => {
+    const { Member } = h.test.app.models;
+    const volunteer = await Member.findOne({ phone: DEMO_PEOPLE.volunteerClub1 }).lean();
+    expect(volunteer).toMatchObject({ gender: 'male' });
+    expect(thisYear - volunteer!.birthYear!).toBeLessThan(55);
+    const young = await demoMemberChat(DEMO_PEOPLE.volunteerClub1, 292);
+    expect((await young.say('menu')).text).toContain(vi('menu.title', {}, 'man'));
+    const elder = await demoMemberChat(DEMO_PEOPLE.chairClub1, 293);
+    expect((await elder.say('menu')).text).toContain(vi('menu.title', {}, 'elder'));
+
+    // A newcomer is "bác" until birth year and gender are known, then as they are.
+    const chat = newcomer();
+    await upToConsent(chat);
+    await chat.say('1');
+    await chat.say('Phạm Thu Trang');
+    expect((await chat.say('1998')).text).toContain(vi('register.askGender', {}, 'elder'));
+    expect((await chat.say('1')).text).toContain(vi('register.askPhone', {}, 'woman'));
+    const summary = await chat.say(`09810${String(person).padStart(5, '0')}`);
+    expect(summary.text).toContain(vi('register.summary', { name: 'x' }, 'woman').split('\n')[0]);
+    expect((await chat.say('1')).text).toContain(vi('register.donePending', { club: CLUB1 }, 'woman'));
+
+    // Registering someone else, the volunteer is still addressed as himself.
+    const menu = await young.say('menu');
+    const proxy = await young.say(String(menu.choices.indexOf(vi('menu.registerProxy')) + 1));
+    expect(proxy.text).toContain(vi('register.consentProxy', { club: CLUB1 }, 'man'));
   });
 });

@@ -30,6 +30,8 @@ const VALUES: Record<string, string | number> = {
   label: 'Đăng ký hộ người khác',
   gender: 'Nữ',
   status: 'đang chờ duyệt',
+  you: 'bác',
+  You: 'Bác',
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -10,6 +10,7 @@
  */
 
 import type { Translate } from '../i18n.ts';
+import { type AddressFacts, type AddressForm, addressForm, addressVars } from './address.ts';
 import { normalize, parseChoice, parseSmallTalk } from './answers.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import { formatPhone } from './format.ts';
@@ -67,6 +68,8 @@ interface Turn {
   lookups: Lookups;
   says: Say[];
   effects: Effect[];
+  /** What a flow that ended this turn had learned about the person (for how to address them). */
+  learned?: AddressFacts;
 }
 
 export class Engine {
@@ -112,25 +115,46 @@ export class Engine {
 
   #finish(turn: Turn): TurnResult {
     const lang = this.#lang(turn.state);
-    const rendered = turn.says.map((say) => this.render(turn.inbound, lang, say, turn.state.who?.memberId));
+    const form = addressForm(this.#addressee(turn), turn.now);
+    const rendered = turn.says.map((say) =>
+      this.render(turn.inbound, lang, say, turn.state.who?.memberId, form),
+    );
     // One turn is one message: the last part is the question, with its choices.
     const last = rendered.at(-1);
     const replies = last ? [{ ...last, text: rendered.map((reply) => reply.text).join('\n\n') }] : [];
     return { state: turn.state, replies, effects: turn.effects };
   }
 
-  /** Translates one `Say` into an `Outbound` for this chat. */
-  render(target: Pick<Inbound, 'channel' | 'chatId'>, lang: Lang, say: Say, memberId?: string): Outbound {
+  /** What we know of the person this turn talks to: a member's record, else what the open flow learned. */
+  #addressee(turn: Turn): AddressFacts | undefined {
+    const { who, session } = turn.state;
+    if (who) return who;
+    if (turn.learned) return turn.learned;
+    return session && this.#flows.get(session.flow)?.addressee?.(session.data);
+  }
+
+  /**
+   * Translates one `Say` into an `Outbound` for this chat, addressing the person as `form`
+   * ("bác" unless known otherwise: notices rendered outside a turn keep the respectful default).
+   */
+  render(
+    target: Pick<Inbound, 'channel' | 'chatId'>,
+    lang: Lang,
+    say: Say,
+    memberId?: string,
+    form: AddressForm = 'elder',
+  ): Outbound {
     const t = this.#options.translate;
+    const address = addressVars(t, lang, form);
     const outbound: Outbound = {
       channel: target.channel,
       chatId: target.chatId,
       lang,
-      text: t(lang, say.key, say.vars),
+      text: t(lang, say.key, { ...address, ...say.vars }),
     };
     if (say.choices) {
       // Numbered lines in the text itself: every app shows them, and a digit always answers.
-      outbound.choices = say.choices.map((key) => t(lang, key));
+      outbound.choices = say.choices.map((key) => t(lang, key, address));
       const lines = outbound.choices.map((label, index) =>
         t(lang, 'common.choiceLine', { n: index + 1, label }),
       );
@@ -314,6 +338,7 @@ export class Engine {
       turn.says.push(step.ask(session.data, this.#context(turn)));
       return;
     }
+    turn.learned = flow.addressee?.(session.data) ?? turn.learned;
     state.session = undefined;
     if (outcome.open && depth < MAX_CHAIN)
       await this.#startFlow(turn, outcome.open.flow, outcome.open.args ?? {}, depth + 1);

@@ -148,5 +148,7 @@ export function toWho(member: MemberRecord): Who {
       ...(grant.clubId ? { clubId: grant.clubId } : {}),
       ...(grant.orgUnitId ? { orgUnitId: grant.orgUnitId } : {}),
     })),
+    ...(member.birthYear ? { birthYear: member.birthYear } : {}),
+    ...(member.gender ? { gender: member.gender as Who['gender'] } : {}),
   };
 }
