@@ -63,6 +63,8 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     await upToYear(chat);
     const summary = await summaryAfterYear(chat, await chat.say('75 tuoi'));
     expect(summary.text).toContain(String(thisYear - 75));
+    // The summary is a yes/no question too: "có" sends it.
+    expect((await chat.say('có')).text).toContain(vi('register.donePending', { club: CLUB1 }));
   });
 
   it('a bare "75" is asked back as an age; yes takes the age, no takes the year', async () => {
