@@ -139,6 +139,19 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     expect((await newcomer().say('cảm ơn')).text).toContain(vi('common.thanksIdle'));
   });
 
+  it('a thank-you while "try again / back to the menu" is open asks that again, not the hard question', async () => {
+    const chat = newcomer();
+    await chat.say(`/start ${DEMO_CODES.openClub1}`);
+    await chat.say('gì vậy');
+    await chat.say('🙂');
+    expect((await chat.say('???')).text).toContain(vi('common.stuck'));
+    const thanked = await chat.say('cảm ơn');
+    expect(thanked.text).toContain(vi('common.thanksReply'));
+    expect(thanked.text).toContain(vi('common.stuck'));
+    expect(thanked.choices).toEqual([vi('common.tryAgain'), vi('common.backToMenu')]);
+    expect((await chat.say('1')).text).toContain(vi('register.askLanguage'));
+  });
+
   it('help is short and names the chair and the chair’s phone, for a member and during registration', async () => {
     const chair = await chairOfClub1();
     const member = await demoMemberChat(DEMO_PEOPLE.memberClub1, 291);

@@ -345,8 +345,12 @@ export class Engine {
   }
 
   #askAgain(turn: Turn, session: Session): Promise<void> | undefined {
-    const flow = this.#flows.get(session.flow)!;
-    const step = flow.steps[session.step === STUCK ? String(session.data.__resume) : session.step];
+    // While "try again / back to the menu" is open, a digit answers that, so that is what is asked.
+    if (session.step === STUCK) {
+      turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });
+      return undefined;
+    }
+    const step = this.#flows.get(session.flow)!.steps[session.step];
     if (step) turn.says.push(step.ask(session.data, this.#context(turn)));
     return undefined;
   }
