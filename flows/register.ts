@@ -372,6 +372,9 @@ export const registerFlow: Flow = {
   menu: { label: 'menu.register', order: 10, visible: (who) => who === null || who.status === 'rejected' },
   keywords: ['dang ky', 'dang ki', 'register'],
   savesAtEnd: true,
+  // Someone registering themselves has told us their age and gender; a proxy's answers are another person's.
+  addressee: (data) =>
+    data.proxy ? undefined : { birthYear: data.birthYear as number, gender: data.gender as Gender },
   async start(args, ctx) {
     const memberId = newMemberId();
     if (args.proxy) {

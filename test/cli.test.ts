@@ -4,7 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
@@ -14,6 +13,7 @@ import { CODE_ALPHABET, inviteCode } from '../src/cli.ts';
 import { loadConfig } from '../src/config.ts';
 import { createTranslator } from '../src/i18n.ts';
 import { createModels, type Models } from '../src/models/index.ts';
+import { vi } from './support/text.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MONGO = 'mongodb://127.0.0.1:27017';
@@ -255,10 +255,7 @@ describe('cli chat', () => {
   }, 60_000);
 
   it('sends piped lines and prints the bot replies with their line breaks', async () => {
-    const locale = JSON.parse(
-      readFileSync(new URL('../locales/vi/translation.json', import.meta.url), 'utf8'),
-    );
-    const [askCodeFirst, askCodeSecond] = String(locale.register.askCode).split('\n');
+    const [askCodeFirst, askCodeSecond] = vi('register.askCode').split('\n');
     const run = await cli(['chat', '0912345678', '--url', address], { input: '/start\n' });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);

@@ -9,6 +9,8 @@ import { formatPhone } from '../src/engine/format.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
 import { vi } from './support/text.ts';
 
+const CLUB1 = 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng';
+
 describe.each(HARNESSES)('conversation on $name', ({ start }) => {
   let h: ChannelHarness;
   let person = 300;
@@ -19,7 +21,9 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
   /** Opens registration with club 1's open code and answers the language question. */
   async function upToConsent(chat: ChatDriver) {
     await chat.say(`/start ${DEMO_CODES.openClub1}`);
-    expect((await chat.say('1')).text).toContain(vi('register.agree'));
+    const consent = await chat.say('1');
+    expect(consent.text).toContain(vi('register.agree'));
+    return consent;
   }
 
   beforeAll(async () => {
@@ -35,7 +39,8 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
       expect((await chat.say(yes)).text, yes).toContain(vi('register.askName'));
     }
     const chat = newcomer();
-    await upToConsent(chat);
+    // The consent question, with its two answers, fits on a phone screen.
+    expect((await upToConsent(chat)).text.length).toBeLessThanOrEqual(300);
     expect((await chat.say('khong')).text).toContain(vi('register.declined'));
   });
 
@@ -58,6 +63,8 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     await upToYear(chat);
     const summary = await summaryAfterYear(chat, await chat.say('75 tuoi'));
     expect(summary.text).toContain(String(thisYear - 75));
+    // The summary is a yes/no question too: "có" sends it.
+    expect((await chat.say('có')).text).toContain(vi('register.donePending', { club: CLUB1 }));
   });
 
   it('a bare "75" is asked back as an age; yes takes the age, no takes the year', async () => {
@@ -132,6 +139,19 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     expect((await newcomer().say('cảm ơn')).text).toContain(vi('common.thanksIdle'));
   });
 
+  it('a thank-you while "try again / back to the menu" is open asks that again, not the hard question', async () => {
+    const chat = newcomer();
+    await chat.say(`/start ${DEMO_CODES.openClub1}`);
+    await chat.say('gì vậy');
+    await chat.say('🙂');
+    expect((await chat.say('???')).text).toContain(vi('common.stuck'));
+    const thanked = await chat.say('cảm ơn');
+    expect(thanked.text).toContain(vi('common.thanksReply'));
+    expect(thanked.text).toContain(vi('common.stuck'));
+    expect(thanked.choices).toEqual([vi('common.tryAgain'), vi('common.backToMenu')]);
+    expect((await chat.say('1')).text).toContain(vi('register.askLanguage'));
+  });
+
   it('help is short and names the chair and the chair’s phone, for a member and during registration', async () => {
     const chair = await chairOfClub1();
     const member = await demoMemberChat(DEMO_PEOPLE.memberClub1, 291);
@@ -160,5 +180,32 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     expect(cancelled.text).toContain(vi('common.notSaved'));
     // Nothing open: no answers to lose.
     expect((await viaCancel.say('menu')).text).not.toContain(vi('common.notSaved'));
+  });
+
+  it('addresses people by age and gender: "bác" for elders and the unknown, "anh"/"chị" for younger adults', async () => {
+    const { Member } = h.test.app.models;
+    const volunteer = await Member.findOne({ phone: DEMO_PEOPLE.volunteerClub1 }).lean();
+    expect(volunteer).toMatchObject({ gender: 'male' });
+    expect(thisYear - volunteer!.birthYear!).toBeLessThan(55);
+    const young = await demoMemberChat(DEMO_PEOPLE.volunteerClub1, 292);
+    expect((await young.say('menu')).text).toContain(vi('menu.title', {}, 'man'));
+    const elder = await demoMemberChat(DEMO_PEOPLE.chairClub1, 293);
+    expect((await elder.say('menu')).text).toContain(vi('menu.title', {}, 'elder'));
+
+    // A newcomer is "bác" until birth year and gender are known, then as they are.
+    const chat = newcomer();
+    await upToConsent(chat);
+    await chat.say('1');
+    await chat.say('Phạm Thu Trang');
+    expect((await chat.say('1998')).text).toContain(vi('register.askGender', {}, 'elder'));
+    expect((await chat.say('1')).text).toContain(vi('register.askPhone', {}, 'woman'));
+    const summary = await chat.say(`09810${String(person).padStart(5, '0')}`);
+    expect(summary.text).toContain(vi('register.summary', { name: 'x' }, 'woman').split('\n')[0]);
+    expect((await chat.say('1')).text).toContain(vi('register.donePending', { club: CLUB1 }, 'woman'));
+
+    // Registering someone else, the volunteer is still addressed as himself.
+    const menu = await young.say('menu');
+    const proxy = await young.say(String(menu.choices.indexOf(vi('menu.registerProxy')) + 1));
+    expect(proxy.text).toContain(vi('register.consentProxy', { club: CLUB1 }, 'man'));
   });
 });

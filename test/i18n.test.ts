@@ -21,7 +21,13 @@ function flatten(tree: Tree, prefix = ''): Map<string, string> {
 
 const vi = flatten(loadLocale('vi') as Tree);
 const en = flatten(loadLocale('en') as Tree);
-const variables = (text: string) => [...text.matchAll(/{{\s*(\w+)\s*}}/g)].map((m) => m[1]).sort();
+/** How to address the person ({{you}}, {{You}}) comes with every message; a language may not need it. */
+const ADDRESS_VARIABLES = ['you', 'You'];
+const variables = (text: string) =>
+  [...text.matchAll(/{{\s*(\w+)\s*}}/g)]
+    .map((m) => m[1])
+    .filter((name) => !ADDRESS_VARIABLES.includes(name!))
+    .sort();
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -10,6 +10,7 @@
  */
 
 import type { Translate } from '../i18n.ts';
+import { type AddressFacts, type AddressForm, addressForm, addressVars } from './address.ts';
 import { normalize, parseChoice, parseSmallTalk } from './answers.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import { formatPhone } from './format.ts';
@@ -74,6 +75,8 @@ interface Turn {
   lookups: Lookups;
   says: Say[];
   effects: Effect[];
+  /** What a flow that ended this turn had learned about the person (for how to address them). */
+  learned?: AddressFacts;
   /** A flow to open once this turn's effects are applied (see `TurnResult.afterEffects`). */
   waiting?: { flow: string; args: Data; depth: number };
 }
@@ -155,7 +158,8 @@ export class Engine {
       if (session.step === STUCK) turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });
       else this.#askAgain(turn, session);
     }
-    return oneMessage(turn.says.map((part) => this.render(target, to.lang, part, to.memberId)));
+    const form = addressForm(turn.state.who ?? undefined, now);
+    return oneMessage(turn.says.map((part) => this.render(target, to.lang, part, to.memberId, form)));
   }
 
   /** Whether the chat's open step decides with the person's role (see `Step.actsWithRole`). */
@@ -181,19 +185,40 @@ export class Engine {
 
   #render(turn: Turn): Outbound[] {
     const lang = this.#lang(turn.state);
-    return oneMessage(turn.says.map((say) => this.render(turn.inbound, lang, say, turn.state.who?.memberId)));
+    const form = addressForm(this.#addressee(turn), turn.now);
+    return oneMessage(
+      turn.says.map((say) => this.render(turn.inbound, lang, say, turn.state.who?.memberId, form)),
+    );
   }
 
-  /** Translates one `Say` into an `Outbound` for this chat. */
-  render(target: Pick<Inbound, 'channel' | 'chatId'>, lang: Lang, say: Say, memberId?: string): Outbound {
+  /** What we know of the person this turn talks to: a member's record, else what the open flow learned. */
+  #addressee(turn: Turn): AddressFacts | undefined {
+    const { who, session } = turn.state;
+    if (who) return who;
+    if (turn.learned) return turn.learned;
+    return session && this.#flows.get(session.flow)?.addressee?.(session.data);
+  }
+
+  /**
+   * Translates one `Say` into an `Outbound` for this chat, addressing the person as `form`
+   * ("bác" unless known otherwise: notices rendered outside a turn keep the respectful default).
+   */
+  render(
+    target: Pick<Inbound, 'channel' | 'chatId'>,
+    lang: Lang,
+    say: Say,
+    memberId?: string,
+    form: AddressForm = 'elder',
+  ): Outbound {
     const t = this.#options.translate;
+    const address = addressVars(t, lang, form);
     const outbound: Outbound = {
       channel: target.channel,
       chatId: target.chatId,
       lang,
-      text: t(lang, say.key, say.vars),
+      text: t(lang, say.key, { ...address, ...say.vars }),
     };
-    const choices = say.choices?.map((key) => t(lang, key)) ?? say.choiceTexts;
+    const choices = say.choices?.map((key) => t(lang, key, address)) ?? say.choiceTexts;
     if (choices) {
       // Numbered lines in the text itself: every app shows them, and a digit always answers.
       outbound.choices = choices;
@@ -388,6 +413,7 @@ export class Engine {
       turn.says.push(step.ask(session.data, this.#context(turn)));
       return;
     }
+    turn.learned = flow.addressee?.(session.data) ?? turn.learned;
     state.session = undefined;
     if (!outcome.open || depth >= MAX_CHAIN) return;
     const next = { flow: outcome.open.flow, args: outcome.open.args ?? {}, depth: depth + 1 };
@@ -398,8 +424,12 @@ export class Engine {
   }
 
   #askAgain(turn: Turn, session: Session): Promise<void> | undefined {
-    const flow = this.#flows.get(session.flow)!;
-    const step = flow.steps[session.step === STUCK ? String(session.data.__resume) : session.step];
+    // While "try again / back to the menu" is open, a digit answers that, so that is what is asked.
+    if (session.step === STUCK) {
+      turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });
+      return undefined;
+    }
+    const step = this.#flows.get(session.flow)!.steps[session.step];
     if (step) turn.says.push(step.ask(session.data, this.#context(turn)));
     return undefined;
   }

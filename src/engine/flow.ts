@@ -4,6 +4,8 @@
  * they read through `ctx.lookups` and return what to say and which effects
  * to apply, so a whole conversation can be run and checked as data.
  */
+
+import type { AddressFacts } from './address.ts';
 import { parseChoice, parseYesNo } from './answers.ts';
 import type { Effect, Inbound, Lang, Lookups, Say, Who } from './types.ts';
 
@@ -65,6 +67,8 @@ export interface Flow {
   keywords?: string[];
   /** Answers are stored only when the flow ends: leaving it half-way loses them, and the person is told. */
   savesAtEnd?: boolean;
+  /** What the flow has learned about the person it talks to, for how to address them (see address.ts). */
+  addressee?(data: Data): AddressFacts | undefined;
 }
 
 /**

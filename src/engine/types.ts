@@ -65,6 +65,9 @@ export interface Who {
   lang: Lang;
   roles: RoleGrant[];
   clubIds: string[];
+  /** For how the bot addresses them (see address.ts). */
+  birthYear?: number;
+  gender?: Gender;
 }
 
 /** An open conversation: which flow, which step, what has been answered so far. */

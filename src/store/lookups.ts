@@ -88,20 +88,19 @@ export class MongoLookups implements Lookups {
   }
 
   async clubContact(clubId: string): Promise<ClubContact | undefined> {
-    // Leaders of any club, then this club's grants in code ($elemMatch is missing in FerretDB).
+    // Members of this club who lead some club; which club they lead is checked below (FerretDB lacks $elemMatch).
     const leaders = await this.#models.Member.find(
       { clubIds: clubId, status: 'active', 'roles.role': { $in: CLUB_LEADERS } },
       { fullName: 1, phone: 1, roles: 1 },
     ).lean();
-    const rank = (leader: (typeof leaders)[number]) =>
-      Math.min(
-        ...leader.roles
-          .filter((grant) => grant.clubId === clubId)
-          .map((grant) => CLUB_LEADERS.indexOf(grant.role))
-          .filter((index) => index >= 0),
+    // The chair if the club has one, else a vice chair (CLUB_LEADERS lists them in that order).
+    for (const role of CLUB_LEADERS) {
+      const leader = leaders.find((l) =>
+        l.roles.some((grant) => grant.role === role && grant.clubId === clubId),
       );
-    const [best] = leaders.filter((leader) => rank(leader) < Infinity).sort((a, b) => rank(a) - rank(b));
-    return best && { name: best.fullName, phone: best.phone ?? undefined };
+      if (leader) return { name: leader.fullName, phone: leader.phone ?? undefined };
+    }
+    return undefined;
   }
 
   async getMember(memberId: string): Promise<MemberView | undefined> {
@@ -169,5 +168,7 @@ export function toWho(member: MemberRecord): Who {
       ...(grant.clubId ? { clubId: grant.clubId } : {}),
       ...(grant.orgUnitId ? { orgUnitId: grant.orgUnitId } : {}),
     })),
+    ...(member.birthYear ? { birthYear: member.birthYear } : {}),
+    ...(member.gender ? { gender: member.gender as Who['gender'] } : {}),
   };
 }

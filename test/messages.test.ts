@@ -1,0 +1,76 @@
+/**
+ * Every message a member reads fits on a phone screen: at most 300 characters once filled in
+ * with long but plausible values (a long club name, a four-word name).
+ */
+import { describe, expect, it } from 'vitest';
+import { createTranslator, loadLocale } from '../src/i18n.ts';
+import { LANGUAGES } from '../src/models/index.ts';
+
+const MAX_LENGTH = 300;
+
+/**
+ * Texts no member reads in a chat: the operators' terminal tool and the simulator page's labels.
+ * Lists a member asked for (the menu) are built from short lines, each checked here.
+ */
+const EXCEPTIONS = ['cli.', 'simulator.'];
+
+/** Long but plausible values for every {{variable}} the locales use. */
+const VALUES: Record<string, string | number> = {
+  name: 'Nguyễn Thị Phương Thảo',
+  names: 'Nguyễn Thị Phương Thảo, Trần Văn Hùng, Lê Thị Hoa',
+  club: 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng',
+  phone: '0912 345 678',
+  code: '483920',
+  year: 1948,
+  age: 78,
+  min: 1920,
+  max: 2011,
+  count: 3,
+  n: 9,
+  label: 'Đăng ký hộ người khác',
+  gender: 'Nữ',
+  status: 'đang chờ duyệt',
+  you: 'bác',
+  You: 'Bác',
+  clubs: 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng, CLB Liên thế hệ tự giúp nhau xóm Trung Kỳ',
+  helper: 'Nguyễn Thị Phương Thảo',
+  left: 4,
+  tries: 5,
+  app: 'trang thử nghiệm',
+};
+
+type Tree = { [key: string]: string | Tree };
+const keysOf = (tree: Tree, prefix = ''): string[] =>
+  Object.entries(tree).flatMap(([key, value]) =>
+    typeof value === 'string' ? [`${prefix}${key}`] : keysOf(value, `${prefix}${key}.`),
+  );
+
+const translate = createTranslator();
+
+describe.each(LANGUAGES)('messages in %s', (lang) => {
+  const locale = loadLocale(lang) as Tree;
+  const memberFacing = keysOf(locale).filter((key) => !EXCEPTIONS.some((prefix) => key.startsWith(prefix)));
+
+  it('have a plausible value here for every variable they use', () => {
+    const missing = memberFacing.flatMap((key) =>
+      [...String(translate(lang, key, {})).matchAll(/{{\s*(\w+)\s*}}/g)]
+        .map((m) => m[1]!)
+        .filter((name) => !(name in VALUES))
+        .map((name) => `${key}: ${name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it(`are at most ${MAX_LENGTH} characters`, () => {
+    const tooLong = memberFacing
+      .map((key) => ({ key, length: translate(lang, key, VALUES).length }))
+      .filter(({ length }) => length > MAX_LENGTH);
+    expect(tooLong).toEqual([]);
+  });
+
+  it('use plain words: no abbreviations or jargon members tripped over', () => {
+    const jargon = /\bNCT\b|Mã nối|link code|Zalo\/Telegram khác|tài khoản chat|chat account/i;
+    const found = memberFacing.filter((key) => jargon.test(translate(lang, key, VALUES)));
+    expect(found).toEqual([]);
+  });
+});
