@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CODES, DEMO_PEOPLE, seedDemoData } from '../src/demo/seed.ts';
 import { formatPhone } from '../src/engine/format.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
+import { chatOfPhone } from './support/people.ts';
 import { vi } from './support/text.ts';
 
 const CLUB1 = 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng';
@@ -99,19 +100,6 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     expect((await other.say('Lan 2')).text).toContain(vi('register.nameHint'));
   });
 
-  /** A demo member with a chat on this channel. */
-  async function demoMemberChat(phone: string, n: number): Promise<ChatDriver> {
-    const { Member, Identity } = h.test.app.models;
-    const member = await Member.findOne({ phone }).lean();
-    const chatId = h.chatIdOf(n);
-    await Identity.updateOne(
-      { _id: `${h.channel}:${chatId}` },
-      { $set: { channel: h.channel, chatId, memberId: String(member!._id) } },
-      { upsert: true },
-    );
-    return h.chat(n);
-  }
-
   async function chairOfClub1() {
     const chair = await h.test.app.models.Member.findOne({ phone: DEMO_PEOPLE.chairClub1 }).lean();
     return { name: chair!.fullName, phone: formatPhone(DEMO_PEOPLE.chairClub1) };
@@ -121,7 +109,7 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     const guest = await newcomer().say('xin chao');
     expect(guest.text).toContain(vi('menu.titleGuest'));
     expect(guest.text).not.toContain(vi('common.notUnderstood'));
-    const member = await (await demoMemberChat(DEMO_PEOPLE.memberClub1, 290)).say('Chào bác');
+    const member = await (await chatOfPhone(h, DEMO_PEOPLE.memberClub1, 290)).say('Chào bác');
     expect(member.text).toContain(vi('common.hello'));
     expect(member.text).toContain(vi('menu.title'));
   });
@@ -154,7 +142,7 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
 
   it('help is short and names the chair and the chair’s phone, for a member and during registration', async () => {
     const chair = await chairOfClub1();
-    const member = await demoMemberChat(DEMO_PEOPLE.memberClub1, 291);
+    const member = await chatOfPhone(h, DEMO_PEOPLE.memberClub1, 291);
     const help = await member.say('help');
     expect(help.text).toContain(vi('common.helpCall', chair));
     expect(help.text.length).toBeLessThanOrEqual(300);
@@ -187,9 +175,9 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     const volunteer = await Member.findOne({ phone: DEMO_PEOPLE.volunteerClub1 }).lean();
     expect(volunteer).toMatchObject({ gender: 'male' });
     expect(thisYear - volunteer!.birthYear!).toBeLessThan(55);
-    const young = await demoMemberChat(DEMO_PEOPLE.volunteerClub1, 292);
+    const young = await chatOfPhone(h, DEMO_PEOPLE.volunteerClub1, 292);
     expect((await young.say('menu')).text).toContain(vi('menu.title', {}, 'man'));
-    const elder = await demoMemberChat(DEMO_PEOPLE.chairClub1, 293);
+    const elder = await chatOfPhone(h, DEMO_PEOPLE.chairClub1, 293);
     expect((await elder.say('menu')).text).toContain(vi('menu.title', {}, 'elder'));
 
     // A newcomer is "bác" until birth year and gender are known, then as they are.

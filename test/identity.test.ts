@@ -17,6 +17,7 @@ import {
   simulatorHarness,
   telegramHarness,
 } from './support/chats.ts';
+import { chatOf } from './support/people.ts';
 import { vi } from './support/text.ts';
 
 const CLUB1 = 'club-dien-hong';
@@ -36,19 +37,7 @@ function helpers(h: ChannelHarness) {
         clubIds: [CLUB1],
         roles: [{ role: opts.role ?? 'member', clubId: CLUB1 }],
       });
-      let chat: ChatDriver | undefined;
-      if (opts.chatOf !== undefined) {
-        const chatId = h.chatIdOf(opts.chatOf);
-        await Identity.create({
-          _id: `${h.channel}:${chatId}`,
-          channel: h.channel,
-          chatId,
-          memberId: String(member._id),
-        });
-        chat = h.chat(opts.chatOf);
-        // A member who uses the bot (on the Zalo OA this also opens the 7-day window).
-        await chat.say('menu');
-      }
+      const chat = opts.chatOf === undefined ? undefined : await chatOf(h, String(member._id), opts.chatOf);
       return { id: String(member._id), name: member.fullName, chat };
     },
     linkedTo: async (chat: ChatDriver) =>

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CODES, DEMO_PEOPLE, seedDemoData } from '../src/demo/seed.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
+import { chatOfPhone, fillIn } from './support/people.ts';
 import { en, vi } from './support/text.ts';
 
 const CLUB1 = 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng';
@@ -18,48 +19,19 @@ describe.each(HARNESSES)('registration on $name', ({ start }) => {
   /** A person the bot has never seen. */
   const newcomer = () => h.chat(person++);
 
-  /** Gives demo member `phone` a chat on this channel (as if they had registered here). */
-  async function linkDemoMember(phone: string, n: number): Promise<ChatDriver> {
-    const { Member, Identity } = h.test.app.models;
-    const member = await Member.findOne({ phone }).lean();
-    const chatId = h.chatIdOf(n);
-    await Identity.updateOne(
-      { _id: `${h.channel}:${chatId}` },
-      { $set: { channel: h.channel, chatId, memberId: String(member!._id) } },
-      { upsert: true },
-    );
-    const chat = h.chat(n);
-    // A leader who uses the bot: on the Zalo OA this also opens the 7-day window for messages to them.
-    await chat.say('menu');
-    return chat;
-  }
-
-  /** Answers every question up to the summary; returns the summary. */
-  async function fillIn(chat: ChatDriver, code: string, phone: string, name = 'nguyen thi mai') {
-    expect((await chat.say(`/start ${code}`)).text).toContain(vi('register.askLanguage'));
-    expect((await chat.say('1')).text).toContain(vi('register.agree'));
-    expect((await chat.say('1')).text).toContain(vi('register.askName'));
-    expect((await chat.say(name)).text).toContain(vi('register.askYear'));
-    expect((await chat.say('1950')).text).toContain(vi('gender.female'));
-    expect((await chat.say('1')).text).toContain(vi('register.askPhone'));
-    const summary = await chat.say(phone);
-    expect(summary.text).toContain(vi('register.confirm'));
-    return summary;
-  }
-
   const memberByPhone = (phone: string) => h.test.app.models.Member.findOne({ phone }).lean();
 
   beforeAll(async () => {
     h = await start();
     await seedDemoData(h.test.app.models);
-    chair = await linkDemoMember(DEMO_PEOPLE.chairClub1, 1);
-    volunteer = await linkDemoMember(DEMO_PEOPLE.volunteerClub1, 2);
+    chair = await chatOfPhone(h, DEMO_PEOPLE.chairClub1, 1);
+    volunteer = await chatOfPhone(h, DEMO_PEOPLE.volunteerClub1, 2);
   });
   afterAll(() => h.stop());
 
   it('an open club code makes a pending member; the chair approves; the member is told', async () => {
     const chat = newcomer();
-    const summary = await fillIn(chat, DEMO_CODES.openClub1, '0981 000 001');
+    const summary = await fillIn(chat, DEMO_CODES.openClub1, '0981 000 001', 'nguyen thi mai');
     expect(summary.text).toContain('Nguyen Thi Mai');
     expect(summary.text).toContain('0981 000 001');
     expect(summary.choices).toEqual([vi('register.confirm'), vi('register.edit')]);
@@ -104,7 +76,7 @@ describe.each(HARNESSES)('registration on $name', ({ start }) => {
 
   it('a personal invite makes an active member at once, and works only once', async () => {
     const chat = newcomer();
-    await fillIn(chat, DEMO_CODES.personalMember, '0981 000 003');
+    await fillIn(chat, DEMO_CODES.personalMember, '0981 000 003', 'nguyen thi mai');
     expect((await chat.say('1')).text).toContain(
       vi('register.doneActive', { name: 'Nguyen Thi Mai', club: CLUB1 }),
     );
@@ -128,7 +100,7 @@ describe.each(HARNESSES)('registration on $name', ({ start }) => {
 
   it('the summary can be edited field by field', async () => {
     const chat = newcomer();
-    await fillIn(chat, DEMO_CODES.openClub1, '0981 000 004');
+    await fillIn(chat, DEMO_CODES.openClub1, '0981 000 004', 'nguyen thi mai');
     expect((await chat.say('2')).text).toContain(vi('register.whichField'));
     expect((await chat.say('1')).text).toContain(vi('register.askName'));
     const summary = await chat.say('Phạm Thị Hồng');
@@ -172,7 +144,7 @@ describe.each(HARNESSES)('registration on $name', ({ start }) => {
   }
 
   it('a phone of a member who has a chat elsewhere is confirmed with a code sent there, not duplicated', async () => {
-    const member = await linkDemoMember(DEMO_PEOPLE.memberClub1, 3);
+    const member = await chatOfPhone(h, DEMO_PEOPLE.memberClub1, 3);
     const existing = await memberByPhone(DEMO_PEOPLE.memberClub1);
     const before = await h.test.app.models.Member.countDocuments();
     const chat = newcomer();

@@ -32,3 +32,14 @@ export function connectRedisFailFast(url: string, name: string, log: Logger): Re
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
 }
+
+/**
+ * Counts one more event under `key` in a window of `seconds` that starts at the first event
+ * (one round trip); returns the count so far. Rate limits are built on it.
+ */
+export async function countInWindow(redis: Redis, key: string, seconds: number): Promise<number> {
+  const replies = await redis.multi().incr(key).expire(key, seconds, 'NX').exec();
+  const [error, count] = replies?.[0] ?? [new Error('no reply from Redis'), 0];
+  if (error) throw error;
+  return Number(count);
+}

@@ -257,9 +257,10 @@ export class Engine {
     const command: GlobalCommand | undefined = startPayload ? 'start' : GLOBAL_WORDS[answer.norm];
     switch (command) {
       case 'help':
-        // Help alone outside a conversation: it says how to open the menu, and stays short.
+        // Help alone outside a question (the menu is no question: its digits still work after help),
+        // so it stays short; inside one, the question follows.
         turn.says.push({ key: 'common.help' }, await this.#whomToCall(turn, session));
-        return session ? this.#askAgain(turn, session) : undefined;
+        return session && session.flow !== 'menu' ? this.#askAgain(turn, session) : undefined;
       case 'menu':
         this.#leave(turn, session);
         return this.#startFlow(turn, 'menu', {}, 0);

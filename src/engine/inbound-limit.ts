@@ -4,6 +4,7 @@
  * everyone else's replies. Counted in Redis, so every web process shares it.
  */
 import type { Redis } from 'ioredis';
+import { countInWindow } from '../db/redis.ts';
 import type { ChatKey } from './chat-state.ts';
 
 /** 'ok': handle it; 'notice': the first one over the limit (say so once); 'silent': drop it. */
@@ -24,11 +25,11 @@ export class InboundLimit {
 
   /** Counts this message (one round trip); the minute starts with the chat's first message. */
   async count({ channel, chatId }: ChatKey): Promise<LimitVerdict> {
-    const key = `${this.#prefix}:inbound-count:${channel}:${chatId}`;
-    const replies = await this.#redis.multi().incr(key).expire(key, WINDOW_SECONDS, 'NX').exec();
-    const [error, count] = replies?.[0] ?? [new Error('no reply from Redis'), 0];
-    if (error) throw error;
-    const n = Number(count);
+    const n = await countInWindow(
+      this.#redis,
+      `${this.#prefix}:inbound-count:${channel}:${chatId}`,
+      WINDOW_SECONDS,
+    );
     if (n <= this.#perMinute) return 'ok';
     return n === this.#perMinute + 1 ? 'notice' : 'silent';
   }

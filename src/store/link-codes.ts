@@ -9,6 +9,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { countInWindow } from '../db/redis.ts';
 import type { ChatRef } from '../engine/types.ts';
 
 const TTL_SECONDS = 10 * 60;
@@ -21,21 +22,12 @@ export const WRONG_CODES_PER_HOUR = 10;
 export const CONFIRM_CODES_PER_HOUR = 3;
 const HOUR_SECONDS = 3600;
 
-/** Counts within a window that starts at the first count (one round trip). */
-const COUNT_IN_WINDOW = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n`;
-
-type CountingRedis = Redis & { ishcCount(key: string, seconds: number): Promise<number> };
-
 export class LinkCodes {
-  readonly #redis: CountingRedis;
+  readonly #redis: Redis;
   readonly #prefix: string;
 
   constructor(redis: Redis, prefix: string) {
-    redis.defineCommand('ishcCount', { numberOfKeys: 1, lua: COUNT_IN_WINDOW });
-    this.#redis = redis as CountingRedis;
+    this.#redis = redis;
     this.#prefix = prefix;
   }
 
@@ -64,13 +56,13 @@ export class LinkCodes {
     if (Number(await this.#redis.get(triesKey)) >= WRONG_CODES_PER_HOUR) return 'tooManyTries';
     const memberId = await this.#redis.getdel(this.#codeKey(code));
     if (memberId) return memberId;
-    await this.#redis.ishcCount(triesKey, HOUR_SECONDS);
+    await countInWindow(this.#redis, triesKey, HOUR_SECONDS);
     return undefined;
   }
 
   /** Counts a confirm code for `memberId`; false when CONFIRM_CODES_PER_HOUR were already sent. */
   async allowConfirmCode(memberId: string): Promise<boolean> {
-    const sent = await this.#redis.ishcCount(`${this.#prefix}:confirm-codes:${memberId}`, HOUR_SECONDS);
+    const sent = await countInWindow(this.#redis, `${this.#prefix}:confirm-codes:${memberId}`, HOUR_SECONDS);
     return sent <= CONFIRM_CODES_PER_HOUR;
   }
 
