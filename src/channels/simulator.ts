@@ -6,8 +6,8 @@
  * person's phone number (84…), or any short name.
  */
 import type { Redis } from 'ioredis';
-import type { Conversations, HandleResult } from '../engine/conversations.ts';
 import type { Inbound, Outbound } from '../engine/types.ts';
+import type { Conversations, HandleResult } from '../runtime/conversations.ts';
 import { type ChannelSender, cleanText } from './types.ts';
 
 /** What the chat page shows. */

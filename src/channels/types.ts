@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Conversations } from '../engine/conversations.ts';
 import type { ChannelName, Outbound } from '../engine/types.ts';
 import type { WebhookRoute } from '../http/server.ts';
 import type { Translate } from '../i18n.ts';
 import type { Logger } from '../log.ts';
-import type { Effects } from '../store/effects.ts';
+import type { Conversations } from '../runtime/conversations.ts';
+import type { Effects } from '../runtime/effects.ts';
 
 /** Why a send failed, in terms the outbox acts on (each platform maps its own errors to these). */
 export type SendFailure =

@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SimulatorChats, SimulatorInput } from '../channels/simulator.ts';
 import { parsePhone } from '../engine/answers.ts';
-import type { Conversations } from '../engine/conversations.ts';
 import type { Lang } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import { loadLocale } from '../i18n.ts';
 import type { Models } from '../models/index.ts';
+import type { Conversations } from '../runtime/conversations.ts';
 
 export interface SimulatorRouteDeps {
   simulator: SimulatorChats;

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Outbound } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { Models } from '../models/index.ts';
-import type { Effects } from '../store/effects.ts';
+import type { Effects } from '../runtime/effects.ts';
 
 const QUEUE = 'unreachable-notices';
 

@@ -9,15 +9,15 @@
  * step again with the same result.
  */
 
+import type { Engine } from '../engine/engine.ts';
+import type { ChatState, Inbound } from '../engine/types.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { outboxJobId } from '../jobs/outbox.ts';
 import type { Logger } from '../log.ts';
-import type { Effects } from '../store/effects.ts';
+import type { ChatKey, ChatStates, Deliveries } from '../store/chat-state.ts';
 import type { MongoLookups } from '../store/lookups.ts';
-import type { ChatKey, ChatStates, Deliveries } from './chat-state.ts';
-import type { Engine } from './engine.ts';
+import type { Effects } from './effects.ts';
 import type { InboundLimit } from './inbound-limit.ts';
-import type { ChatState, Inbound } from './types.ts';
 
 /** How long a cached "who is this chat" is trusted before MongoDB is asked again. */
 const WHO_CACHE_MS = 10 * 60_000;

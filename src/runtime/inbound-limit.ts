@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { countInWindow } from '../db/redis.ts';
-import type { ChatKey } from './chat-state.ts';
+import type { ChatKey } from '../store/chat-state.ts';
 
 /** 'ok': handle it; 'notice': the first one over the limit (say so once); 'silent': drop it. */
 export type LimitVerdict = 'ok' | 'notice' | 'silent';

@@ -8,15 +8,15 @@
 
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
-import type { ChatKey, ChatStates } from '../engine/chat-state.ts';
 import type { Engine } from '../engine/engine.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import type { MemberDoc, Models } from '../models/index.ts';
-import type { LinkCodes } from './link-codes.ts';
-import { type MongoLookups, toWho } from './lookups.ts';
+import type { ChatKey, ChatStates } from '../store/chat-state.ts';
+import type { LinkCodes } from '../store/link-codes.ts';
+import { type MongoLookups, toWho } from '../store/lookups.ts';
 
 /** A conversation touched within this time is not interrupted by an approval request. */
 const BUSY_MS = 30 * 60_000;

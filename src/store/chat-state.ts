@@ -10,7 +10,7 @@
  * engine from `updatedAt`; the whole hash expires after CHAT_TTL_SECONDS.
  */
 import type { Redis } from 'ioredis';
-import type { ChatRef, ChatState, Lang, Session, Who } from './types.ts';
+import type { ChatRef, ChatState, Lang, Session, Who } from '../engine/types.ts';
 
 const CHAT_TTL_SECONDS = 60 * 24 * 3600;
 
