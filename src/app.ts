@@ -18,6 +18,7 @@ import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
 import { seedDemoData } from './demo/seed.ts';
 import { Engine } from './engine/engine.ts';
+import { Renderer } from './engine/render.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
@@ -68,6 +69,7 @@ export class App {
 
     const translate = createTranslator();
     const engine = new Engine({ flows, translate, sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000 });
+    const renderer = new Renderer(translate);
     const chatStates = new ChatStates(this.#redis, prefix);
     const linkCodes = new LinkCodes(this.#redis, prefix);
     const lookups = new MongoLookups(this.models, linkCodes);
@@ -87,12 +89,14 @@ export class App {
       lookups,
       chatStates,
       engine,
+      renderer,
       outbox: this.outbox,
       linkCodes,
       translate,
     });
     this.conversations = new Conversations({
       engine,
+      renderer,
       chatStates,
       deliveries: new Deliveries(this.#redis, prefix),
       lookups,

@@ -10,10 +10,11 @@
  */
 
 import type { Translate } from '../i18n.ts';
-import { type AddressFacts, type AddressForm, addressForm, addressVars } from './address.ts';
+import { type AddressFacts, addressForm } from './address.ts';
 import { normalize, parseChoice, parseSmallTalk } from './answers.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import { formatPhone } from './format.ts';
+import { Renderer } from './render.ts';
 import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session, Who } from './types.ts';
 
 /** Invalid answers in a row before the engine offers help instead of asking again. */
@@ -99,9 +100,11 @@ function changesWho(effect: Effect): boolean {
 export class Engine {
   readonly #flows: Map<string, Flow>;
   readonly #options: EngineOptions;
+  readonly #renderer: Renderer;
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.#renderer = new Renderer(options.translate);
     this.#flows = new Map(options.flows.map((flow) => [flow.id, flow]));
     for (const required of ['menu', 'register', 'language']) {
       if (!this.#flows.has(required)) throw new Error(`engine needs a "${required}" flow`);
@@ -159,7 +162,9 @@ export class Engine {
       else this.#askAgain(turn, session);
     }
     const form = addressForm(turn.state.who ?? undefined, now);
-    return oneMessage(turn.says.map((part) => this.render(target, to.lang, part, to.memberId, form)));
+    return oneMessage(
+      turn.says.map((part) => this.#renderer.render(target, to.lang, part, to.memberId, form)),
+    );
   }
 
   /** Whether the chat's open step decides with the person's role (see `Step.actsWithRole`). */
@@ -187,7 +192,7 @@ export class Engine {
     const lang = this.#lang(turn.state);
     const form = addressForm(this.#addressee(turn), turn.now);
     return oneMessage(
-      turn.says.map((say) => this.render(turn.inbound, lang, say, turn.state.who?.memberId, form)),
+      turn.says.map((say) => this.#renderer.render(turn.inbound, lang, say, turn.state.who?.memberId, form)),
     );
   }
 
@@ -197,39 +202,6 @@ export class Engine {
     if (who) return who;
     if (turn.learned) return turn.learned;
     return session && this.#flows.get(session.flow)?.addressee?.(session.data);
-  }
-
-  /**
-   * Translates one `Say` into an `Outbound` for this chat, addressing the person as `form`
-   * ("bác" unless known otherwise: notices rendered outside a turn keep the respectful default).
-   */
-  render(
-    target: Pick<Inbound, 'channel' | 'chatId'>,
-    lang: Lang,
-    say: Say,
-    memberId?: string,
-    form: AddressForm = 'elder',
-  ): Outbound {
-    const t = this.#options.translate;
-    const address = addressVars(t, lang, form);
-    const outbound: Outbound = {
-      channel: target.channel,
-      chatId: target.chatId,
-      lang,
-      text: t(lang, say.key, { ...address, ...say.vars }),
-    };
-    const choices = say.choices?.map((key) => t(lang, key, address)) ?? say.choiceTexts;
-    if (choices) {
-      // Numbered lines in the text itself: every app shows them, and a digit always answers.
-      outbound.choices = choices;
-      const lines = outbound.choices.map((label, index) =>
-        t(lang, 'common.choiceLine', { n: index + 1, label }),
-      );
-      outbound.text = `${outbound.text}\n\n${lines.join('\n')}`;
-    }
-    if (say.requestContact) outbound.contactButton = t(lang, 'common.shareContact');
-    if (memberId) outbound.memberId = memberId;
-    return outbound;
   }
 
   #lang(state: ChatState): Lang {

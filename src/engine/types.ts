@@ -3,7 +3,7 @@
  * updates into an `Inbound` and render an `Outbound`; flows see neither the
  * platform nor the database, only these types and the read-only `Lookups`.
  */
-import type { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from '../models/index.ts';
+import type { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from './vocabulary.ts';
 
 export type ChannelName = (typeof CHANNELS)[number];
 export type Lang = (typeof LANGUAGES)[number];

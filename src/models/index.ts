@@ -8,11 +8,9 @@ import mongoose, { type Connection, type InferSchemaType, type Model } from 'mon
 
 const { Schema } = mongoose;
 
-export const CHANNELS = ['telegram', 'simulator', 'zalo-bot', 'zalo-oa'] as const;
-export const LANGUAGES = ['vi', 'en'] as const;
-export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin'] as const;
-export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped'] as const;
-export const GENDERS = ['female', 'male', 'other'] as const;
+import { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from '../engine/vocabulary.ts';
+
+export { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES };
 export const ORG_KINDS = ['central', 'province', 'commune', 'club_area'] as const;
 
 /** A unit of the association's tree (central → province → commune → …), any depth. */

@@ -10,6 +10,7 @@
  */
 
 import type { Engine } from '../engine/engine.ts';
+import type { Renderer } from '../engine/render.ts';
 import type { ChatState, Inbound } from '../engine/types.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { outboxJobId } from '../jobs/outbox.ts';
@@ -36,6 +37,7 @@ export interface ConversationsDeps {
   outbox: Outbox;
   log: Logger;
   inboundLimit: InboundLimit;
+  renderer: Renderer;
 }
 
 export class Conversations {
@@ -68,13 +70,13 @@ export class Conversations {
 
   /** False when the chat has sent too much this minute; the first time, it is asked to slow down. */
   async #withinLimit(inbound: Inbound): Promise<boolean> {
-    const { inboundLimit, chatStates, engine, outbox } = this.#deps;
+    const { inboundLimit, chatStates, renderer, outbox } = this.#deps;
     const chat: ChatKey = { channel: inbound.channel, chatId: inbound.chatId };
     const verdict = await inboundLimit.count(chat);
     if (verdict === 'notice') {
       const state = await chatStates.load(chat);
       const lang = state.who?.lang ?? state.lang ?? 'vi';
-      const notice = engine.render(chat, lang, { key: 'common.tooFast' }, state.who?.memberId);
+      const notice = renderer.render(chat, lang, { key: 'common.tooFast' }, state.who?.memberId);
       await outbox.enqueue([notice], outboxJobId(chat.channel, chat.chatId, inbound.messageId));
     }
     return verdict === 'ok';

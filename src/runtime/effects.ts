@@ -9,6 +9,7 @@
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
@@ -26,6 +27,7 @@ export interface EffectsDeps {
   lookups: MongoLookups;
   chatStates: ChatStates;
   engine: Engine;
+  renderer: Renderer;
   outbox: Outbox;
   linkCodes: LinkCodes;
   translate: Translate;
@@ -284,7 +286,7 @@ export class Effects {
         };
         // The person decided is someone else now: what she had open (the menu of a pending member)
         // is not shown again as if it were current; the notice tells her to type MENU.
-        if (to === memberId) return [this.#deps.engine.render(chat, lang, say, to)];
+        if (to === memberId) return [this.#deps.renderer.render(chat, lang, say, to)];
         return this.#noticeFor(chat, { memberId: to, lang }, say, now);
       }),
     );

@@ -1,0 +1,9 @@
+/**
+ * The fixed words of the domain, shared by the engine, the flows and the
+ * database models (which import them from here, so the engine needs no model).
+ */
+export const CHANNELS = ['telegram', 'simulator', 'zalo-bot', 'zalo-oa'] as const;
+export const LANGUAGES = ['vi', 'en'] as const;
+export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin'] as const;
+export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped'] as const;
+export const GENDERS = ['female', 'male', 'other'] as const;
