@@ -4,7 +4,6 @@
  */
 import type { Flow } from '../src/engine/flow.ts';
 import { isActiveMember } from '../src/engine/roles.ts';
-import { LinkCodes } from '../src/store/link-codes.ts';
 
 export const linkAppFlow: Flow = {
   id: 'linkApp',
@@ -12,7 +11,7 @@ export const linkAppFlow: Flow = {
   keywords: ['lien ket', 'noi ung dung', 'link'],
   start(_args, ctx) {
     if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
-    const code = LinkCodes.generate();
+    const code = ctx.random.linkCode();
     return {
       end: true,
       say: [{ key: 'linkApp.code', vars: { code } }],

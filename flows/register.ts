@@ -20,7 +20,7 @@
  * → consent → name → … The person is active at once only in a club where the
  * helper is a volunteer or leader; otherwise the chair approves.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { parseBirthYearOrAge, parseChoice, parsePhone } from '../src/engine/answers.ts';
 import {
   choiceStep,
@@ -68,7 +68,7 @@ async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | u
   if (invite && isKnownMember(ctx.who)) return knownMemberWith(ctx.who, ctx, invite);
   if (invite) return { goto: 'language', data: inviteData(invite) };
   const { channel, chatId } = ctx.inbound;
-  const member = await ctx.lookups.takeLinkCode(code, { channel, chatId });
+  const member = await ctx.lookups.findLinkCode(code, { channel, chatId });
   if (member === 'tooManyTries') {
     return { end: true, say: [{ key: 'register.tooManyWrongCodes' }], open: { flow: 'menu' } };
   }
@@ -76,7 +76,10 @@ async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | u
   return {
     end: true,
     say: [{ key: 'register.linkedByCode', vars: { name: member.fullName } }],
-    effects: [{ type: 'linkIdentity', memberId: member.id, identity: { channel, chatId } }],
+    effects: [
+      { type: 'useLinkCode', code },
+      { type: 'linkIdentity', memberId: member.id, identity: { channel, chatId } },
+    ],
     open: { flow: 'menu' },
   };
 }
@@ -141,11 +144,6 @@ const proxyClubStep: Step = {
     return { goto: 'consent', data: { clubId: club.id, clubName: club.name } };
   },
 };
-
-/** A 24-hex id chosen before the member exists, so creating them is idempotent. */
-function newMemberId(): string {
-  return randomBytes(12).toString('hex');
-}
 
 /** "nguyen  thi lan" → "Nguyen Thi Lan"; names typed with capitals are kept as typed. */
 function tidyName(text: string): string {
@@ -253,7 +251,7 @@ async function sendConfirmCode(member: MemberView, ctx: FlowContext): Promise<St
   if (!(await ctx.lookups.allowConfirmCode(member.id))) {
     return { end: true, say: [{ key: 'register.tooManyConfirmCodes' }], open: { flow: 'menu' } };
   }
-  const code = String(randomInt(100_000, 1_000_000));
+  const code = ctx.random.digits(6);
   return {
     goto: 'confirmPhone',
     data: {
@@ -264,7 +262,7 @@ async function sendConfirmCode(member: MemberView, ctx: FlowContext): Promise<St
       confirmExpiresAt: ctx.now.getTime() + CONFIRM_CODE_TTL_MS,
       confirmWrong: 0,
     },
-    effects: [{ type: 'sendConfirmCode', memberId: member.id, code, sendId: randomBytes(8).toString('hex') }],
+    effects: [{ type: 'sendConfirmCode', memberId: member.id, code, sendId: ctx.random.id() }],
   };
 }
 
@@ -376,7 +374,7 @@ export const registerFlow: Flow = {
   addressee: (data) =>
     data.proxy ? undefined : { birthYear: data.birthYear as number, gender: data.gender as Gender },
   async start(args, ctx) {
-    const memberId = newMemberId();
+    const memberId = ctx.random.id();
     if (args.proxy) {
       if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
       const me = await ctx.lookups.getMember(ctx.who.memberId);

@@ -3,6 +3,7 @@
  * `web` receives messages (webhooks, polling, the simulator), `worker` sends
  * the outbox, `all` does both. Every role serves /healthz and /readyz.
  */
+import { randomInt } from 'node:crypto';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -17,6 +18,7 @@ import type { Config } from './config.ts';
 import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
 import { seedDemoData } from './demo/seed.ts';
+import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
 import { createHttpServer } from './http/server.ts';
@@ -68,7 +70,12 @@ export class App {
     const prefix = config.REDIS_PREFIX;
 
     const translate = createTranslator();
-    const engine = new Engine({ flows, translate, sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000 });
+    const engine = new Engine({
+      flows,
+      translate,
+      sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000,
+      random: randomSource(randomInt),
+    });
     const renderer = new Renderer(translate);
     const chatStates = new ChatStates(this.#redis, prefix);
     const linkCodes = new LinkCodes(this.#redis, prefix);

@@ -7,7 +7,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PEOPLE, seedDemoData } from '../src/demo/seed.ts';
-import { CODE_ALPHABET, CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../src/store/link-codes.ts';
+import { CODE_ALPHABET } from '../src/engine/codes.ts';
+import { CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../src/store/link-codes.ts';
 import { eventually } from './support/app.ts';
 import {
   type ChannelHarness,

@@ -12,6 +12,7 @@
 import type { Translate } from '../i18n.ts';
 import { type AddressFacts, addressForm } from './address.ts';
 import { normalize, parseChoice, parseSmallTalk } from './answers.ts';
+import type { RandomSource } from './codes.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import { formatPhone } from './format.ts';
 import { Renderer } from './render.ts';
@@ -54,6 +55,8 @@ export interface EngineOptions {
   translate: Translate;
   /** A session idle longer than this is dropped (the person is told). */
   sessionIdleMs: number;
+  /** Ids and codes for flows (crypto in the app, seeded in engine tests). */
+  random: RandomSource;
 }
 
 export interface TurnResult {
@@ -335,6 +338,7 @@ export class Engine {
       lookups: turn.lookups,
       menu,
       label: (key) => this.#options.translate(lang, key),
+      random: this.#options.random,
     };
   }
 

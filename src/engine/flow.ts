@@ -7,6 +7,7 @@
 
 import type { AddressFacts } from './address.ts';
 import { parseChoice, parseYesNo } from './answers.ts';
+import type { RandomSource } from './codes.ts';
 import type { Effect, Inbound, Lang, Lookups, Say, Who } from './types.ts';
 
 export interface FlowContext {
@@ -19,6 +20,8 @@ export interface FlowContext {
   menu: MenuEntry[];
   /** The text of an i18n key in this person's language (to match typed labels). */
   label(key: string): string;
+  /** Ids and codes (seeded in engine tests, so a turn can be replayed). */
+  random: RandomSource;
 }
 
 /** What the person answered, in the forms steps need. */

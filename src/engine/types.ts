@@ -111,10 +111,11 @@ export interface Lookups {
   nextPendingMember(clubIds: string[], except?: string[]): Promise<MemberView | undefined>;
   getMember(memberId: string): Promise<MemberView | undefined>;
   /**
-   * The member a link code (shown on another app) belongs to; the code is used up. A chat that
-   * typed too many wrong codes lately gets 'tooManyTries' (and its code is not even looked at).
+   * The member a link code (shown on another app) belongs to (the `useLinkCode` effect uses it up).
+   * A wrong code counts against the chat; one that typed too many lately gets 'tooManyTries' (and
+   * its code is not even looked at).
    */
-  takeLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined>;
+  findLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined>;
   /** Counts a one-time confirm code about to be sent to `memberId`; false once too many were sent lately. */
   allowConfirmCode(memberId: string): Promise<boolean>;
   /** Whom a member of this club calls for help: the chair (else a vice chair), with their phone. */
@@ -197,6 +198,8 @@ export type Effect =
     }
   | { type: 'setLanguage'; memberId: string; lang: Lang }
   | { type: 'createLinkCode'; memberId: string; code: string }
+  /** A link code worked: it is used up (once the turn's outcome is decided, so a replay answers the same). */
+  | { type: 'useLinkCode'; code: string }
   /**
    * Sends a one-time code that confirms a chat claiming the member's phone: to the member's own
    * chats, or — when they have none — to the people who answer for them (proxies, else the club's

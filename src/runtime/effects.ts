@@ -69,6 +69,9 @@ export class Effects {
         case 'sendConfirmCode':
           await this.#sendConfirmCode(effect.memberId, effect.code, effect.sendId, now);
           break;
+        case 'useLinkCode':
+          await this.#deps.linkCodes.use(effect.code);
+          break;
         case 'createLinkCode':
           await this.#deps.linkCodes.save(effect.code, effect.memberId);
           break;

@@ -43,8 +43,8 @@ export class MongoLookups implements Lookups {
     this.#linkCodes = linkCodes;
   }
 
-  async takeLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined> {
-    const memberId = await this.#linkCodes.take(code, chat);
+  async findLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined> {
+    const memberId = await this.#linkCodes.find(code, chat);
     if (memberId === 'tooManyTries') return memberId;
     return memberId ? this.getMember(memberId) : undefined;
   }
