@@ -18,20 +18,20 @@
  * measured is our pipeline. MongoDB round trips are the driver's
  * `commandStarted` events while the people chat (demo seeding excluded).
  *
- *   npm run bench                          # starts FerretDB/Redis if needed
- *   BENCH_MEMBERS=20 BENCH_SECONDS=10 node_modules/.bin/node bench/conversation.ts
- *   BENCH_JSON=out.json …                  # also writes the figures as JSON
+ * The last line printed is one JSON object of the figures (bench/run.ts).
+ *
+ *   npm run bench -- conversation          # starts FerretDB/Redis if needed
+ *   BENCH_MEMBERS=20 BENCH_SECONDS=10 npm run bench -- conversation
  */
-import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { DEMO_CODES, seedDemoData } from '../src/demo/seed.ts';
-import { createTranslator } from '../src/i18n.ts';
 import type { Models } from '../src/models/index.ts';
 import { FakeTelegram, type FakeUser, type MethodHandler } from '../test/fakes/telegram.ts';
 import { isolatedEnv, startTestApp } from '../test/support/app.ts';
-import { envInt, latencySummary, ms, num, settlesWithin, sleep, Tally, table } from './stats.ts';
+import { vi } from '../test/support/text.ts';
+import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, Tally, table } from './stats.ts';
 
 const MEMBERS = envInt('BENCH_MEMBERS', 50, 999);
 const SECONDS = envInt('BENCH_SECONDS', 30, 3600);
@@ -45,9 +45,6 @@ const ROUNDS_PER_PERSON = 10_000;
 /** DESIGN.md: a grammY + @grammyjs/conversations bot with MongoDB storage, same kind of machine. */
 const BASELINE = { updatesPerSecond: 174, roundTripsPerUpdate: 2.25 };
 const TARGET = { updatesPerSecond: 3 * BASELINE.updatesPerSecond, roundTripsBelow: 1 };
-
-const translate = createTranslator();
-const vi = (key: string, vars?: Record<string, unknown>) => translate('vi', key, vars);
 
 interface Step {
   /** What the question is, for the per-step table. */
@@ -220,7 +217,7 @@ function cpuTimes(): { busy: number; total: number } {
   return { busy, total };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<Figures> {
   const fake = await FakeTelegram.start();
   const probe = new ReplyProbe(fake);
   const env = isolatedEnv({
@@ -238,6 +235,7 @@ async function main(): Promise<void> {
   const test = await startTestApp(env);
   const redis = new Redis(env.REDIS_URL!);
   let healthy = true;
+  let figures: Figures;
   try {
     const { models } = test.app;
     await seedDemoData(models);
@@ -303,7 +301,7 @@ async function main(): Promise<void> {
     const redisAfter = await redisCommandStats(redis);
     healthy = await mongoAnswers(models);
 
-    report({
+    figures = report({
       results,
       startedAt,
       backlog: {
@@ -334,6 +332,7 @@ async function main(): Promise<void> {
       console.log('The app did not stop in time.');
     await fake.close();
   }
+  return figures;
 }
 
 interface Report {
@@ -352,7 +351,10 @@ interface Report {
   loopDelayP99: number;
 }
 
-function report(r: Report): void {
+type Figures = ReturnType<typeof report>;
+
+/** Prints the tables and returns the figures for the JSON line. */
+function report(r: Report) {
   const { results } = r;
   const handled = results.replyLatencies.length;
   const perSecond = handled / (r.elapsedMs / 1000);
@@ -444,39 +446,37 @@ function report(r: Report): void {
       `(${num(roundTrips, 2)})`,
   );
 
-  const jsonPath = process.env.BENCH_JSON;
-  if (jsonPath) {
-    writeFileSync(
-      jsonPath,
-      JSON.stringify(
-        {
-          members: MEMBERS,
-          seconds: SECONDS,
-          handled,
-          posted: results.posted,
-          registrations: results.registrations,
-          updatesPerSecond: perSecond,
-          reply,
-          ack,
-          outbox,
-          outboxBacklog: r.backlog,
-          mongoRoundTripsPerUpdate: roundTrips,
-          mongoByCommand: Object.fromEntries(r.mongoCommands.entries()),
-          redisCommandsPerUpdate: redisDelta.total / handled,
-          redisByCommand: Object.fromEntries(redisDelta.entries()),
-          errors: Object.fromEntries(results.errors.entries()),
-          stray: Object.fromEntries(r.probe.stray.entries()),
-          machineBusy: r.machineBusy,
-          processCpu: r.processCpu,
-          loopUtilization: r.loopUtilization,
-        },
-        null,
-        2,
-      ),
-    );
-  }
+  return {
+    bench: 'conversation',
+    members: MEMBERS,
+    seconds: SECONDS,
+    updatesPerSecond: round(perSecond),
+    p50Ms: round(reply.p50),
+    p95Ms: round(reply.p95),
+    p99Ms: round(reply.p99),
+    ackP50Ms: round(ack.p50),
+    ackP99Ms: round(ack.p99),
+    outboxP50Ms: round(outbox.p50),
+    outboxP99Ms: round(outbox.p99),
+    handled,
+    posted: results.posted,
+    registrations: results.registrations,
+    mongoRoundTripsPerUpdate: round(roundTrips),
+    redisCommandsPerUpdate: round(redisDelta.total / handled),
+    outboxBacklogMean: round(r.backlog.mean),
+    outboxBacklogMax: r.backlog.max,
+    errors: results.errors.total,
+    stray: r.probe.stray.total,
+    finished: r.finished,
+    machineBusy: round(r.machineBusy),
+    processCpu: round(r.processCpu),
+    loopUtilization: round(r.loopUtilization),
+    loopDelayP99Ms: round(r.loopDelayP99),
+    mongoByCommand: Object.fromEntries(r.mongoCommands.entries()),
+    redisByCommand: Object.fromEntries(redisDelta.entries()),
+  };
 }
 
-await main();
+console.log(JSON.stringify(await main()));
 // Connections of an app that could not stop (wedged server) must not keep the process alive.
 process.exit(0);

@@ -44,6 +44,12 @@ export function ms(value: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US')} ms`;
 }
 
+/** `value` rounded to `digits` decimals, for the JSON line of figures (NaN stays NaN: JSON null). */
+export function round(value: number, digits = 2): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
 /** A number with `digits` decimals and thousands separators. */
 export function num(value: number, digits = 0): string {
   if (!Number.isFinite(value)) return '–';

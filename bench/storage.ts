@@ -14,10 +14,11 @@
  * FerretDB on 127.0.0.1:27017) and, when the binary .tools/ferretdb exists, a
  * second FerretDB this script starts on 127.0.0.1:27018 with the SQLite
  * backend in a temporary folder (killed and removed at the end). Both
- * throwaway databases are dropped.
+ * throwaway databases are dropped. The last line printed is one JSON object of the figures
+ * (bench/run.ts).
  *
- *   npm run bench:storage
- *   BENCH_SECONDS=5 BENCH_CONCURRENCY=10 node_modules/.bin/node bench/storage.ts
+ *   npm run bench -- storage
+ *   BENCH_SECONDS=5 BENCH_CONCURRENCY=10 npm run bench -- storage
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +29,18 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
-import { envInt, latencySummary, median, ms, num, settlesWithin, sleep, Tally, table } from './stats.ts';
+import {
+  envInt,
+  latencySummary,
+  median,
+  ms,
+  num,
+  round,
+  settlesWithin,
+  sleep,
+  Tally,
+  table,
+} from './stats.ts';
 
 const SECONDS = envInt('BENCH_SECONDS', 10, 600);
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 20, 20);
@@ -224,6 +236,28 @@ function print(results: BackendResult[]): void {
   }
 }
 
+/** The figures of each backend, for the JSON line. */
+function figures(results: BackendResult[]) {
+  return {
+    bench: 'storage',
+    seconds: SECONDS,
+    concurrency: CONCURRENCY,
+    backends: results.map((r) => {
+      const { p50, p99 } = latencySummary(r.stepLatencies);
+      return {
+        name: r.name,
+        stepsPerSecond: round(r.steps / r.seconds),
+        p50Ms: round(p50),
+        p99Ms: round(p99),
+        errors: r.errors.total,
+        updateOneAloneMs: round(r.updateOneAlone),
+        findOneAloneMs: round(r.findOneAlone),
+        abandoned: r.abandoned,
+      };
+    }),
+  };
+}
+
 async function main(): Promise<void> {
   console.log(
     `Step = indexed findOne + upsert updateOne + insertOne; ${CONCURRENCY} loops, pool ${POOL_SIZE}, ${SECONDS} s per backend.`,
@@ -249,6 +283,7 @@ async function main(): Promise<void> {
     console.log(`No ${FERRETDB_BINARY}: SQLite backend not benchmarked (npm run services builds it).`);
   }
   print(results);
+  console.log(JSON.stringify(figures(results)));
 }
 
 await main();

@@ -1,5 +1,5 @@
 /**
- * The command line (src/cli.ts), run as a child process the way people run it: invites against a
+ * The command line (src/cli/), run as a child process the way people run it: invites against a
  * throwaway database, and the terminal chat with piped input against a real app started here.
  */
 import { execFile } from 'node:child_process';
@@ -9,10 +9,11 @@ import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../src/app.ts';
-import { CODE_ALPHABET, inviteCode } from '../src/cli.ts';
 import { loadConfig } from '../src/config.ts';
+import { CODE_ALPHABET } from '../src/engine/invite-rules.ts';
 import { createTranslator } from '../src/i18n.ts';
 import { createModels, type Models } from '../src/models/index.ts';
+import { inviteCode } from '../src/store/invites.ts';
 import { vi } from './support/text.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,7 +31,7 @@ function cli(args: string[], options: { env?: Record<string, string>; input?: st
   return new Promise((resolve) => {
     const child = execFile(
       'node_modules/.bin/node',
-      ['src/cli.ts', ...args],
+      ['src/cli/main.ts', ...args],
       { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: 30_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;

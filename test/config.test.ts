@@ -152,7 +152,7 @@ describe('the simulator in production', () => {
       new Promise<{ code: number; stdout: string }>((resolve) => {
         const child = execFile(
           PROJECT_NODE,
-          ['src/cli.ts', 'chat', '0912345678', '--url', url],
+          ['src/cli/main.ts', 'chat', '0912345678', '--url', url],
           { env: { ...process.env, SIMULATOR_PASSWORD: password }, timeout: 30_000 },
           (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
         );
