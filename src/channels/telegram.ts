@@ -272,8 +272,17 @@ async function pointToPrivateChat(
   if ((await countInWindow(ctx.redis, key, GROUP_POINTER_SECONDS)) > 1) return 'ignored';
   // Groups have no language setting: the app's default.
   const text = ctx.translate('vi', 'telegram.groupPointer', { link: `https://t.me/${me.username}?start=` });
-  const pointer: Outbound = { channel: 'telegram', chatId, lang: 'vi', text, kind: 'group_pointer' };
-  await ctx.outbox.enqueue([pointer], outboxJobId('telegram', chatId, message.message_id));
+  // A reply to someone who just wrote, like any answer: sent at once, its (fixed) text not kept.
+  const messageId = String(message.message_id);
+  const pointer: Outbound = {
+    channel: 'telegram',
+    chatId,
+    lang: 'vi',
+    text,
+    kind: 'reply',
+    replyTo: messageId,
+  };
+  await ctx.outbox.enqueue([pointer], outboxJobId('telegram', chatId, messageId));
   return 'handled';
 }
 
