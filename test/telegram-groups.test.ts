@@ -4,6 +4,7 @@
  * groups; a pressed button is answered at once and read as if its text had been typed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './support/app.ts';
 import { telegramHarness } from './support/chats.ts';
 import { vi } from './support/text.ts';
 
@@ -87,6 +88,22 @@ describe.each(['webhook', 'polling'] as const)('Telegram groups and buttons (%s)
     const [, reply] = await h.fake.waitForSentCount(2, pressing.id);
     expect(reply!.text).toBe(typed.text);
     expect(h.fake.answeredCallbackQueries()).toContain(press.callback_query!.id);
+  });
+
+  it('answers a button pressed in a group, and does nothing else', async () => {
+    const chat = group(6);
+    const pressing = person(13);
+    const press = h.fake.callbackQueryUpdate(pressing, 'menu');
+    const query = press.callback_query!;
+    const inGroup = {
+      ...press,
+      callback_query: { ...query, message: { ...query.message!, chat: { id: chat.id, type: 'supergroup' } } },
+    };
+    await h.deliver(inGroup);
+    await eventually(() => h.fake.answeredCallbackQueries().includes(query.id), 'the press answered');
+    await settle();
+    expect(h.fake.sent(chat.id)).toEqual([]);
+    expect(h.fake.sent(pressing.id)).toEqual([]);
   });
 
   it('handles a button press delivered twice once, and answers it', async () => {
