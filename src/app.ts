@@ -116,6 +116,9 @@ export class App {
     const context: ChannelContext = {
       conversations: this.conversations,
       effects: this.effects,
+      outbox: this.outbox,
+      redis: this.#redis,
+      prefix,
       translate,
       log: this.log,
       publicUrl: config.PUBLIC_URL?.replace(/\/$/, ''),

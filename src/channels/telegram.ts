@@ -2,12 +2,19 @@
  * Telegram through grammY: turns updates into `Inbound`s, sends `Outbound`s
  * with a reply keyboard (typed digits always work too), and runs either the
  * webhook (PUBLIC_URL set) or long polling.
+ *
+ * Conversations happen in private chats only. In a group (a club may add the
+ * bot to its own), a command or a mention of the bot gets one short pointer to
+ * the private chat, and nothing else happens. A pressed inline button is
+ * answered at once and read as if its data had been typed.
  */
 import { Bot, GrammyError, HttpError, type Keyboard } from 'grammy';
 import { z } from 'zod';
+import { countInWindow } from '../db/redis.ts';
 import type { Inbound, Outbound } from '../engine/types.ts';
 import { sameSecret, type WebhookResult, type WebhookRoute } from '../http/server.ts';
 import type { Translate } from '../i18n.ts';
+import { outboxJobId } from '../jobs/outbox.ts';
 import type { Logger } from '../log.ts';
 import {
   type Channel,
@@ -21,13 +28,16 @@ import {
 
 const MAX_TEXT = 4096;
 /** Updates we ask Telegram for; anything else is acknowledged and ignored. */
-export const TELEGRAM_UPDATES = ['message', 'my_chat_member'] as const;
+export const TELEGRAM_UPDATES = ['message', 'my_chat_member', 'callback_query'] as const;
+/** A busy group gets at most one pointer to the private chat in this many seconds. */
+const GROUP_POINTER_SECONDS = 60;
 
 export function createTelegramBot(options: { token: string; apiRoot: string }): Bot {
   return new Bot(options.token, { client: { apiRoot: options.apiRoot } });
 }
 
 const chat = z.object({ id: z.number().int(), type: z.string() });
+const sender = z.object({ id: z.number().int(), is_bot: z.boolean().optional() });
 
 /** The parts of a Telegram update we read, checked before anything else sees them (unknown keys dropped). */
 const telegramUpdateSchema = z.object({
@@ -42,17 +52,36 @@ const telegramUpdateSchema = z.object({
         .nonnegative()
         .max(2 ** 32),
       chat,
-      from: z.object({ id: z.number().int(), is_bot: z.boolean().optional() }).optional(),
+      from: sender.optional(),
       text: z.string().optional(),
+      // In groups: whether the message answers one of the bot's own.
+      reply_to_message: z.object({ from: sender.optional() }).optional(),
       contact: z
         .object({ phone_number: z.string().max(40), user_id: z.number().int().optional() })
         .optional(),
     })
     .optional(),
   my_chat_member: z.object({ chat, new_chat_member: z.object({ status: z.string() }) }).optional(),
+  callback_query: z
+    .object({
+      id: z.string().min(1).max(64),
+      from: sender,
+      // The message carrying the button (absent for buttons on inline-mode messages).
+      message: z.object({ chat }).optional(),
+      data: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type TelegramUpdate = z.output<typeof telegramUpdateSchema>;
+type TelegramMessage = NonNullable<TelegramUpdate['message']>;
+type CallbackQuery = NonNullable<TelegramUpdate['callback_query']>;
+
+/** The bot itself, as getMe describes it. */
+export interface BotIdentity {
+  id: number;
+  username: string;
+}
 
 /** The `Inbound` for an update, or undefined for updates that carry nothing to answer. */
 export function telegramInbound(update: TelegramUpdate): Inbound | undefined {
@@ -77,6 +106,42 @@ export function telegramInbound(update: TelegramUpdate): Inbound | undefined {
     };
   }
   return { ...base, kind: 'unsupported' };
+}
+
+/**
+ * A pressed button as the text it stands for (its data), in the private chat it was pressed in;
+ * undefined for buttons elsewhere (a group, an inline-mode message) or without data.
+ */
+export function callbackInbound(query: CallbackQuery): Inbound | undefined {
+  const chat = query.message?.chat;
+  if (chat?.type !== 'private' || query.from.is_bot || query.data === undefined) return undefined;
+  return {
+    channel: 'telegram',
+    chatId: String(chat.id),
+    userId: String(query.from.id),
+    // A press is no message of its own; the query id names it for the outbox job ids.
+    messageId: `callback-${query.id}`,
+    at: new Date(),
+    kind: 'text',
+    text: cleanText(query.data),
+  };
+}
+
+function isGroup(message: TelegramMessage): boolean {
+  return message.chat.type === 'group' || message.chat.type === 'supergroup';
+}
+
+/**
+ * Whether a group message is meant for the bot: a command (but not `/cmd@otherbot`), a mention
+ * of the bot, or a reply to one of its messages. Usernames are letters, digits and '_' only.
+ */
+export function addressesBot(message: TelegramMessage, me: BotIdentity): boolean {
+  if (message.from?.is_bot) return false;
+  if (message.reply_to_message?.from?.id === me.id) return true;
+  const text = message.text ?? '';
+  const command = /^\/\w+(?:@(\w+))?/.exec(text);
+  if (command && (!command[1] || command[1].toLowerCase() === me.username.toLowerCase())) return true;
+  return new RegExp(`(^|\\W)@${me.username}\\b`, 'i').test(text);
 }
 
 /** True when the update says the person blocked the bot. */
@@ -150,6 +215,20 @@ export async function setTelegramCommands(bot: Bot, translate: Translate): Promi
   await bot.api.setMyCommands(commands('en'), { language_code: 'en' });
 }
 
+/** What handling an update needs from Telegram itself. */
+export interface TelegramHooks {
+  onBlocked(chatId: string): Promise<void>;
+  /** Stops the pressed button's spinner (answerCallbackQuery). */
+  answerCallback(queryId: string): Promise<void>;
+  /** The bot's id and username (getMe, fetched once). */
+  me(): Promise<BotIdentity>;
+}
+
+type UpdateContext = Pick<
+  ChannelContext,
+  'conversations' | 'log' | 'outbox' | 'translate' | 'redis' | 'prefix'
+>;
+
 /**
  * Routes one Telegram update; returns what happened so the webhook can answer
  * (a blocked-bot notice marks the chat stopped; other update kinds are ignored).
@@ -158,8 +237,8 @@ export async function setTelegramCommands(bot: Bot, translate: Translate): Promi
  */
 export async function handleTelegramUpdate(
   body: unknown,
-  ctx: Pick<ChannelContext, 'conversations' | 'log'>,
-  onBlocked: (chatId: string) => Promise<void>,
+  ctx: UpdateContext,
+  hooks: TelegramHooks,
 ): Promise<WebhookResult | 'invalid'> {
   const parsed = telegramUpdateSchema.safeParse(body);
   if (!parsed.success) {
@@ -170,9 +249,57 @@ export async function handleTelegramUpdate(
   const update = parsed.data;
   const inbound = telegramInbound(update);
   if (inbound) return ctx.conversations.handle(inbound, `telegram.${update.update_id}`);
+  if (update.message && isGroup(update.message)) return pointToPrivateChat(update.message, ctx, hooks);
+  if (update.callback_query) return handleCallbackQuery(update.callback_query, ctx, hooks);
   const blocked = telegramBlocked(update);
-  if (blocked) await onBlocked(blocked.chatId);
+  if (blocked) await hooks.onBlocked(blocked.chatId);
   return 'ignored';
+}
+
+/**
+ * A group message meant for the bot gets the link to the private chat, at most once a minute per
+ * group (Redis, shared by every web process); everything else in a group is ignored.
+ */
+async function pointToPrivateChat(
+  message: TelegramMessage,
+  ctx: UpdateContext,
+  hooks: TelegramHooks,
+): Promise<WebhookResult> {
+  const me = await hooks.me();
+  if (!addressesBot(message, me)) return 'ignored';
+  const chatId = String(message.chat.id);
+  const key = `${ctx.prefix}:telegram-group-pointer:${chatId}`;
+  if ((await countInWindow(ctx.redis, key, GROUP_POINTER_SECONDS)) > 1) return 'ignored';
+  // Groups have no language setting: the app's default.
+  const text = ctx.translate('vi', 'telegram.groupPointer', { link: `https://t.me/${me.username}?start=` });
+  // A reply to someone who just wrote, like any answer: sent at once, its (fixed) text not kept.
+  const messageId = String(message.message_id);
+  const pointer: Outbound = {
+    channel: 'telegram',
+    chatId,
+    lang: 'vi',
+    text,
+    kind: 'reply',
+    replyTo: messageId,
+  };
+  await ctx.outbox.enqueue([pointer], outboxJobId('telegram', chatId, messageId));
+  return 'handled';
+}
+
+/** Every pressed button is answered, or it spins for a while; one in a private chat is then read as typed. */
+async function handleCallbackQuery(
+  query: CallbackQuery,
+  ctx: UpdateContext,
+  hooks: TelegramHooks,
+): Promise<WebhookResult> {
+  // An answer can fail harmlessly (a redelivered press is too old to answer): the press still counts.
+  await hooks
+    .answerCallback(query.id)
+    .catch((error) => ctx.log.warn({ err: error }, 'could not answer a Telegram button press'));
+  const inbound = callbackInbound(query);
+  if (!inbound) return 'ignored';
+  // The query id, not the update id: one press is handled once however it comes back.
+  return ctx.conversations.handle(inbound, `telegram.callback.${query.id}`);
 }
 
 /** The webhook route: Telegram signs nothing, but sends back the secret given to setWebhook. */
@@ -219,10 +346,17 @@ export interface TelegramSettings {
 /** Telegram as a `Channel`: sender, webhook route, and webhook registration or polling. */
 export function telegramChannel(settings: TelegramSettings, ctx: ChannelContext): Channel & { bot: Bot } {
   const bot = createTelegramBot(settings);
-  const handle = (update: unknown) =>
-    handleTelegramUpdate(update, ctx, (chatId) =>
-      ctx.effects.markStopped({ channel: 'telegram', chatId }, new Date()),
-    );
+  const hooks: TelegramHooks = {
+    onBlocked: (chatId) => ctx.effects.markStopped({ channel: 'telegram', chatId }, new Date()),
+    answerCallback: async (queryId) => {
+      await bot.api.answerCallbackQuery(queryId);
+    },
+    me: async () => {
+      await bot.init(); // once: grammY keeps what getMe said
+      return { id: bot.botInfo.id, username: bot.botInfo.username };
+    },
+  };
+  const handle = (update: unknown) => handleTelegramUpdate(update, ctx, hooks);
   let polling: Promise<void> | undefined;
   return {
     bot,

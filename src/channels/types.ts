@@ -1,7 +1,9 @@
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ChannelName, Outbound } from '../engine/types.ts';
 import type { WebhookRoute } from '../http/server.ts';
 import type { Translate } from '../i18n.ts';
+import type { Outbox } from '../jobs/outbox.ts';
 import type { Logger } from '../log.ts';
 import type { Conversations } from '../runtime/conversations.ts';
 import type { Effects } from '../runtime/effects.ts';
@@ -105,6 +107,11 @@ export interface Channel {
 export interface ChannelContext {
   conversations: Conversations;
   effects: Effects;
+  /** For messages that are no answer in a conversation (a pointer from a Telegram group). */
+  outbox: Outbox;
+  /** Shared state such as rate limits, with keys under `prefix`. */
+  redis: Redis;
+  prefix: string;
   translate: Translate;
   log: Logger;
   /** PUBLIC_URL without a trailing slash, when set. */

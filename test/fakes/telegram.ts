@@ -218,6 +218,13 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
     return this.webhookConfig;
   }
 
+  /** The ids of the callback queries answered with answerCallbackQuery, in order. */
+  answeredCallbackQueries(): string[] {
+    return this.calls
+      .filter((call) => call.method === 'answerCallbackQuery')
+      .map((call) => str(call.params.callback_query_id));
+  }
+
   /** Updates queued and not yet confirmed by a getUpdates offset. */
   get pendingUpdates(): readonly Update[] {
     return this.updates;
@@ -258,6 +265,44 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
         ? {}
         : { entities: [{ type: 'bot_command' as const, offset: 0, length: command.length }] };
     return this.messageUpdate({ ...this.incomingMessage(from), text, ...entities });
+  }
+
+  /**
+   * A text message in a group (a supergroup, as Telegram makes every group nowadays). Commands carry
+   * a bot_command entity and `@names` a mention entity; `replyTo` makes it a reply to that message.
+   */
+  groupTextUpdate(
+    from: FakeUser,
+    group: { id: number; title?: string },
+    text: string,
+    replyTo?: { messageId: number; from: User },
+  ): Update {
+    const entities = [...text.matchAll(/(?<=^|\s)(\/\w+(?:@\w+)?|@\w+)/g)].map((m) => ({
+      type: m[0].startsWith('/') ? ('bot_command' as const) : ('mention' as const),
+      offset: m.index,
+      length: m[0].length,
+    }));
+    const chat: Chat.SupergroupChat = { id: group.id, type: 'supergroup', title: group.title ?? 'CLB' };
+    const message = {
+      message_id: this.nextMessageId(group.id),
+      date: nowSeconds(),
+      chat,
+      from: this.userFor(from),
+      text,
+      ...(entities.length === 0 ? {} : { entities }),
+      ...(replyTo
+        ? {
+            reply_to_message: {
+              message_id: replyTo.messageId,
+              date: nowSeconds(),
+              chat,
+              from: replyTo.from,
+              text: '…',
+            },
+          }
+        : {}),
+    };
+    return this.messageUpdate(message as Message & Update.NonChannel);
   }
 
   /**

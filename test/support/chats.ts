@@ -208,7 +208,7 @@ export const WEBHOOK_SECRET = 'test-secret_123';
 export async function telegramHarness(
   mode: 'webhook' | 'polling',
   env: Record<string, string> = {},
-): Promise<ChannelHarness & { fake: FakeTelegram }> {
+): Promise<ChannelHarness & { fake: FakeTelegram; deliver: (update: object) => Promise<void> }> {
   const fake = await FakeTelegram.start();
   const test = await startTestApp(
     isolatedEnv({
@@ -242,6 +242,8 @@ export async function telegramHarness(
     contactButton: true,
     test,
     fake,
+    /** Hands an update to the app the way this mode receives it (webhook POST or getUpdates). */
+    deliver,
     chatIdOf,
     chat: (n) => new TelegramDriver(fake, 700_000 + n, deliver),
     async stop() {
