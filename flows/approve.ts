@@ -33,6 +33,7 @@ async function decide(approve: boolean, data: Data, ctx: FlowContext): Promise<S
       open: { flow: 'menu' },
     };
   }
+  const vars = { name, club: String(data.club) };
   const current = await ctx.lookups.getMember(memberId);
   const waiting = current?.waitingFor.some((club) => club.id === clubId);
   // Decided by someone else meanwhile; a decision of our own means this is a retry: carry on.
@@ -44,7 +45,34 @@ async function decide(approve: boolean, data: Data, ctx: FlowContext): Promise<S
     say: [
       { key: approve ? 'approve.approved' : 'approve.rejected', vars: { name, club: String(data.club) } },
     ],
-    effects: [{ type: 'decideMember', memberId, clubId, approve, byMemberId: ctx.who.memberId }],
+    effects: [
+      {
+        type: 'decideMember',
+        memberId,
+        clubId,
+        approve,
+        byMemberId: ctx.who.memberId,
+        // Once the decision is made, the person and whoever registered them on their behalf hear of it.
+        whenDecided: [
+          {
+            type: 'notify',
+            to: { members: [memberId] },
+            say: { key: approve ? 'register.approvedNotice' : 'register.rejectedNotice', vars },
+            kind: 'decision',
+            key: `decision.${memberId}.${clubId}`,
+            // She is someone else now: what she had open (a pending member's menu) is not shown again.
+            alone: true,
+          },
+          {
+            type: 'notify',
+            to: { proxiesOf: memberId },
+            say: { key: approve ? 'register.approvedNoticeProxy' : 'register.rejectedNoticeProxy', vars },
+            kind: 'decision',
+            key: `decision.${memberId}.${clubId}`,
+          },
+        ],
+      },
+    ],
     open: { flow: 'approve', args: { decided: memberId } },
   };
 }

@@ -32,7 +32,16 @@ import {
 } from '../src/engine/flow.ts';
 import { formatPhone } from '../src/engine/format.ts';
 import { clubsWithRole, HELPERS, isActiveMember, isLeader } from '../src/engine/roles.ts';
-import type { Gender, InviteView, Lang, MemberView, NewMember, Who } from '../src/engine/types.ts';
+import type {
+  Gender,
+  InviteView,
+  Lang,
+  MemberView,
+  NewMember,
+  NotifyEffect,
+  StartEffect,
+  Who,
+} from '../src/engine/types.ts';
 
 export const CONSENT_VERSION = 'v1';
 const MIN_BIRTH_YEAR = 1920;
@@ -331,7 +340,22 @@ function summaryVars(data: Data, ctx: FlowContext) {
   };
 }
 
-function finish(data: Data, ctx: FlowContext): StepOutcome {
+/** The club's chair and vice chairs are asked to decide on `memberId` (who waits to join `clubId`). */
+function askLeaders(memberId: string, clubId: string): StartEffect {
+  return {
+    type: 'start',
+    flow: 'approve',
+    args: { memberId },
+    for: { leadersOf: clubId },
+    // A leader deciding on someone else sees the newcomer next; one busy with something else, later.
+    ifBusy: 'wait',
+    busy: { sameFlow: { key: 'approve.newRequestQueued' }, otherFlow: { key: 'approve.newRequestBusy' } },
+    key: `approval.${memberId}.${clubId}`,
+    kind: 'approval_request',
+  };
+}
+
+async function finish(data: Data, ctx: FlowContext): Promise<StepOutcome> {
   // ctx.who is fresh here (the summary step `actsWithRole`): a role taken away counts at once.
   const proxyHelper = data.proxy && clubsWithRole(ctx.who, HELPERS).includes(String(data.clubId));
   const status = data.inviteKind === 'personal' || proxyHelper ? 'active' : 'pending';
@@ -357,10 +381,40 @@ function finish(data: Data, ctx: FlowContext): StepOutcome {
     : status === 'active'
       ? 'register.doneActive'
       : 'register.donePending';
+  // A helper who made someone a member at once: the club's leaders hear of it (the helper aside).
+  const helper = member.proxyMemberId ? await ctx.lookups.getMember(member.proxyMemberId) : undefined;
+  const tellLeaders: NotifyEffect[] = helper
+    ? [
+        {
+          type: 'notify',
+          to: { leadersOf: member.clubId },
+          except: [helper.id],
+          say: {
+            key: 'approve.proxyAddedNotice',
+            vars: {
+              helper: helper.fullName,
+              name: member.fullName,
+              year: member.birthYear,
+              club: String(data.clubName),
+            },
+          },
+          kind: 'notice',
+          key: `proxy-added.${member.id}`,
+        },
+      ]
+    : [];
   return {
     end: true,
     say: [{ key: doneKey, vars: { name: member.fullName, club: String(data.clubName) } }],
-    effects: [{ type: 'createMember', member, identity: data.proxy ? undefined : { channel, chatId } }],
+    effects: [
+      {
+        type: 'createMember',
+        member,
+        identity: data.proxy ? undefined : { channel, chatId },
+        whenPending: [askLeaders(member.id, member.clubId)],
+        whenActive: tellLeaders,
+      },
+    ],
     open: { flow: 'menu' },
   };
 }
@@ -421,6 +475,7 @@ export const registerFlow: Flow = {
               role: data.role as NewMember['role'],
               inviteCode: String(data.code),
               inviteKind: data.inviteKind as NewMember['inviteKind'],
+              whenPending: [askLeaders(ctx.who.memberId, String(data.clubId))],
             },
           ],
           open: { flow: 'menu' },

@@ -24,6 +24,7 @@ import { Renderer } from './engine/render.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
+import { FanOut } from './jobs/fan-out.ts';
 import { MessageLog } from './jobs/message-log.ts';
 import { MessageRetention } from './jobs/message-retention.ts';
 import { Outbox } from './jobs/outbox.ts';
@@ -31,6 +32,7 @@ import { startOutboxWorker } from './jobs/outbox-worker.ts';
 import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
+import { Audiences } from './runtime/audiences.ts';
 import { Conversations } from './runtime/conversations.ts';
 import { Effects } from './runtime/effects.ts';
 import { InboundLimit } from './runtime/inbound-limit.ts';
@@ -58,6 +60,8 @@ export class App {
   readonly messageLog: MessageLog;
   readonly #channels: Channel[] = [];
   readonly #unreachable: UnreachableNotices;
+  readonly #audiences: Audiences;
+  readonly #fanOut: FanOut;
   #workers: Worker[] = [];
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
@@ -91,7 +95,11 @@ export class App {
       },
       this.messageLog,
     );
+    this.#audiences = new Audiences(this.models);
+    this.#fanOut = new FanOut({ connection: this.#bullRedis, prefix: `${prefix}:bull`, log: this.log });
     this.effects = new Effects({
+      audiences: this.#audiences,
+      fanOut: this.#fanOut,
       models: this.models,
       lookups,
       chatStates,
@@ -255,7 +263,13 @@ export class App {
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
         }),
       );
-      this.#workers.push(this.#unreachable.startWorker(), await this.retention.start());
+      this.#workers.push(
+        this.#unreachable.startWorker(),
+        await this.retention.start(),
+        this.#fanOut.startWorker(this.#audiences, (effect, memberIds) =>
+          this.effects.notifyPage(effect, memberIds, new Date()),
+        ),
+      );
     }
     if (config.ROLE !== 'worker') {
       for (const channel of this.#channels) await channel.startInbound?.();
@@ -279,6 +293,7 @@ export class App {
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();
     await this.#unreachable.close();
+    await this.#fanOut.close();
     await this.retention.close();
     await this.messageLog.flush();
     await this.#mongo.close();

@@ -37,6 +37,7 @@ const VALUES: Record<string, string | number> = {
   left: 4,
   tries: 5,
   app: 'trang thử nghiệm',
+  link: 'https://t.me/ishc_clb_lien_the_he_bot?start=',
 };
 
 type Tree = { [key: string]: string | Tree };

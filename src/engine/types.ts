@@ -175,9 +175,75 @@ export interface NewMember {
   proxyMemberId?: string;
 }
 
+/**
+ * Whom a message or a flow is for: a flow says whom to tell, the runtime finds their chats
+ * (src/runtime/audiences.ts) — each member's preferred chat, as `chatsOf` picks it.
+ */
+export type Audience =
+  /** These members. */
+  | { members: string[] }
+  /** The chair and vice chairs of a club. */
+  | { leadersOf: string }
+  /** The volunteers of the clubs a member belongs to. */
+  | { volunteersOf: string }
+  /** The people who answer for a member (who registered them on their behalf). */
+  | { proxiesOf: string }
+  /** Active members of an org unit and everything under it who hold one of `roles` there. */
+  | { orgUnit: string; roles: Role[] };
+
+/**
+ * A message to an audience. `key` names the delivery (with each chat, the outbox job id), so
+ * applying the effect again tells nobody twice. Unless `alone`, the message is followed by the
+ * question the recipient has open, so a notice never takes the place of what they were answering.
+ */
+export interface NotifyEffect {
+  type: 'notify';
+  to: Audience;
+  say: Say;
+  /** The message kind (Message log, ZNS templates, quiet hours). */
+  kind: string;
+  key: string;
+  /** Members of the audience not to tell (e.g. the helper who did the thing). */
+  except?: string[];
+  alone?: boolean;
+  urgent?: boolean;
+}
+
+/**
+ * Opens `flow` in the chats of an audience (an approval request in the chair's chat). Someone in
+ * the middle of another flow is not interrupted unless `ifBusy` is 'interrupt' (urgent flows
+ * only): with 'wait' they get `busy.otherFlow` (how to open it when free), or `busy.sameFlow`
+ * when they are already in this flow (which then shows the newcomer next by itself); with
+ * 'skip', nothing.
+ */
+export interface StartEffect {
+  type: 'start';
+  flow: string;
+  args: Record<string, unknown>;
+  for: Audience;
+  ifBusy: 'wait' | 'skip' | 'interrupt';
+  key: string;
+  kind: string;
+  busy?: { sameFlow?: Say; otherFlow?: Say };
+  except?: string[];
+}
+
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
-  | { type: 'createMember'; member: NewMember; identity?: { channel: ChannelName; chatId: string } }
+  | NotifyEffect
+  | StartEffect
+  /**
+   * Creates a member (and links this chat, when given). Whether they end up pending is known only
+   * then (a personal invite may have been used meanwhile): `whenPending` / `whenActive` are
+   * applied accordingly — whom to ask or tell is written in the flow.
+   */
+  | {
+      type: 'createMember';
+      member: NewMember;
+      identity?: { channel: ChannelName; chatId: string };
+      whenPending?: Effect[];
+      whenActive?: Effect[];
+    }
   /**
    * Links a chat to a member whose ownership it proved (an app-vouched phone or a one-time code).
    * The member's other chats are told, so a stranger's link does not go unnoticed.
@@ -185,8 +251,18 @@ export type Effect =
   | { type: 'linkIdentity'; memberId: string; identity: ChatRef }
   /** Unlinks the member's chats that were linked after `keep` (the "NGẮT" answer to a link notice). */
   | { type: 'unlinkNewerChats'; memberId: string; keep: ChatRef }
-  /** A leader's decision on a person waiting to join `clubId`; applied only if `byMemberId` leads it then. */
-  | { type: 'decideMember'; memberId: string; clubId: string; approve: boolean; byMemberId: string }
+  /**
+   * A leader's decision on a person waiting to join `clubId`; applied only if `byMemberId` leads it
+   * then and the person still waits. `whenDecided` (the notices) is applied only if the decision was.
+   */
+  | {
+      type: 'decideMember';
+      memberId: string;
+      clubId: string;
+      approve: boolean;
+      byMemberId: string;
+      whenDecided?: Effect[];
+    }
   /** A member asks to join one more club (a personal invite: joins at once). */
   | {
       type: 'joinClub';
@@ -195,6 +271,8 @@ export type Effect =
       role: Role;
       inviteCode: string;
       inviteKind: 'open' | 'personal';
+      /** Applied when she waits for that club's leaders (not a personal invite, or one used meanwhile). */
+      whenPending?: Effect[];
     }
   | { type: 'setLanguage'; memberId: string; lang: Lang }
   | { type: 'createLinkCode'; memberId: string; code: string }

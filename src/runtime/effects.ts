@@ -11,13 +11,24 @@ import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
-import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
+import type {
+  ChannelName,
+  Effect,
+  Lang,
+  NotifyEffect,
+  Outbound,
+  Say,
+  StartEffect,
+  Who,
+} from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
+import type { FanOut } from '../jobs/fan-out.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import type { MemberDoc, Models } from '../models/index.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
+import { Audiences } from './audiences.ts';
 
 /** A conversation touched within this time is not interrupted by an approval request. */
 const BUSY_MS = 30 * 60_000;
@@ -31,6 +42,8 @@ export interface EffectsDeps {
   outbox: Outbox;
   linkCodes: LinkCodes;
   translate: Translate;
+  audiences: Audiences;
+  fanOut: FanOut;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */
@@ -51,8 +64,14 @@ export class Effects {
     let who: Who | undefined;
     for (const effect of effects) {
       switch (effect.type) {
+        case 'notify':
+          await this.notify(effect, now);
+          break;
+        case 'start':
+          await this.start(effect, now);
+          break;
         case 'createMember':
-          who = (await this.#createMember(effect.member, effect.identity, now)) ?? who;
+          who = (await this.#createMember(effect, now)) ?? who;
           break;
         case 'linkIdentity':
           who = await this.#link(effect.memberId, effect.identity, now);
@@ -61,7 +80,7 @@ export class Effects {
           await this.#unlinkNewerChats(effect.memberId, effect.keep);
           break;
         case 'decideMember':
-          await this.#decide(effect, now);
+          if (await this.#decide(effect, now)) await this.apply(effect.whenDecided ?? [], now);
           break;
         case 'joinClub':
           who = await this.#joinClub(effect, now);
@@ -86,7 +105,11 @@ export class Effects {
     return who;
   }
 
-  async #createMember(member: NewMember, identity: ChatKey | undefined, now: Date): Promise<Who | undefined> {
+  async #createMember(
+    create: Extract<Effect, { type: 'createMember' }>,
+    now: Date,
+  ): Promise<Who | undefined> {
+    const { member, identity } = create;
     const { models } = this.#deps;
     let status = member.status;
     if (member.inviteKind === 'personal' && !(await this.#claimInvite(member.inviteCode, member.id, now))) {
@@ -112,8 +135,7 @@ export class Effects {
     };
     await models.Member.updateOne({ _id: member.id }, { $setOnInsert: fields }, { upsert: true });
     if (identity) await this.#upsertIdentity(member.id, identity, now);
-    if (status === 'pending') await this.#askLeaders(member.clubId, member.id, now);
-    else if (member.proxyMemberId) await this.#tellProxyRegistered(member, member.proxyMemberId, now);
+    await this.apply((status === 'pending' ? create.whenPending : create.whenActive) ?? [], now);
     return identity ? toWho({ _id: member.id, ...fields }) : undefined;
   }
 
@@ -124,24 +146,6 @@ export class Effects {
       { $set: { usedBy: memberId, usedAt: now } },
     );
     return claimed.matchedCount > 0;
-  }
-
-  /** A helper made someone an active member at once: the club's leaders hear of it (the helper aside). */
-  async #tellProxyRegistered(member: NewMember, helperId: string, now: Date): Promise<void> {
-    const [helper, club] = await Promise.all([
-      this.#deps.models.Member.findById(helperId, { fullName: 1 }).lean(),
-      this.#deps.lookups.clubName(member.clubId),
-    ]);
-    const say = {
-      key: 'approve.proxyAddedNotice',
-      vars: {
-        helper: helper?.fullName ?? '',
-        name: member.fullName,
-        year: member.birthYear,
-        club: club ?? '',
-      },
-    };
-    await this.#notifyLeaders(member.clubId, `proxy-added.${member.id}`, say, now, [helperId]);
   }
 
   /**
@@ -165,7 +169,7 @@ export class Effects {
       { returnDocument: 'after' },
     ).lean();
     if (!member) return undefined;
-    if (!atOnce) await this.#askLeaders(clubId, memberId, now);
+    if (!atOnce) await this.apply(join.whenPending ?? [], now);
     return toWho(member);
   }
 
@@ -257,9 +261,9 @@ export class Effects {
    * (the club in `pendingClubIds`) is added to it, or not. The leader's role is read here, at
    * the moment of applying: a role taken away minutes ago decides nothing.
    */
-  async #decide(decision: Decision, now: Date): Promise<void> {
-    const { models, chatStates, lookups } = this.#deps;
-    const { memberId, clubId, approve, byMemberId } = decision;
+  async #decide(decision: Decision, now: Date): Promise<boolean> {
+    const { models, chatStates } = this.#deps;
+    const { memberId, clubId, byMemberId } = decision;
     const [leader, member] = await Promise.all([
       models.Member.findById(byMemberId, { status: 1, roles: 1 }).lean(),
       models.Member.findById(memberId, { clubIds: 1, pendingClubIds: 1 }).lean(),
@@ -267,7 +271,7 @@ export class Effects {
     const leads =
       leader?.status === 'active' &&
       leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role));
-    if (!leads || !member) return;
+    if (!leads || !member) return false;
     // Joining one more club, or (a retry after approving) the newcomer path no longer applies.
     const joining = Boolean(member.pendingClubIds?.includes(clubId)) || !member.clubIds.includes(clubId);
     const { filter, update } = decisionWrite(decision, joining, now);
@@ -276,24 +280,66 @@ export class Effects {
     const changed = await models.Member.findOneAndUpdate({ _id: memberId, ...filter }, update, {
       returnDocument: 'after',
     }).lean();
-    if (!changed) return;
+    if (!changed) return false;
+    // Their chats learn who they are now at their next message.
     const chats = await this.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
     await chatStates.forgetWho(chats.map(({ chat }) => chat));
-    const club = (await lookups.clubName(clubId)) ?? '';
-    const key = approve ? 'register.approvedNotice' : 'register.rejectedNotice';
-    const messages = await Promise.all(
-      chats.map(({ chat, memberId: to, lang }) => {
-        const say = {
-          key: `${key}${to === memberId ? '' : 'Proxy'}`,
-          vars: { name: changed.fullName, club },
-        };
-        // The person decided is someone else now: what she had open (the menu of a pending member)
-        // is not shown again as if it were current; the notice tells her to type MENU.
-        if (to === memberId) return [this.#deps.renderer.render(chat, lang, say, to)];
-        return this.#noticeFor(chat, { memberId: to, lang }, say, now);
-      }),
-    );
-    await this.#deps.outbox.enqueue(tagged(messages.flat(), 'decision'), `decision.${memberId}.${clubId}`);
+    return true;
+  }
+
+  /**
+   * Tells an audience (see `NotifyEffect`). A large one (an area) is read and told in pages by
+   * the fan-out job, never within the message that caused it.
+   */
+  async notify(effect: NotifyEffect, now: Date): Promise<void> {
+    if (Audiences.isLarge(effect.to)) return this.#deps.fanOut.add(effect);
+    await this.notifyPage(effect, (await this.#deps.audiences.page(effect.to)).memberIds, now);
+  }
+
+  /** Tells these members of `effect`'s audience; each chat's delivery id is `key.channel.chatId`. */
+  async notifyPage(effect: NotifyEffect, memberIds: string[], now: Date): Promise<void> {
+    const to = memberIds.filter((id) => !effect.except?.includes(id));
+    for (const { chat, memberId, lang } of await this.chatsOf(to)) {
+      const messages = effect.alone
+        ? [this.#deps.renderer.render(chat, lang, effect.say, memberId)]
+        : await this.#noticeFor(chat, { memberId, lang }, effect.say, now);
+      const tagged = messages.map((message) => ({ ...message, kind: effect.kind, urgent: effect.urgent }));
+      await this.#deps.outbox.enqueue(tagged, `${effect.key}.${chat.channel}.${chat.chatId}`);
+    }
+  }
+
+  /** Opens a flow in the audience's chats (see `StartEffect` for who is busy and what they get). */
+  async start(effect: StartEffect, now: Date): Promise<void> {
+    const { chatStates, engine, lookups, outbox, audiences } = this.#deps;
+    const { memberIds } = await audiences.page(effect.for);
+    const to = memberIds.filter((id) => !effect.except?.includes(id));
+    for (const { chat, memberId, lang } of await this.chatsOf(to)) {
+      const state = await chatStates.load(chat);
+      const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
+      const tag = (messages: Outbound[]) => messages.map((message) => ({ ...message, kind: effect.kind }));
+      // Someone sitting at the menu is not busy; someone halfway through a question is.
+      const session = state.session;
+      const busy = session && session.flow !== 'menu' && now.getTime() - session.updatedAt < BUSY_MS;
+      if (!state.whoCheckedAt) {
+        state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
+        state.whoCheckedAt = now.getTime();
+        // Kept for the next request, so a busy person is not looked up again each time.
+        if (busy) await chatStates.save(chat, state);
+      }
+      if ((!busy || effect.ifBusy === 'interrupt') && state.who) {
+        const opened = await engine.open(state, chat, effect.flow, effect.args, lookups, now);
+        if (await chatStates.save(chat, opened.state)) {
+          await outbox.enqueue(tag(opened.replies), idBase);
+          continue;
+        }
+      }
+      const note = session?.flow === effect.flow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
+      if (effect.ifBusy === 'skip' || !note) continue;
+      await outbox.enqueue(
+        tag(await engine.notice(state, chat, { memberId, lang }, note, lookups, now)),
+        idBase,
+      );
+    }
   }
 
   /** `say` to a chat, followed by the question it has open, if any (see Engine.notice). */
@@ -307,65 +353,8 @@ export class Effects {
     return this.#deps.engine.notice(state, chat, to, say, this.#deps.lookups, now);
   }
 
-  /**
-   * Asks each leader of the club to approve. A leader in the middle of something gets a note
-   * instead, followed by the question they were answering — so a request never takes the
-   * place of the person a chair is deciding on; that chair is shown the newcomer next.
-   */
-  async #askLeaders(clubId: string, memberId: string, now: Date): Promise<void> {
-    const { chatStates, engine, lookups, outbox } = this.#deps;
-    for (const { chat, memberId: leaderId, lang } of await this.#leaderChats(clubId)) {
-      const state = await chatStates.load(chat);
-      const idBase = `approval.${memberId}.${clubId}.${chat.channel}.${chat.chatId}`;
-      // Someone sitting at the menu is not busy; someone halfway through a question is.
-      const session = state.session;
-      const busy = session && session.flow !== 'menu' && now.getTime() - session.updatedAt < BUSY_MS;
-      if (!state.whoCheckedAt) {
-        state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
-        state.whoCheckedAt = now.getTime();
-        // Kept for the next request, so a busy leader is not looked up again each time.
-        if (busy) await chatStates.save(chat, state);
-      }
-      if (!busy && state.who) {
-        const opened = await engine.open(state, chat, 'approve', { memberId }, lookups, now);
-        if (await chatStates.save(chat, opened.state)) {
-          await outbox.enqueue(tagged(opened.replies, 'approval_request'), idBase);
-          continue;
-        }
-      }
-      // Deciding already: the newcomer comes next by itself. Busy with something else: DUYỆT later.
-      const key = session?.flow === 'approve' ? 'approve.newRequestQueued' : 'approve.newRequestBusy';
-      const note = await engine.notice(state, chat, { memberId: leaderId, lang }, { key }, lookups, now);
-      await outbox.enqueue(tagged(note, 'approval_request'), idBase);
-    }
-  }
-
-  /** Tells the leaders of a club (but `except`), each followed by the question they have open. */
-  async #notifyLeaders(
-    clubId: string,
-    idBase: string,
-    say: Say,
-    now: Date,
-    except: string[] = [],
-  ): Promise<void> {
-    const chats = (await this.#leaderChats(clubId)).filter(({ memberId }) => !except.includes(memberId));
-    const messages = await Promise.all(
-      chats.map(({ chat, memberId, lang }) => this.#noticeFor(chat, { memberId, lang }, say, now)),
-    );
-    await this.#deps.outbox.enqueue(tagged(messages.flat(), 'notice'), idBase);
-  }
-
   async #leaderChats(clubId: string) {
-    const leaders = await this.#deps.models.Member.find(
-      { clubIds: clubId, status: 'active', 'roles.role': { $in: CLUB_LEADERS } },
-      { roles: 1 },
-    ).lean();
-    const ids = leaders
-      .filter((leader) =>
-        leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role)),
-      )
-      .map((leader) => String(leader._id));
-    return this.chatsOf(ids);
+    return this.chatsOf((await this.#deps.audiences.page({ leadersOf: clubId })).memberIds);
   }
 
   /**
@@ -399,12 +388,16 @@ export class Effects {
   async notifyUnreachable(clubId: string, eventKey: string, memberIds: string[]): Promise<void> {
     const members = await this.#deps.models.Member.find({ _id: { $in: memberIds } }, { fullName: 1 }).lean();
     if (members.length === 0) return;
-    await this.#notifyLeaders(
-      clubId,
-      `unreachable.${eventKey}.${clubId}`,
+    await this.notify(
       {
-        key: 'notices.unreachable',
-        vars: { count: members.length, names: members.map((member) => member.fullName).join(', ') },
+        type: 'notify',
+        to: { leadersOf: clubId },
+        say: {
+          key: 'notices.unreachable',
+          vars: { count: members.length, names: members.map((member) => member.fullName).join(', ') },
+        },
+        kind: 'notice',
+        key: `unreachable.${eventKey}.${clubId}`,
       },
       new Date(),
     );
