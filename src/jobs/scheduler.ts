@@ -191,9 +191,9 @@ function planIdOf(job: Job): string | undefined {
   return job.repeatJobKey ?? job.id;
 }
 
+/** The occurrence's time ends every id: ours (`at|<key>|<ms>`) and BullMQ's scheduler jobs (`repeat:<id>:<ms>`). */
 function occurrenceOf(job: Job): Date {
-  if (job.opts.prevMillis !== undefined) return new Date(job.opts.prevMillis);
-  return new Date(Number(job.id!.slice(job.id!.lastIndexOf('|') + 1)));
+  return new Date(Number(/(\d+)$/.exec(job.id!)?.[1]));
 }
 
 /** Finished jobs are kept a week (for inspection); the "fired" markers are what stops repeats. */
