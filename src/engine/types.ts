@@ -4,6 +4,7 @@
  * platform nor the database, only these types and the read-only `Lookups`.
  */
 import type { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from '../models/index.ts';
+import type { MessageKind } from './message-kinds.ts';
 
 export type ChannelName = (typeof CHANNELS)[number];
 export type Lang = (typeof LANGUAGES)[number];
@@ -44,10 +45,20 @@ export interface Outbound {
   /** Label of the app's "share my phone number" button, where the app has one. */
   contactButton?: string;
   memberId?: string;
-  /** What kind of message this is (reply, approval_request, meeting_reminder…): the Message log, ZNS templates. */
-  kind?: string;
-  /** The person's message this answers (the Zalo OA counts such replies as free). */
+  /**
+   * What kind of message this is (see message-kinds.ts; none = 'reply'): the Message log, ZNS
+   * templates, quiet hours and opt-out go by it.
+   */
+  kind?: MessageKind;
+  /** The person's message this answers (the Zalo OA counts such replies as free; never held at night). */
   replyTo?: string;
+  /** Goes out at once even in quiet hours, and reaches members who opted out (a health emergency). */
+  urgent?: boolean;
+  /**
+   * ISO time after which the message is pointless (a reminder for a meeting that has started):
+   * if it cannot go out before then (held in quiet hours, retried), it is dropped and logged 'expired'.
+   */
+  expiresAt?: string;
   /** Values for a ZNS template, when this kind of message has one. */
   templateData?: Record<string, string>;
 }

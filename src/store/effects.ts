@@ -10,6 +10,7 @@ import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { ChatKey, ChatStates } from '../engine/chat-state.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { MessageKind } from '../engine/message-kinds.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { ChannelName, Effect, Lang, NewMember, Outbound, Say, Who } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
@@ -464,6 +465,6 @@ function decisionWrite(
   };
 }
 
-function tagged(messages: Outbound[], kind: string): Outbound[] {
+function tagged(messages: Outbound[], kind: MessageKind): Outbound[] {
   return messages.map((message) => ({ ...message, kind }));
 }

@@ -39,6 +39,9 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
     PORT: '0',
     HOST: '127.0.0.1',
     OUTBOX_BACKOFF_MS: '50',
+    // Tests run at any hour: no quiet hours unless a test sets them (start = end means none).
+    QUIET_HOURS_START: '00:00',
+    QUIET_HOURS_END: '00:00',
     ...extra,
   };
 }
