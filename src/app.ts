@@ -13,6 +13,7 @@ import { telegramChannel } from './channels/telegram.ts';
 import type { Channel, ChannelContext } from './channels/types.ts';
 import { zaloBotChannel } from './channels/zalo-bot.ts';
 import { zaloOaChannel } from './channels/zalo-oa.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
@@ -28,6 +29,8 @@ import { MessageLog } from './jobs/message-log.ts';
 import { MessageRetention } from './jobs/message-retention.ts';
 import { Outbox } from './jobs/outbox.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { type QuietHours, quietHours } from './jobs/quiet-hours.ts';
+import { Scheduler } from './jobs/scheduler.ts';
 import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
@@ -37,11 +40,14 @@ import { MongoLookups } from './store/lookups.ts';
 
 export interface AppOverrides {
   log?: Logger;
+  /** What the app takes as "now" (tests pass a `TestClock` to move time). */
+  clock?: Clock;
 }
 
 export class App {
   readonly config: Config;
   readonly log: Logger;
+  readonly clock: Clock;
   readonly http: FastifyInstance;
   readonly models: Models;
   readonly conversations: Conversations;
@@ -49,6 +55,9 @@ export class App {
   readonly effects: Effects;
   readonly simulator: SimulatorChats | undefined;
   readonly retention: MessageRetention;
+  /** Plans effects for later (its worker is started with the code that applies them). */
+  readonly scheduler: Scheduler;
+  readonly #quietHours: QuietHours;
   readonly #mongo: Connection;
   readonly #redis: Redis;
   readonly #bullRedis: Redis;
@@ -60,6 +69,8 @@ export class App {
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
     this.config = config;
     this.log = overrides.log ?? createLogger(config.LOG_LEVEL);
+    this.clock = overrides.clock ?? systemClock;
+    this.#quietHours = quietHours(config.QUIET_HOURS_START, config.QUIET_HOURS_END, config.APP_TIMEZONE);
     this.#mongo = mongo;
     this.models = createModels(mongo);
     this.#redis = connectRedisFailFast(config.REDIS_URL, `${config.REDIS_PREFIX}-state`, this.log);
@@ -78,6 +89,8 @@ export class App {
         prefix: `${prefix}:bull`,
         maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
         backoffMs: config.OUTBOX_BACKOFF_MS,
+        clock: this.clock,
+        quietHours: this.#quietHours,
         onError: (error) => this.log.error({ err: error }, 'outbox queue error'),
       },
       this.messageLog,
@@ -143,6 +156,14 @@ export class App {
       );
     }
 
+    this.scheduler = new Scheduler({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      redis: this.#redis,
+      clock: this.clock,
+      timeZone: config.APP_TIMEZONE,
+      log: this.log,
+    });
     this.retention = new MessageRetention({
       connection: this.#bullRedis,
       prefix: `${prefix}:bull`,
@@ -235,10 +256,12 @@ export class App {
           sender,
           messageLog: this.messageLog,
           log: this.log,
+          clock: this.clock,
+          quietHours: this.#quietHours,
           lockMs: config.OUTBOX_LOCK_MS,
           concurrency: config.OUTBOX_CONCURRENCY,
           onRecipientGone: (message) =>
-            this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
+            this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, this.clock.now()),
         }),
       );
       this.#workers.push(this.#unreachable.startWorker(), await this.retention.start());
@@ -264,6 +287,7 @@ export class App {
     await this.http.close();
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();
+    await this.scheduler.close();
     await this.#unreachable.close();
     await this.retention.close();
     await this.messageLog.flush();

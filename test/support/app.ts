@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import { App } from '../../src/app.ts';
+import { App, type AppOverrides } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -46,9 +46,12 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
   };
 }
 
-export async function startTestApp(env: Record<string, string> = isolatedEnv()): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = isolatedEnv(),
+  overrides: AppOverrides = {},
+): Promise<TestApp> {
   const config = loadConfig(env);
-  const app = await App.create(config, { log: createLogger(config.LOG_LEVEL) });
+  const app = await App.create(config, { log: createLogger(config.LOG_LEVEL), ...overrides });
   const url = await app.start();
   return {
     app,
