@@ -100,6 +100,18 @@ describe('scheduler', () => {
     expect(firedFor('report.r1.nudge')).toHaveLength(1);
   });
 
+  it('fires one plan when two planners schedule the same key at different times at once', async () => {
+    const a = startProcess({ worker: true });
+    const b = startProcess({ worker: true });
+    await Promise.all([
+      a.scheduler.schedule('meeting.m6.reminder', { at: inMs(200) }, 'planner a'),
+      b.scheduler.schedule('meeting.m6.reminder', { at: inMs(400) }, 'planner b'),
+    ]);
+    await eventually(() => firedFor('meeting.m6.reminder').length > 0, 'a reminder fired');
+    await sleep(700);
+    expect(firedFor('meeting.m6.reminder')).toHaveLength(1);
+  });
+
   it('never fires an unscheduled key', async () => {
     const { scheduler } = startProcess({ worker: true });
     await scheduler.schedule('meeting.m2.reminder', { at: inMs(300) }, 'cancelled');
@@ -143,10 +155,19 @@ describe('scheduler', () => {
     expect(Date.now() - startedAt).toBeLessThan(3000);
   });
 
-  it('fires an `every` plan repeatedly, then never after it is unscheduled', async () => {
+  it('fires an `every` plan repeatedly from one interval on, then never after it is unscheduled', async () => {
     const { scheduler } = startProcess({ worker: true });
+    const plannedAt = Date.now();
     await scheduler.schedule('roll-call.c1', { every: { ms: 200 } }, 'roll call');
-    await eventually(() => firedFor('roll-call.c1').length >= 3, 'three occurrences', 5000);
+    await eventually(() => firedFor('roll-call.c1').length >= 2, 'two occurrences', 5000);
+    expect(firedFor('roll-call.c1')[0]!.occurrence.getTime()).toBeGreaterThanOrEqual(plannedAt + 200);
+
+    // Planned again with a new payload: the same cadence goes on with it.
+    await scheduler.schedule('roll-call.c1', { every: { ms: 200 } }, 'roll call, again');
+    await eventually(
+      () => firedFor('roll-call.c1').some((firing) => firing.payload === 'roll call, again'),
+      'the new payload fired',
+    );
     await scheduler.unschedule('roll-call.c1');
     await sleep(100);
     const count = firedFor('roll-call.c1').length;
@@ -154,5 +175,13 @@ describe('scheduler', () => {
     expect(firedFor('roll-call.c1')).toHaveLength(count);
     const occurrences = firedFor('roll-call.c1').map((firing) => firing.occurrence.getTime());
     expect(new Set(occurrences).size).toBe(occurrences.length);
+  });
+
+  it('reads a cron pattern in the app time zone', async () => {
+    const { scheduler } = startProcess({ worker: true });
+    await scheduler.schedule('tick', { every: { pattern: '* * * * * *' } }, 'each second');
+    await eventually(() => firedFor('tick').length >= 1, 'a tick', 5000);
+    expect((await scheduler.queue.getJobScheduler('every|tick'))?.tz).toBe('Asia/Ho_Chi_Minh');
+    await scheduler.unschedule('tick');
   });
 });

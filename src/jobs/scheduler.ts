@@ -13,7 +13,9 @@
  * - Plans live in Redis (BullMQ delayed jobs and job schedulers): a restart between planning
  *   and firing loses nothing.
  * - `at` delays are computed from the `Clock`, so a test clock set ahead fires at once.
- *   `every` schedulers run on BullMQ's own (real) time; cron `pattern`s are read in APP_TIMEZONE.
+ *   `every` schedulers run on BullMQ's own (real) time: `ms` first fires one interval after it is
+ *   planned, a cron `pattern` (read in APP_TIMEZONE) at its next match. Scheduling the same
+ *   `every` again keeps its cadence and takes the new payload.
  *
  * `onFire` may run again after a crash in the middle of it (at least once, not exactly once,
  * for what it does itself): derive the ids of what it queues from `key` and `occurrence`.
@@ -80,13 +82,16 @@ export class Scheduler<P = unknown> {
   async schedule(key: string, when: When, payload: P): Promise<void> {
     const planId = 'at' in when ? atJobId(key, when.at) : schedulerId(key);
     const previous = await this.#setPlan(key, planId, 'at' in when ? when.at : undefined);
-    // Removed even when it is the same plan: the payload may have changed.
-    if (previous !== null) await this.#remove(previous);
+    // A scheduler upserted again is updated in place (keeping its cadence); any other plan is removed,
+    // a one-time job even when it is the same occurrence (its payload may have changed).
+    const sameScheduler = previous === planId && 'every' in when;
+    if (previous !== null && !sameScheduler) await this.#remove(previous);
     const data = { key, payload };
     if ('every' in when) {
+      // `every` starts one interval after planning (BullMQ would fire at once); BullMQ runs it on real time.
       const repeat =
         'ms' in when.every
-          ? { every: when.every.ms }
+          ? { every: when.every.ms, startDate: new Date(Date.now() + when.every.ms) }
           : { pattern: when.every.pattern, tz: this.#options.timeZone };
       await this.queue.upsertJobScheduler(planId, repeat, {
         name: 'every',
