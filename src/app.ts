@@ -14,6 +14,7 @@ import { telegramChannel } from './channels/telegram.ts';
 import type { Channel, ChannelContext } from './channels/types.ts';
 import { zaloBotChannel } from './channels/zalo-bot.ts';
 import { zaloOaChannel } from './channels/zalo-oa.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
@@ -21,6 +22,7 @@ import { seedDemoData } from './demo/seed.ts';
 import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
+import type { ScheduledEffect } from './engine/types.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
@@ -29,6 +31,8 @@ import { MessageLog } from './jobs/message-log.ts';
 import { MessageRetention } from './jobs/message-retention.ts';
 import { Outbox } from './jobs/outbox.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { type QuietHours, quietHours } from './jobs/quiet-hours.ts';
+import { Scheduler } from './jobs/scheduler.ts';
 import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
@@ -42,11 +46,14 @@ import { MongoLookups } from './store/lookups.ts';
 
 export interface AppOverrides {
   log?: Logger;
+  /** What the app takes as "now" (tests pass a `TestClock` to move time). */
+  clock?: Clock;
 }
 
 export class App {
   readonly config: Config;
   readonly log: Logger;
+  readonly clock: Clock;
   readonly http: FastifyInstance;
   readonly models: Models;
   readonly conversations: Conversations;
@@ -54,6 +61,9 @@ export class App {
   readonly effects: Effects;
   readonly simulator: SimulatorChats | undefined;
   readonly retention: MessageRetention;
+  /** Plans effects for later (its worker is started with the code that applies them). */
+  readonly scheduler: Scheduler<ScheduledEffect>;
+  readonly #quietHours: QuietHours;
   readonly #mongo: Connection;
   readonly #redis: Redis;
   readonly #bullRedis: Redis;
@@ -67,6 +77,8 @@ export class App {
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
     this.config = config;
     this.log = overrides.log ?? createLogger(config.LOG_LEVEL);
+    this.clock = overrides.clock ?? systemClock;
+    this.#quietHours = quietHours(config.QUIET_HOURS_START, config.QUIET_HOURS_END, config.APP_TIMEZONE);
     this.#mongo = mongo;
     this.models = createModels(mongo);
     this.#redis = connectRedisFailFast(config.REDIS_URL, `${config.REDIS_PREFIX}-state`, this.log);
@@ -91,15 +103,26 @@ export class App {
         prefix: `${prefix}:bull`,
         maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
         backoffMs: config.OUTBOX_BACKOFF_MS,
+        clock: this.clock,
+        quietHours: this.#quietHours,
         onError: (error) => this.log.error({ err: error }, 'outbox queue error'),
       },
       this.messageLog,
     );
+    this.scheduler = new Scheduler({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      redis: this.#redis,
+      clock: this.clock,
+      timeZone: config.APP_TIMEZONE,
+      log: this.log,
+    });
     this.#audiences = new Audiences(this.models);
     this.#fanOut = new FanOut({ connection: this.#bullRedis, prefix: `${prefix}:bull`, log: this.log });
     this.effects = new Effects({
       audiences: this.#audiences,
       fanOut: this.#fanOut,
+      scheduler: this.scheduler,
       models: this.models,
       lookups,
       chatStates,
@@ -257,18 +280,21 @@ export class App {
           sender,
           messageLog: this.messageLog,
           log: this.log,
+          clock: this.clock,
+          quietHours: this.#quietHours,
           lockMs: config.OUTBOX_LOCK_MS,
           concurrency: config.OUTBOX_CONCURRENCY,
           onRecipientGone: (message) =>
-            this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, new Date()),
+            this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, this.clock.now()),
         }),
       );
       this.#workers.push(
         this.#unreachable.startWorker(),
         await this.retention.start(),
         this.#fanOut.startWorker(this.#audiences, (effect, memberIds) =>
-          this.effects.notifyPage(effect, memberIds, new Date()),
+          this.effects.notifyPage(effect, memberIds, this.clock.now()),
         ),
+        this.scheduler.startWorker((firing) => this.effects.fire(firing, this.clock.now())),
       );
     }
     if (config.ROLE !== 'worker') {
@@ -292,6 +318,7 @@ export class App {
     await this.http.close();
     await Promise.all(this.#workers.map((worker) => worker.close()));
     await this.outbox.close();
+    await this.scheduler.close();
     await this.#unreachable.close();
     await this.#fanOut.close();
     await this.retention.close();

@@ -14,6 +14,9 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** A local time of day, "HH:MM" (24-hour). */
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM, e.g. 21:00');
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -93,6 +96,10 @@ const schema = z
         })
         .optional(),
     ),
+
+    /** Quiet hours in APP_TIMEZONE: no non-urgent message goes out from START until END (equal: none). */
+    QUIET_HOURS_START: timeOfDay.default('21:00'),
+    QUIET_HOURS_END: timeOfDay.default('06:00'),
 
     /** How long reports of people unreachable on Zalo are gathered before the chair is told. */
     UNREACHABLE_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(120_000),

@@ -40,6 +40,8 @@ describe('configuration', () => {
     ['PUBLIC_URL', { PUBLIC_URL: 'bot.example.org' }],
     ['MONGODB_URI', { MONGODB_URI: 'postgres://x' }],
     ['TELEGRAM_MODE', { TELEGRAM_BOT_TOKEN: '123:abc', TELEGRAM_MODE: 'webhook' }],
+    ['QUIET_HOURS_START', { QUIET_HOURS_START: '9pm' }],
+    ['QUIET_HOURS_END', { QUIET_HOURS_END: '24:00' }],
   ])('names %s when its value is wrong', (name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

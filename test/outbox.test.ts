@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageKind } from '../src/engine/message-kinds.ts';
 import type { Outbound } from '../src/engine/types.ts';
 import { RETENTION_SCHEDULER_ID } from '../src/jobs/message-retention.ts';
 import { eventually, PROJECT_NODE } from './support/app.ts';
@@ -115,7 +116,7 @@ describe('outbox', () => {
 
   it('stores no text for replies and codes; other texts until the retention job removes them', async () => {
     const { Message } = h.test.app.models;
-    const kinds = [undefined, 'confirm_code', 'announcement', 'announcement'];
+    const kinds: (MessageKind | undefined)[] = [undefined, 'confirm_code', 'announcement', 'announcement'];
     await h.test.app.outbox.enqueue(
       kinds.map((kind, n) => ({ ...message(990_401 + n, `Mã 123456 số ${n}`), ...(kind ? { kind } : {}) })),
       'texts',

@@ -3,6 +3,7 @@
  * updates into an `Inbound` and render an `Outbound`; flows see neither the
  * platform nor the database, only these types and the read-only `Lookups`.
  */
+import type { MessageKind } from './message-kinds.ts';
 import type { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from './vocabulary.ts';
 
 export type ChannelName = (typeof CHANNELS)[number];
@@ -44,10 +45,20 @@ export interface Outbound {
   /** Label of the app's "share my phone number" button, where the app has one. */
   contactButton?: string;
   memberId?: string;
-  /** What kind of message this is (reply, approval_request, meeting_reminder…): the Message log, ZNS templates. */
-  kind?: string;
-  /** The person's message this answers (the Zalo OA counts such replies as free). */
+  /**
+   * What kind of message this is (see message-kinds.ts; none = 'reply'): the Message log, ZNS
+   * templates, quiet hours and opt-out go by it.
+   */
+  kind?: MessageKind;
+  /** The person's message this answers (the Zalo OA counts such replies as free; never held at night). */
   replyTo?: string;
+  /** Goes out at once even in quiet hours, and reaches members who opted out (a health emergency). */
+  urgent?: boolean;
+  /**
+   * ISO time after which the message is pointless (a reminder for a meeting that has started):
+   * if it cannot go out before then (held in quiet hours, retried), it is dropped and logged 'expired'.
+   */
+  expiresAt?: string;
   /** Values for a ZNS template, when this kind of message has one. */
   templateData?: Record<string, string>;
 }
@@ -201,7 +212,7 @@ export interface NotifyEffect {
   to: Audience;
   say: Say;
   /** The message kind (Message log, ZNS templates, quiet hours). */
-  kind: string;
+  kind: MessageKind;
   key: string;
   /** Members of the audience not to tell (e.g. the helper who did the thing). */
   except?: string[];
@@ -223,15 +234,31 @@ export interface StartEffect {
   for: Audience;
   ifBusy: 'wait' | 'skip' | 'interrupt';
   key: string;
-  kind: string;
+  kind: MessageKind;
   busy?: { sameFlow?: Say; otherFlow?: Say };
   except?: string[];
 }
+
+/** What may be planned for later: a message or a flow, applied when its time comes. */
+export type ScheduledEffect = NotifyEffect | StartEffect;
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
   | NotifyEffect
   | StartEffect
+  /**
+   * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron
+   * `pattern` in APP_TIMEZONE) — even across restarts. Scheduling a `key` again replaces its plan;
+   * each planned time fires once (its deliveries are keyed by the key and that time).
+   */
+  | {
+      type: 'schedule';
+      key: string;
+      when: { at: string } | { every: { ms: number } | { pattern: string } };
+      effect: ScheduledEffect;
+    }
+  /** Forgets the plan of `key` (a cancelled meeting's reminders never fire). */
+  | { type: 'unschedule'; key: string }
   /**
    * Creates a member (and links this chat, when given). Whether they end up pending is known only
    * then (a personal invite may have been used meanwhile): `whenPending` / `whenActive` are

@@ -10,6 +10,7 @@
  * logged without content); records are dropped only while MongoDB fails.
  */
 import { type AnyBulkWriteOperation, mongo } from 'mongoose';
+import { MESSAGE_KINDS } from '../engine/message-kinds.ts';
 import type { Outbound } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { MessageDoc, Models } from '../models/index.ts';
@@ -194,15 +195,9 @@ function refusedRecord(error: unknown): boolean {
   return error instanceof mongo.MongoServerError && !error.hasErrorLabel('RetryableWriteError');
 }
 
-/**
- * Kinds whose text the log never stores: conversational replies are needed only until they are
- * delivered, and one-time codes must not be readable later. Other texts (notices, reminders…)
- * are kept MESSAGE_TEXT_RETENTION_DAYS (see message-retention.ts).
- */
-const UNSTORED_TEXT_KINDS = new Set(['reply', 'confirm_code']);
-
+/** Whether the log stores this message's text (see `keepText` in message-kinds.ts). */
 export function keepsText(message: Outbound): boolean {
-  return !UNSTORED_TEXT_KINDS.has(message.kind ?? 'reply');
+  return MESSAGE_KINDS[message.kind ?? 'reply'].keepText;
 }
 
 function base(message: Outbound) {

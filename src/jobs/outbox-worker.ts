@@ -12,6 +12,10 @@
  * again. (A kill inside the HTTP call itself, before the platform answered,
  * cannot be told apart from a lost request: that message is sent again —
  * a repeated reminder is better than a lost health alert.)
+ *
+ * Quiet hours are checked again before each send: a message that comes due at night (a retry,
+ * a ZNS night ban's delay) and may wait goes back to the delayed set until they end, or is
+ * logged 'expired' when it would be pointless by then.
  */
 import {
   type ConnectionOptions,
@@ -23,10 +27,12 @@ import {
 } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type ChannelSender, SendError } from '../channels/types.ts';
+import type { Clock } from '../clock.ts';
 import type { Outbound } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { MessageLog } from './message-log.ts';
 import { type OutboxJob, outboxQueueName } from './outbox.ts';
+import { deliveryNow, type QuietHours } from './quiet-hours.ts';
 
 export interface OutboxWorkerOptions {
   connection: ConnectionOptions;
@@ -35,6 +41,8 @@ export interface OutboxWorkerOptions {
   sender: ChannelSender;
   messageLog: MessageLog;
   log: Logger;
+  clock: Clock;
+  quietHours: QuietHours;
   /** Called when the platform says the person is gone (blocked the bot, deleted the account). */
   onRecipientGone(message: Outbound): Promise<void>;
   /** How long a job stays locked to a worker that stopped answering. */
@@ -45,7 +53,7 @@ export interface OutboxWorkerOptions {
 const SENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 
 export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJob> {
-  const { sender, messageLog, log, redis } = options;
+  const { sender, messageLog, log, redis, clock, quietHours } = options;
   const markerKey = (jobId: string) => `${options.prefix}:sent:${jobId}`;
 
   const worker: Worker<OutboxJob> = new Worker<OutboxJob>(
@@ -59,10 +67,20 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
         messageLog.result(id, message, { status: 'sent', attempts, platformMessageId: alreadySent });
         return alreadySent;
       }
+      const delivery = deliveryNow(message, clock.now(), quietHours);
+      if (delivery.action === 'drop') {
+        messageLog.result(id, message, { status: 'expired', attempts: job.attemptsMade });
+        return 'expired';
+      }
+      if (delivery.action === 'hold') {
+        // BullMQ's delays run on real time: the wait is measured on our clock, then added to it.
+        await job.moveToDelayed(Date.now() + delivery.ms, token);
+        throw new DelayedError();
+      }
       try {
         const { platformMessageId } = await sender.send(message, id);
         await redis.set(markerKey(id), platformMessageId, 'EX', SENT_MARKER_TTL_SECONDS);
-        messageLog.result(id, message, { status: 'sent', attempts, platformMessageId, sentAt: new Date() });
+        messageLog.result(id, message, { status: 'sent', attempts, platformMessageId, sentAt: clock.now() });
         return platformMessageId;
       } catch (error) {
         const failure = error instanceof SendError ? error : new SendError('transient', String(error));

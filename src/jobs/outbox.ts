@@ -3,10 +3,14 @@
  * so platform rate limits, retries and restarts are handled in one place.
  * Job ids are deterministic (built from the inbound message that caused the
  * reply), so handling the same message twice never queues a second copy.
+ * Quiet hours are applied here (a message that may wait is queued with a delay until they
+ * end, or logged 'expired' and not queued) and again by the worker (see quiet-hours.ts).
  */
 import { type ConnectionOptions, Queue } from 'bullmq';
+import type { Clock } from '../clock.ts';
 import type { ChannelName, Outbound } from '../engine/types.ts';
 import { keepsText, type MessageLog } from './message-log.ts';
+import { deliveryNow, type QuietHours } from './quiet-hours.ts';
 
 /**
  * How long a finished job (and the text in it) stays in Redis. Replies and codes only need to
@@ -26,6 +30,8 @@ export interface OutboxOptions {
   prefix: string;
   maxAttempts: number;
   backoffMs: number;
+  clock: Clock;
+  quietHours: QuietHours;
   /** Queue errors (Redis gone…) are reported here; the enqueue call itself fails too. */
   onError(error: Error): void;
 }
@@ -62,22 +68,34 @@ export class Outbox {
     return queue;
   }
 
-  /** Queues messages in order; `idBase` makes their job ids (idBase|0, idBase|1, …). */
+  /**
+   * Queues messages in order; `idBase` makes their job ids (idBase|0, idBase|1, …). In quiet
+   * hours a message that may wait is delayed until they end; one that would expire first is
+   * logged 'expired' and not queued.
+   */
   async enqueue(messages: Outbound[], idBase: string): Promise<void> {
-    const now = new Date();
-    const byChannel = new Map<ChannelName, { id: string; message: Outbound }[]>();
+    const now = this.#options.clock.now();
+    const byChannel = new Map<ChannelName, { id: string; message: Outbound; delay: number }[]>();
     messages.forEach((message, index) => {
+      const id = outboxJobId(idBase, index);
+      const delivery = deliveryNow(message, now, this.#options.quietHours);
+      if (delivery.action === 'drop') {
+        this.#log.queued(id, message, now);
+        this.#log.result(id, message, { status: 'expired', attempts: 0 });
+        return;
+      }
       const list = byChannel.get(message.channel) ?? [];
-      list.push({ id: outboxJobId(idBase, index), message });
+      list.push({ id, message, delay: delivery.action === 'hold' ? delivery.ms : 0 });
       byChannel.set(message.channel, list);
     });
     for (const [channel, list] of byChannel) {
       await this.queue(channel).addBulk(
-        list.map(({ id, message }) => ({
+        list.map(({ id, message, delay }) => ({
           name: message.kind ?? 'reply',
           data: { message, queuedAt: now.toISOString() },
           opts: {
             jobId: id,
+            delay,
             attempts: this.#options.maxAttempts,
             backoff: { type: 'exponential', delay: this.#options.backoffMs },
             removeOnComplete: {

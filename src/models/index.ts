@@ -126,7 +126,8 @@ const inviteSchema = new Schema(
 );
 inviteSchema.index({ clubId: 1 });
 
-export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'dead'] as const;
+/** 'expired': not sent, its `expiresAt` passed before it could go out (e.g. held in quiet hours). */
+export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'dead', 'expired'] as const;
 
 /** Every outbound message and what became of it. `_id` is the outbox job id. */
 const messageSchema = new Schema(

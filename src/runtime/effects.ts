@@ -9,6 +9,7 @@
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { MessageKind } from '../engine/message-kinds.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type {
@@ -18,12 +19,14 @@ import type {
   NotifyEffect,
   Outbound,
   Say,
+  ScheduledEffect,
   StartEffect,
   Who,
 } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import type { FanOut } from '../jobs/fan-out.ts';
 import type { Outbox } from '../jobs/outbox.ts';
+import type { Firing, Scheduler } from '../jobs/scheduler.ts';
 import type { MemberDoc, Models } from '../models/index.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
@@ -44,6 +47,7 @@ export interface EffectsDeps {
   translate: Translate;
   audiences: Audiences;
   fanOut: FanOut;
+  scheduler: Scheduler<ScheduledEffect>;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */
@@ -69,6 +73,18 @@ export class Effects {
           break;
         case 'start':
           await this.start(effect, now);
+          break;
+        case 'schedule': {
+          const { when } = effect;
+          await this.#deps.scheduler.schedule(
+            effect.key,
+            'at' in when ? { at: new Date(when.at) } : when,
+            effect.effect,
+          );
+          break;
+        }
+        case 'unschedule':
+          await this.#deps.scheduler.unschedule(effect.key);
           break;
         case 'createMember':
           who = (await this.#createMember(effect, now)) ?? who;
@@ -288,6 +304,14 @@ export class Effects {
   }
 
   /**
+   * A planned effect's time came: it is applied with deliveries keyed by its plan and that time,
+   * so a firing handled twice (a crash half-way) tells nobody twice.
+   */
+  async fire({ payload, occurrence }: Firing<ScheduledEffect>, now: Date): Promise<void> {
+    await this.apply([{ ...payload, key: `${payload.key}@${occurrence.getTime()}` }], now);
+  }
+
+  /**
    * Tells an audience (see `NotifyEffect`). A large one (an area) is read and told in pages by
    * the fan-out job, never within the message that caused it.
    */
@@ -462,6 +486,6 @@ function decisionWrite(
   };
 }
 
-function tagged(messages: Outbound[], kind: string): Outbound[] {
+function tagged(messages: Outbound[], kind: MessageKind): Outbound[] {
   return messages.map((message) => ({ ...message, kind }));
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import { App } from '../../src/app.ts';
+import { App, type AppOverrides } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -39,13 +39,19 @@ export function isolatedEnv(extra: Record<string, string> = {}): Record<string, 
     PORT: '0',
     HOST: '127.0.0.1',
     OUTBOX_BACKOFF_MS: '50',
+    // Tests run at any hour: no quiet hours unless a test sets them (start = end means none).
+    QUIET_HOURS_START: '00:00',
+    QUIET_HOURS_END: '00:00',
     ...extra,
   };
 }
 
-export async function startTestApp(env: Record<string, string> = isolatedEnv()): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = isolatedEnv(),
+  overrides: AppOverrides = {},
+): Promise<TestApp> {
   const config = loadConfig(env);
-  const app = await App.create(config, { log: createLogger(config.LOG_LEVEL) });
+  const app = await App.create(config, { log: createLogger(config.LOG_LEVEL), ...overrides });
   const url = await app.start();
   return {
     app,
