@@ -72,6 +72,24 @@ describe.each(HARNESSES)('approval on $name', ({ start }) => {
     expect((await hoa.next()).text).toContain(vi('register.approvedNotice', { club: CLUB1 }));
   });
 
+  it('a chair busy with something else is told, and shown the request when that ends', async () => {
+    // Half-way through registering someone on their behalf.
+    const menu = await chair.say('menu');
+    await chair.say(String(menu.choices.indexOf(vi('menu.registerProxy')) + 1));
+    await asksToJoin(DEMO_CODES.openClub1, '0982 000 009', 'vu thi lanh');
+    const note = await chair.next();
+    expect(note.text).toContain(vi('approve.newRequestBusy'));
+    expect(note.text).toContain(vi('register.consentProxy', { club: CLUB1 }));
+    expect(note.text).not.toContain('Vu Thi Lanh');
+    // Declining the consent question ends that registration: the request comes in place of the menu.
+    const next = await chair.say('2');
+    expect(next.text).toContain('Vu Thi Lanh');
+    expect(next.choices).toEqual(DECIDE);
+    expect((await chair.say('1')).text).toContain(
+      vi('approve.approved', { name: 'Vu Thi Lanh', club: CLUB1 }),
+    );
+  });
+
   it('"Từ chối" asks once, naming the person; "no" goes back to the same person', async () => {
     // Tran Thi Binh is on the chair's screen from the test above.
     const asked = await chair.say('2');

@@ -148,6 +148,13 @@ describe('effects addressed to audiences', () => {
     expect(note.text).toContain(
       vi('register.consentProxy', { club: 'CLB Liên thế hệ tự giúp nhau xóm Trung Kỳ' }),
     );
+    // What she was doing ends (here: she stops it): the waiting flow comes, in place of the menu.
+    const next = await chat.say('huỷ');
+    expect(next.text).toContain(vi('language.ask'));
+    expect(next.text).not.toContain(vi('menu.title'));
+    await chat.say('1');
+
+    await chat.say('đăng ký hộ');
     await open('interrupt');
     expect((await chat.next()).text).toContain(vi('language.ask'));
   });

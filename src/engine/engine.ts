@@ -16,7 +16,18 @@ import type { RandomSource } from './codes.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import { formatPhone } from './format.ts';
 import { Renderer } from './render.ts';
-import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session, Who } from './types.ts';
+import type {
+  ChatState,
+  Effect,
+  Inbound,
+  Lang,
+  Lookups,
+  Offer,
+  Outbound,
+  Say,
+  Session,
+  Who,
+} from './types.ts';
 
 /** Invalid answers in a row before the engine offers help instead of asking again. */
 export const MAX_TRIES = 3;
@@ -89,6 +100,13 @@ interface Turn {
 function oneMessage(parts: Outbound[]): Outbound[] {
   const last = parts.at(-1);
   return last ? [{ ...last, text: parts.map((part) => part.text).join('\n\n') }] : [];
+}
+
+/** Takes the first flow offered to a busy person, if any (see `ChatState.offers`). */
+function takeOffer(state: ChatState): Offer | undefined {
+  const [first, ...rest] = state.offers ?? [];
+  state.offers = rest.length ? rest : undefined;
+  return first;
 }
 
 /** Effects after which the chat may belong to someone else, or its member to other clubs. */
@@ -239,10 +257,12 @@ export class Engine {
       case 'menu':
         this.#leave(turn, session);
         return this.#startFlow(turn, 'menu', {}, 0);
-      case 'cancel':
+      case 'cancel': {
         turn.says.push({ key: session ? 'common.cancelled' : 'common.nothingToCancel' });
         this.#leave(turn, session);
-        return this.#startFlow(turn, 'menu', {}, 0);
+        const offer = takeOffer(state);
+        return this.#startFlow(turn, offer?.flow ?? 'menu', offer?.args ?? {}, 0);
+      }
       case 'language':
         this.#leave(turn, session);
         return this.#startFlow(turn, 'language', {}, 0);
@@ -345,6 +365,9 @@ export class Engine {
   async #startFlow(turn: Turn, flowId: string, args: Data, depth: number): Promise<void> {
     const flow = this.#flows.get(flowId);
     if (!flow) throw new Error(`unknown flow ${flowId}`);
+    // What was offered of this flow is in it now (approval shows everyone waiting, one by one).
+    const offers = turn.state.offers?.filter((offer) => offer.flow !== flowId);
+    turn.state.offers = offers?.length ? offers : undefined;
     turn.state.session = { flow: flowId, step: '', data: {}, tries: 0, updatedAt: turn.now.getTime() };
     const outcome = await flow.start(args, this.#context(turn));
     await this.#apply(turn, flow, turn.state.session, outcome, depth);
@@ -392,8 +415,12 @@ export class Engine {
     }
     turn.learned = flow.addressee?.(session.data) ?? turn.learned;
     state.session = undefined;
-    if (!outcome.open || depth >= MAX_CHAIN) return;
-    const next = { flow: outcome.open.flow, args: outcome.open.args ?? {}, depth: depth + 1 };
+    if (depth >= MAX_CHAIN) return;
+    // A flow offered while this person was busy comes now, in place of the menu.
+    const open =
+      !outcome.open || outcome.open.flow === 'menu' ? (takeOffer(state) ?? outcome.open) : outcome.open;
+    if (!open) return;
+    const next = { flow: open.flow, args: open.args ?? {}, depth: depth + 1 };
     // The next flow (often the menu) shows what this person may do: when this turn's effects
     // change who they are, it waits until the caller has applied them (see TurnResult.afterEffects).
     if (turn.effects.some(changesWho)) turn.waiting = next;

@@ -99,8 +99,20 @@ export interface ChatState {
   /** Language chosen before the person is a member. */
   lang?: Lang;
   session?: Session;
+  /**
+   * Flows opened for this person while they were busy with another (`start` with ifBusy 'wait'):
+   * the first comes when what they are doing ends, in place of the menu.
+   */
+  offers?: Offer[];
   /** Optimistic-concurrency version, bumped on every save. */
   version: number;
+}
+
+/** A flow waiting to be offered to a busy person; `key` is the `start` effect's. */
+export interface Offer {
+  flow: string;
+  args: Record<string, unknown>;
+  key: string;
 }
 
 /** A translatable message: an i18n key and its values. */

@@ -17,6 +17,7 @@ import type {
   Effect,
   Lang,
   NotifyEffect,
+  Offer,
   Outbound,
   Say,
   ScheduledEffect,
@@ -33,6 +34,8 @@ import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
 import { Audiences } from './audiences.ts';
 
+/** Saves of a chat's state lost to a concurrent one are tried again this often. */
+const MAX_SAVE_ATTEMPTS = 3;
 /** A conversation touched within this time is not interrupted by an approval request. */
 const BUSY_MS = 30 * 60_000;
 
@@ -357,12 +360,28 @@ export class Effects {
           continue;
         }
       }
-      const note = session?.flow === effect.flow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
-      if (effect.ifBusy === 'skip' || !note) continue;
+      if (effect.ifBusy === 'skip') continue;
+      const sameFlow = session?.flow === effect.flow;
+      // Busy with something else: the flow comes when that ends (a flow already open shows what
+      // is new by itself).
+      if (!sameFlow) await this.#offer(chat, { flow: effect.flow, args: effect.args, key: effect.key });
+      const note = sameFlow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
+      if (!note) continue;
       await outbox.enqueue(
         tag(await engine.notice(state, chat, { memberId, lang }, note, lookups, now)),
         idBase,
       );
+    }
+  }
+
+  /** Keeps `offer` for a busy chat (once per key), for when what it is doing ends. */
+  async #offer(chat: ChatKey, offer: Offer): Promise<void> {
+    const { chatStates } = this.#deps;
+    for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
+      const state = await chatStates.load(chat);
+      if (state.offers?.some((kept) => kept.key === offer.key)) return;
+      state.offers = [...(state.offers ?? []), offer];
+      if (await chatStates.save(chat, state)) return;
     }
   }
 

@@ -10,7 +10,7 @@
  * engine from `updatedAt`; the whole hash expires after CHAT_TTL_SECONDS.
  */
 import type { Redis } from 'ioredis';
-import type { ChatRef, ChatState, Lang, Session, Who } from '../engine/types.ts';
+import type { ChatRef, ChatState, Lang, Offer, Session, Who } from '../engine/types.ts';
 
 const CHAT_TTL_SECONDS = 60 * 24 * 3600;
 
@@ -53,6 +53,7 @@ export class ChatStates {
       whoCheckedAt: cached?.at ?? 0,
       lang: (hash.lang as Lang | undefined) || undefined,
       session: hash.session ? (JSON.parse(hash.session) as Session) : undefined,
+      offers: hash.offers ? (JSON.parse(hash.offers) as Offer[]) : undefined,
       version: Number(hash.v ?? 0),
     };
   }
@@ -69,6 +70,8 @@ export class ChatStates {
       state.lang ?? '',
       'who',
       state.whoCheckedAt ? JSON.stringify({ who: state.who, at: state.whoCheckedAt }) : '',
+      'offers',
+      state.offers?.length ? JSON.stringify(state.offers) : '',
     ];
     const redis = this.#redis as Redis & {
       ishcSaveChat(key: string, lastChatKey: string, ...args: (string | number)[]): Promise<number>;
