@@ -36,15 +36,6 @@ function actions(settings: MemberSettings): Action[] {
   ];
 }
 
-function resume(memberId: string): StepOutcome {
-  return {
-    end: true,
-    say: [{ key: 'settings.resumed' }],
-    effects: [{ type: 'setOptOut', memberId, optedOut: false }],
-    open: { flow: 'menu' },
-  };
-}
-
 const toMenu: StepOutcome = { end: true, open: { flow: 'menu' } };
 
 function pick(action: Action, data: Data, ctx: FlowContext): StepOutcome {
@@ -60,7 +51,12 @@ function pick(action: Action, data: Data, ctx: FlowContext): StepOutcome {
         ? { end: true, say: [{ key: 'settings.alreadyStopped' }], open: { flow: 'menu' } }
         : { goto: 'confirmStop' };
     case 'resume':
-      return resume(ctx.who.memberId);
+      return {
+        end: true,
+        say: [{ key: 'settings.resumed' }],
+        effects: [{ type: 'setOptOut', memberId: ctx.who.memberId, optedOut: false }],
+        open: { flow: 'menu' },
+      };
     case 'back':
       return toMenu;
   }
