@@ -6,6 +6,7 @@ import { linkAppFlow } from './link-app.ts';
 import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
+import { settingsFlow } from './settings.ts';
 import { unlinkAppsFlow } from './unlink-apps.ts';
 
 export const flows: Flow[] = [
@@ -17,4 +18,5 @@ export const flows: Flow[] = [
   myInfoFlow,
   linkAppFlow,
   unlinkAppsFlow,
+  settingsFlow,
 ];

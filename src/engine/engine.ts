@@ -4,9 +4,9 @@
  * the caller persists the state, queues the replies and applies the effects.
  *
  * Routing order: unsupported content → global commands (help, menu, cancel,
- * language, /start — they work in the middle of any flow) → greetings and
- * thank-yous (answered kindly, never a failed try) → the open session →
- * keywords that open a flow → the menu with a short help.
+ * language, stop or resume messages, /start — they work in the middle of any
+ * flow) → greetings and thank-yous (answered kindly, never a failed try) → the
+ * open session → keywords that open a flow → the menu with a short help.
  */
 
 import type { Translate } from '../i18n.ts';
@@ -39,7 +39,7 @@ const MAX_CHAIN = 4;
 const STUCK = '__stuck';
 const STUCK_CHOICES = ['common.tryAgain', 'common.backToMenu'];
 
-type GlobalCommand = 'help' | 'menu' | 'cancel' | 'language' | 'start';
+type GlobalCommand = 'help' | 'menu' | 'cancel' | 'language' | 'start' | 'stopMessages' | 'resumeMessages';
 
 const GLOBAL_WORDS: Record<string, GlobalCommand> = {
   help: 'help',
@@ -59,6 +59,15 @@ const GLOBAL_WORDS: Record<string, GlobalCommand> = {
   'ngon ngu': 'language',
   language: 'language',
   '/language': 'language',
+  // Opting out of non-essential messages and back in (flows/settings.ts). "Bắt đầu" is not
+  // `/start`: a newcomer who types it sees the menu, whose first line is registration.
+  'dung nhan tin': 'stopMessages',
+  'ngung nhan tin': 'stopMessages',
+  'stop messages': 'stopMessages',
+  'nhan tin': 'resumeMessages',
+  'nhan tin lai': 'resumeMessages',
+  'bat dau': 'resumeMessages',
+  'resume messages': 'resumeMessages',
 };
 
 export interface EngineOptions {
@@ -127,7 +136,7 @@ export class Engine {
     this.#options = options;
     this.#renderer = new Renderer(options.translate);
     this.#flows = new Map(options.flows.map((flow) => [flow.id, flow]));
-    for (const required of ['menu', 'register', 'language']) {
+    for (const required of ['menu', 'register', 'language', 'settings']) {
       if (!this.#flows.has(required)) throw new Error(`engine needs a "${required}" flow`);
     }
   }
@@ -266,6 +275,15 @@ export class Engine {
       case 'language':
         this.#leave(turn, session);
         return this.#startFlow(turn, 'language', {}, 0);
+      case 'stopMessages':
+      case 'resumeMessages':
+        this.#leave(turn, session);
+        return this.#startFlow(
+          turn,
+          'settings',
+          { action: command === 'stopMessages' ? 'stop' : 'resume' },
+          0,
+        );
       case 'start':
         state.session = undefined;
         return this.#startFlow(

@@ -143,6 +143,15 @@ export interface Lookups {
   allowConfirmCode(memberId: string): Promise<boolean>;
   /** Whom a member of this club calls for help: the chair (else a vice chair), with their phone. */
   clubContact(clubId: string): Promise<ClubContact | undefined>;
+  /** A member's own settings: her live chats (the most recently linked first) and what she chose. */
+  memberSettings(memberId: string): Promise<MemberSettings | undefined>;
+}
+
+export interface MemberSettings {
+  chats: ChatRef[];
+  /** The chat she chose to receive messages on ('channel:chatId'), if any. */
+  preferredChat?: string;
+  optedOut: boolean;
 }
 
 /** A chat on one app. */
@@ -314,6 +323,10 @@ export type Effect =
       whenPending?: Effect[];
     }
   | { type: 'setLanguage'; memberId: string; lang: Lang }
+  /** Messages to the member go to this chat of hers while it is live (see `chatsOf`). */
+  | { type: 'setPreferredChat'; memberId: string; chat: ChatRef }
+  /** The member gets only essential messages (`optedOut`), or all of them again. */
+  | { type: 'setOptOut'; memberId: string; optedOut: boolean }
   | { type: 'createLinkCode'; memberId: string; code: string }
   /** A link code worked: it is used up (once the turn's outcome is decided, so a replay answers the same). */
   | { type: 'useLinkCode'; code: string }

@@ -86,6 +86,10 @@ const memberSchema = new Schema(
     inviteCode: { type: String },
     decidedBy: { type: String },
     decidedAt: { type: Date },
+    /** The chat (an identity `_id`, 'channel:chatId') the member chose to receive messages on. */
+    preferredChat: { type: String, default: null },
+    /** Since when the member gets only essential messages (see message-kinds.ts); null: all of them. */
+    optedOutAt: { type: Date, default: null },
   },
   { timestamps: true },
 );

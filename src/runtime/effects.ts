@@ -9,7 +9,7 @@
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { MessageKind } from '../engine/message-kinds.ts';
+import { isEssential, type MessageKind } from '../engine/message-kinds.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type {
@@ -117,6 +117,16 @@ export class Effects {
           await this.#deps.models.Member.updateOne(
             { _id: effect.memberId },
             { $set: { language: effect.lang } },
+          );
+          break;
+        case 'setPreferredChat':
+          await this.#setPreferredChat(effect.memberId, effect.chat);
+          break;
+        case 'setOptOut':
+          // Opting out again keeps the first time (a retried turn changes nothing).
+          await this.#deps.models.Member.updateOne(
+            effect.optedOut ? { _id: effect.memberId, optedOutAt: null } : { _id: effect.memberId },
+            { $set: { optedOutAt: effect.optedOut ? now : null } },
           );
           break;
       }
@@ -266,6 +276,14 @@ export class Effects {
     await outbox.enqueue(tagged(messages.flat(), 'confirm_code'), `confirm.${memberId}.${sendId}`);
   }
 
+  /** Only a chat of the member's own can be her preferred one. */
+  async #setPreferredChat(memberId: string, { channel, chatId }: ChatKey): Promise<void> {
+    const { models } = this.#deps;
+    const id = `${channel}:${chatId}`;
+    if (!(await models.Identity.exists({ _id: id, memberId }))) return;
+    await models.Member.updateOne({ _id: memberId }, { $set: { preferredChat: id } });
+  }
+
   async #upsertIdentity(memberId: string, { channel, chatId }: ChatKey, now: Date): Promise<void> {
     await this.#deps.models.Identity.updateOne(
       { _id: `${channel}:${chatId}` },
@@ -323,10 +341,15 @@ export class Effects {
     await this.notifyPage(effect, (await this.#deps.audiences.page(effect.to)).memberIds, now);
   }
 
-  /** Tells these members of `effect`'s audience; each chat's delivery id is `key.channel.chatId`. */
+  /**
+   * Tells these members of `effect`'s audience (those who opted out, only what is essential);
+   * each chat's delivery id is `key.channel.chatId`.
+   */
   async notifyPage(effect: NotifyEffect, memberIds: string[], now: Date): Promise<void> {
     const to = memberIds.filter((id) => !effect.except?.includes(id));
-    for (const { chat, memberId, lang } of await this.chatsOf(to)) {
+    const essential = isEssential(effect.kind, effect.urgent);
+    for (const { chat, memberId, lang, optedOut } of await this.chatsOf(to)) {
+      if (optedOut && !essential) continue;
       const messages = effect.alone
         ? [this.#deps.renderer.render(chat, lang, effect.say, memberId)]
         : await this.#noticeFor(chat, { memberId, lang }, effect.say, now);
@@ -340,7 +363,10 @@ export class Effects {
     const { chatStates, engine, lookups, outbox, audiences } = this.#deps;
     const { memberIds } = await audiences.page(effect.for);
     const to = memberIds.filter((id) => !effect.except?.includes(id));
-    for (const { chat, memberId, lang } of await this.chatsOf(to)) {
+    // Only an urgent flow may interrupt, so that is what counts as urgent here.
+    const essential = isEssential(effect.kind, effect.ifBusy === 'interrupt');
+    for (const { chat, memberId, lang, optedOut } of await this.chatsOf(to)) {
+      if (optedOut && !essential) continue;
       const state = await chatStates.load(chat);
       const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
       const tag = (messages: Outbound[]) => messages.map((message) => ({ ...message, kind: effect.kind }));
@@ -401,17 +427,23 @@ export class Effects {
   }
 
   /**
-   * One chat per member to write to, with the member's language: the chat they last wrote
-   * from if it is live, else by CHANNEL_PREFERENCE, the most recently linked first.
+   * One chat per member to write to, with the member's language and whether she opted out of
+   * non-essential messages: the chat she chose in her settings if it is live, else the chat she
+   * last wrote from if it is live, else by CHANNEL_PREFERENCE, the most recently linked first.
    */
-  async chatsOf(memberIds: string[]): Promise<{ chat: ChatKey; memberId: string; lang: Lang }[]> {
+  async chatsOf(
+    memberIds: string[],
+  ): Promise<{ chat: ChatKey; memberId: string; lang: Lang; optedOut: boolean }[]> {
     const { models, chatStates } = this.#deps;
     if (memberIds.length === 0) return [];
     const [identities, members, lastChats] = await Promise.all([
       models.Identity.find({ memberId: { $in: memberIds }, stoppedAt: null })
         .sort({ linkedAt: -1 })
         .lean(),
-      models.Member.find({ _id: { $in: memberIds } }, { language: 1 }).lean(),
+      models.Member.find(
+        { _id: { $in: memberIds } },
+        { language: 1, preferredChat: 1, optedOutAt: 1 },
+      ).lean(),
       chatStates.lastChats(memberIds),
     ]);
     const rank = (channel: string) => CHANNEL_PREFERENCE.indexOf(channel as ChannelName);
@@ -420,10 +452,15 @@ export class Effects {
       const own = identities
         .filter((identity) => identity.memberId === memberId)
         .sort((a, b) => rank(a.channel) - rank(b.channel));
-      const chosen = own.find((identity) => identity._id === lastChats.get(memberId)) ?? own[0];
+      const chosen =
+        own.find((identity) => identity._id === member.preferredChat) ??
+        own.find((identity) => identity._id === lastChats.get(memberId)) ??
+        own[0];
       if (!chosen) return [];
       const chat = { channel: chosen.channel as ChannelName, chatId: chosen.chatId };
-      return [{ chat, memberId, lang: (member.language ?? 'vi') as Lang }];
+      return [
+        { chat, memberId, lang: (member.language ?? 'vi') as Lang, optedOut: Boolean(member.optedOutAt) },
+      ];
     });
   }
 

@@ -10,6 +10,7 @@ import type {
   ClubContact,
   InviteView,
   Lookups,
+  MemberSettings,
   MemberView,
   Who,
 } from '../engine/types.ts';
@@ -107,6 +108,22 @@ export class MongoLookups implements Lookups {
     if (!/^[0-9a-f]{24}$/.test(memberId)) return undefined;
     const member = await this.#models.Member.findById(memberId).lean();
     return member ? this.#view(member as MemberRecord) : undefined;
+  }
+
+  async memberSettings(memberId: string): Promise<MemberSettings | undefined> {
+    if (!/^[0-9a-f]{24}$/.test(memberId)) return undefined;
+    const [member, identities] = await Promise.all([
+      this.#models.Member.findById(memberId, { preferredChat: 1, optedOutAt: 1 }).lean(),
+      this.#models.Identity.find({ memberId, stoppedAt: null }, { channel: 1, chatId: 1 })
+        .sort({ linkedAt: -1 })
+        .lean(),
+    ]);
+    if (!member) return undefined;
+    return {
+      chats: identities.map(({ channel, chatId }) => ({ channel: channel as ChannelName, chatId })),
+      preferredChat: member.preferredChat ?? undefined,
+      optedOut: Boolean(member.optedOutAt),
+    };
   }
 
   /** The name of a club, from the in-memory cache when it holds it. */
