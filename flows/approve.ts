@@ -122,6 +122,8 @@ export const approveFlow: Flow = {
         },
       }),
       actsWithRole: true,
+      // A request left unanswered for two hours is asked again, once.
+      timeout: { after: 2 * 3600_000, say: { key: 'approve.unanswered' } },
     },
     confirmReject: {
       ...choiceStep({

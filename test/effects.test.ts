@@ -10,7 +10,7 @@ import type { Effect, NotifyEffect } from '../src/engine/types.ts';
 import { AUDIENCE_PAGE } from '../src/runtime/audiences.ts';
 import { eventually } from './support/app.ts';
 import { type ChannelHarness, type ChatDriver, simulatorChat, simulatorHarness } from './support/chats.ts';
-import { memberWith } from './support/people.ts';
+import { fillIn, memberWith } from './support/people.ts';
 import { vi } from './support/text.ts';
 
 const HONG = 'club-dien-hong';
@@ -199,5 +199,54 @@ describe('effects addressed to audiences', () => {
     const texts = await received(chat.chatId);
     expect(texts.filter((t) => t.includes('Kept plan'))).toHaveLength(1);
     expect(texts).not.toContainEqual(expect.stringContaining('Dropped plan'));
+  });
+});
+
+describe('a question left unanswered (Step.timeout)', () => {
+  let h: ChannelHarness;
+  let chair: ChatDriver;
+  beforeAll(async () => {
+    h = await simulatorHarness();
+    await seedDemoData(h.test.app.models);
+    chair = simulatorChat(h.test.url, DEMO_PEOPLE.chairClub1);
+  });
+  afterAll(() => h.stop());
+
+  /** The plan made for the chair's open question; promoting it is what BullMQ's timer does at that time. */
+  const plan = async () => {
+    const key = `timeout.simulator.${DEMO_PEOPLE.chairClub1}`;
+    const delayed = await h.test.app.scheduler.queue.getDelayed();
+    return delayed.find((job) => job.data.key === key);
+  };
+  const asksToJoin = async (n: number, name: string) => {
+    const chat = h.chat(n);
+    await fillIn(chat, 'DH2026', `0983 000 00${n}`, name);
+    await chat.say('1');
+  };
+
+  it('an approval request left two hours unanswered is asked again once, naming the person', async () => {
+    await asksToJoin(1, 'dao thi nhan');
+    await chair.nextWith('Dao Thi Nhan');
+    const job = await eventually(plan, 'the plan for the unanswered request');
+    expect(job.delay).toBeGreaterThan(2 * 3600_000 - 60_000);
+    await job.promote();
+    const reminder = await chair.nextWith(vi('approve.unanswered'));
+    expect(reminder.text).toContain('Dao Thi Nhan');
+    // Once: no new plan is made by the reminder itself.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await plan()).toBeUndefined();
+    await chair.say('1');
+  });
+
+  it('an answer in the meantime leaves the plan nothing to do', async () => {
+    await asksToJoin(2, 'ma thi tuoi');
+    await chair.nextWith('Ma Thi Tuoi');
+    const job = await eventually(plan, 'the plan for the unanswered request');
+    await chair.say('1');
+    await job.promote();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const response = await fetch(`${h.test.url}/sim/api/messages?chatId=${DEMO_PEOPLE.chairClub1}&after=0`);
+    const { messages } = (await response.json()) as { messages: { text: string }[] };
+    expect(messages.filter((m) => m.text.includes(vi('approve.unanswered')))).toHaveLength(1);
   });
 });

@@ -215,7 +215,46 @@ export class Engine {
       };
       return { state: turn.state, replies: [], effects: turn.effects, afterEffects };
     }
+    this.#planTimeout(turn);
     return { state: turn.state, replies: this.#render(turn), effects: turn.effects };
+  }
+
+  /** The question left open has a timeout: plan it (replacing this chat's previous plan). */
+  #planTimeout(turn: Turn): void {
+    const session = turn.state.session;
+    const timeout = session && this.#flows.get(session.flow)?.steps[session.step]?.timeout;
+    if (!session || !timeout) return;
+    const chat = { channel: turn.inbound.channel, chatId: turn.inbound.chatId };
+    const key = `timeout.${chat.channel}.${chat.chatId}`;
+    turn.effects.push({
+      type: 'schedule',
+      key,
+      when: { at: new Date(session.updatedAt + timeout.after).toISOString() },
+      effect: { type: 'stepTimeout', chat, flow: session.flow, step: session.step, stamp: session.updatedAt, key },
+    });
+  }
+
+  /**
+   * What a question left unanswered gets (see `Step.timeout`): the reminder and the question, or
+   * the closing words and no session; undefined when the chat has moved on since `stamp`.
+   */
+  timedOut(
+    state: ChatState,
+    target: Pick<Inbound, 'channel' | 'chatId'>,
+    at: { flow: string; step: string; stamp: number },
+    lookups: Lookups,
+    now: Date,
+  ): TurnResult | undefined {
+    const session = state.session;
+    const timeout = this.#flows.get(at.flow)?.steps[at.step]?.timeout;
+    if (!timeout || session?.flow !== at.flow || session.step !== at.step || session.updatedAt !== at.stamp) {
+      return undefined;
+    }
+    const inbound: Inbound = { ...target, userId: target.chatId, messageId: '', at: now, kind: 'text' };
+    const turn: Turn = { state: structuredClone(state), inbound, now, lookups, says: [timeout.say], effects: [] };
+    if (timeout.end) turn.state.session = undefined;
+    else this.#askAgain(turn, turn.state.session!);
+    return { state: turn.state, replies: this.#render(turn), effects: [] };
   }
 
   #render(turn: Turn): Outbound[] {

@@ -52,6 +52,13 @@ export interface Step {
    * minutes old and still hold a role that was taken away.
    */
   actsWithRole?: boolean;
+  /**
+   * When the person leaves the question unanswered `after` milliseconds: they are reminded once
+   * with `say` followed by the question, or — with `end` — the conversation is closed with `say`.
+   * Planned on the scheduler at the end of each turn that leaves this question open; an answer
+   * (any message) in the meantime makes the plan find nothing to do.
+   */
+  timeout?: { after: number; say: Say; end?: boolean };
 }
 
 export interface MenuEntry {

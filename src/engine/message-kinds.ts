@@ -32,6 +32,8 @@ export const MESSAGE_KINDS = {
   notice: { essential: true, holdAtNight: true, keepText: true },
   /** A health alert to a volunteer or the chair (emergencies are sent `urgent`). */
   health_alert: { essential: true, holdAtNight: true, keepText: true },
+  /** A question left unanswered, asked again once (see `Step.timeout`). */
+  unanswered_reminder: { essential: true, holdAtNight: true, keepText: false },
   /** A reminder of a meeting. */
   meeting_reminder: { essential: false, holdAtNight: true, keepText: true },
   /** A leader is reminded that the weekly report is due. */

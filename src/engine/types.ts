@@ -260,13 +260,28 @@ export interface StartEffect {
   except?: string[];
 }
 
+/**
+ * A question left unanswered (see `Step.timeout`): when it fires, the chat is reminded (or its
+ * conversation closed) only if it still sits at that step untouched since `stamp` (its session's
+ * `updatedAt` when the plan was made).
+ */
+export interface StepTimeoutEffect {
+  type: 'stepTimeout';
+  chat: ChatRef;
+  flow: string;
+  step: string;
+  stamp: number;
+  key: string;
+}
+
 /** What may be planned for later: a message or a flow, applied when its time comes. */
-export type ScheduledEffect = NotifyEffect | StartEffect;
+export type ScheduledEffect = NotifyEffect | StartEffect | StepTimeoutEffect;
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
   | NotifyEffect
   | StartEffect
+  | StepTimeoutEffect
   /**
    * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron
    * `pattern` in APP_TIMEZONE) — even across restarts. Scheduling a `key` again replaces its plan;

@@ -21,6 +21,7 @@ import type {
   Outbound,
   Say,
   ScheduledEffect,
+  StepTimeoutEffect,
   StartEffect,
   Who,
 } from '../engine/types.ts';
@@ -86,6 +87,9 @@ export class Effects {
           );
           break;
         }
+        case 'stepTimeout':
+          await this.#stepTimeout(effect, now);
+          break;
         case 'unschedule':
           await this.#deps.scheduler.unschedule(effect.key);
           break;
@@ -383,6 +387,7 @@ export class Effects {
         const opened = await engine.open(state, chat, effect.flow, effect.args, lookups, now);
         if (await chatStates.save(chat, opened.state)) {
           await outbox.enqueue(tag(opened.replies), idBase);
+          await this.apply(opened.effects, now);
           continue;
         }
       }
@@ -398,6 +403,17 @@ export class Effects {
         idBase,
       );
     }
+  }
+
+  /** A question left unanswered: the reminder (or the closing words), if the chat is still there. */
+  async #stepTimeout(effect: StepTimeoutEffect, now: Date): Promise<void> {
+    const { chatStates, engine, lookups, outbox } = this.#deps;
+    const state = await chatStates.load(effect.chat);
+    const result = engine.timedOut(state, effect.chat, effect, lookups, now);
+    if (!result || !(await chatStates.save(effect.chat, result.state))) return;
+    const memberId = state.who?.memberId;
+    const replies = result.replies.map((reply) => ({ ...reply, kind: 'unanswered_reminder' as const, memberId }));
+    await outbox.enqueue(replies, effect.key);
   }
 
   /** Keeps `offer` for a busy chat (once per key), for when what it is doing ends. */
