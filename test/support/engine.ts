@@ -7,6 +7,9 @@
  *     ['/start DH2026', 'register.askLanguage'],
  *     ['1', 'register.consent'],
  *   ]);
+ *
+ * Answers are typed as digits or words the answer parsers know ("có"): under this translator a
+ * choice's label is its key, so typing a label ("English") does not pick it here.
  */
 import { expect } from 'vitest';
 import { flows } from '../../flows/index.ts';
