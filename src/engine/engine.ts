@@ -16,7 +16,18 @@ import type { RandomSource } from './codes.ts';
 import type { Answer, Data, Flow, FlowContext, MenuEntry, StepOutcome } from './flow.ts';
 import { formatPhone } from './format.ts';
 import { Renderer } from './render.ts';
-import type { ChatState, Effect, Inbound, Lang, Lookups, Outbound, Say, Session, Who } from './types.ts';
+import type {
+  ChatState,
+  Effect,
+  FlowId,
+  Inbound,
+  Lang,
+  Lookups,
+  Outbound,
+  Say,
+  Session,
+  Who,
+} from './types.ts';
 
 /** Invalid answers in a row before the engine offers help instead of asking again. */
 export const MAX_TRIES = 3;
@@ -82,7 +93,7 @@ interface Turn {
   /** What a flow that ended this turn had learned about the person (for how to address them). */
   learned?: AddressFacts;
   /** A flow to open once this turn's effects are applied (see `TurnResult.afterEffects`). */
-  waiting?: { flow: string; args: Data; depth: number };
+  waiting?: { flow: FlowId; args: Data; depth: number };
 }
 
 /** One turn is one message: the last part is the question, with its choices. */
@@ -109,7 +120,7 @@ export class Engine {
     this.#options = options;
     this.#renderer = new Renderer(options.translate);
     this.#flows = new Map(options.flows.map((flow) => [flow.id, flow]));
-    for (const required of ['menu', 'register', 'language']) {
+    for (const required of ['menu', 'register', 'language'] satisfies FlowId[]) {
       if (!this.#flows.has(required)) throw new Error(`engine needs a "${required}" flow`);
     }
   }
@@ -125,7 +136,7 @@ export class Engine {
   async open(
     state: ChatState,
     target: Pick<Inbound, 'channel' | 'chatId'>,
-    flowId: string,
+    flowId: FlowId,
     args: Data,
     lookups: Lookups,
     now = new Date(),
@@ -342,7 +353,7 @@ export class Engine {
     };
   }
 
-  async #startFlow(turn: Turn, flowId: string, args: Data, depth: number): Promise<void> {
+  async #startFlow(turn: Turn, flowId: FlowId, args: Data, depth: number): Promise<void> {
     const flow = this.#flows.get(flowId);
     if (!flow) throw new Error(`unknown flow ${flowId}`);
     turn.state.session = { flow: flowId, step: '', data: {}, tries: 0, updatedAt: turn.now.getTime() };

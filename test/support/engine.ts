@@ -16,7 +16,7 @@ import { flows } from '../../flows/index.ts';
 import { randomSource } from '../../src/engine/codes.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { Data } from '../../src/engine/flow.ts';
-import type { ChatRef, ChatState, Effect, Inbound } from '../../src/engine/types.ts';
+import type { ChatRef, ChatState, Effect, FlowId, Inbound } from '../../src/engine/types.ts';
 import type { Translate } from '../../src/i18n.ts';
 import { FixtureLookups } from './lookups.ts';
 
@@ -109,7 +109,7 @@ export class CaseChat {
   }
 
   /** The bot opens `flow` in this chat (as a `start` effect does for its audience). */
-  open(flow: string, args: Data = {}): Promise<Reply> {
+  open(flow: FlowId, args: Data = {}): Promise<Reply> {
     const { engine, lookups, now } = this.#world;
     return this.#turn(() => engine.open(this.state, this.ref, flow, args, lookups, now));
   }
