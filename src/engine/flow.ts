@@ -80,7 +80,8 @@ export type StepOutcome<D = Data> =
  *   ask: (data) => ({ key: data.proxy ? 'register.askNameProxy' : 'register.askName' }),
  *   answer(answer) {
  *     const fullName = tidyName(answer.text);
- *     if (nameProblem(fullName)) return { retry: { key: 'register.nameHint' } };
+ *     const problem = nameProblem(fullName); // an i18n key: the hint that fits the mistake
+ *     if (problem) return { retry: { key: problem } };
  *     return { goto: 'birthYear', data: { fullName } };
  *   },
  * };
@@ -109,16 +110,25 @@ export interface MenuEntry {
  * Flows are listed in flows/index.ts, their ids in FLOW_IDS (vocabulary.ts).
  *
  * @example
- * type UnlinkData = { keep: ChatRef };
- * export const unlinkAppsFlow: Flow<UnlinkData> = {
- *   id: 'unlinkApps',
- *   keywords: ['ngat'],
- *   start: (_args, ctx) => (ctx.who ? { goto: 'confirm' } : { end: true, open: { flow: 'menu' } }),
+ * // flows/approve.ts, shortened: opened with the person to decide on, it keeps who they are.
+ * type ApproveData = { memberId: string; name: string; clubId: string };
+ * export const approveFlow: Flow<ApproveData> = {
+ *   id: 'approve',
+ *   async start(args, ctx) {
+ *     const person = typeof args.memberId === 'string' ? await ctx.lookups.getMember(args.memberId) : undefined;
+ *     const club = person?.waitingFor[0];
+ *     if (!person || !club) return { end: true, say: [{ key: 'approve.none' }], open: { flow: 'menu' } };
+ *     return { goto: 'decide', data: { memberId: person.id, name: person.fullName, clubId: club.id } };
+ *   },
  *   steps: {
- *     confirm: choiceStep({
- *       question: 'unlinkApps.ask',
- *       choices: ['unlinkApps.yes', 'unlinkApps.no'],
- *       pick: (choice) => ({ end: true, say: [{ key: choice === 1 ? 'unlinkApps.done' : 'unlinkApps.kept' }] }),
+ *     decide: choiceStep<ApproveData>({
+ *       question: ({ name }) => ({ key: 'approve.ask', vars: { name } }),
+ *       choices: ['approve.yes', 'approve.no'],
+ *       pick: (choice, { memberId, clubId }, ctx) => ({
+ *         end: true,
+ *         effects: [{ type: 'decideMember', memberId, clubId, approve: choice === 1, byMemberId: ctx.who!.memberId }],
+ *         open: { flow: 'approve' },
+ *       }),
  *     }),
  *   },
  * };
@@ -146,7 +156,7 @@ export interface Flow<D = Data> {
  * @example
  * // "1 = Đồng ý / 2 = Không": a "có" answers 1, a "không" 2.
  * consent: choiceStep<RegisterData>({
- *   question: (data) => ({ key: 'register.consent', vars: { club: data.clubName } }),
+ *   question: (data) => ({ key: 'register.consent', vars: { club: data.clubName! } }),
  *   choices: ['register.agree', 'register.decline'],
  *   yesNo: true,
  *   pick: (choice) => (choice === 1 ? { goto: 'name' } : { end: true, say: [{ key: 'register.declined' }] }),
