@@ -107,6 +107,25 @@ describe('link another app', () => {
     await converse(world.chat('z-301', 'zalo-oa'), [[code, ['register.codeUnknown', 'register.askCode']]]);
   });
 
+  it('the same turn run again before its effects are applied answers the same', async () => {
+    const world = standardWorld();
+    const [made] = await converse(world.chat(PEOPLE.member.chat), [['liên kết', 'linkApp.code']]);
+    const zalo = world.chat('z-304', 'zalo-oa');
+    const inbound = {
+      ...zalo.ref,
+      userId: zalo.ref.chatId,
+      messageId: 'm1',
+      at: world.now,
+      kind: 'text' as const,
+      text: String(made!.vars[0]!.code),
+    };
+    // A turn whose saving failed is run again: the code is only looked up, the effect uses it up.
+    const first = await world.engine.handle(zalo.state, inbound, world.lookups, world.now);
+    const again = await world.engine.handle(zalo.state, inbound, world.lookups, world.now);
+    expect(again.effects).toEqual(first.effects);
+    expect(again.effects.map((effect) => effect.type)).toEqual(['useLinkCode', 'linkIdentity']);
+  });
+
   it('a chat that types too many wrong codes is stopped', async () => {
     const chat = standardWorld().chat('z-302', 'zalo-oa');
     await converse(chat, [
