@@ -115,8 +115,10 @@ export class CaseChat {
   }
 
   /**
-   * One turn as the runtime runs it: who is behind the chat is read first, the effects are
-   * applied to the fixture, and a turn waiting for them (`afterEffects`) is completed.
+   * One turn as the runtime runs it: who is behind the chat is read first (afresh every turn;
+   * the runtime's cache of it, re-read for `actsWithRole` steps, is shown by the transcripts),
+   * the effects are applied to the fixture, and a turn waiting for them (`afterEffects`) is
+   * completed.
    */
   async #turn(run: () => ReturnType<Engine['handle']>): Promise<Reply> {
     const { lookups } = this.#world;
