@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../src/engine/types.ts';
-import { CODES, converse, DH, NOW, PEOPLE, standardWorld } from '../support/engine.ts';
+import { CODES, converse, DH, NOW, PEOPLE, standardWorld, TK } from '../support/engine.ts';
 
 /** The first effect of `type` in a turn's effects. */
 function effect<T extends Effect['type']>(effects: Effect[], type: T): Extract<Effect, { type: T }> {
@@ -281,6 +281,26 @@ describe('registering someone else (đăng ký hộ)', () => {
     ]);
   });
 
+  it('a helper in two clubs first picks the club', async () => {
+    const world = standardWorld();
+    world.lookups.member({
+      id: 'helper-2',
+      fullName: 'Vũ Văn Hai',
+      clubIds: [DH, TK],
+      roles: [
+        { role: 'volunteer', clubId: DH },
+        { role: 'volunteer', clubId: TK },
+      ],
+      chats: [{ channel: 'telegram', chatId: '130' }],
+    });
+    const replies = await converse(world.chat('130'), [
+      ['đăng ký hộ', 'register.askProxyClub'],
+      ['2', 'register.consentProxy'],
+    ]);
+    expect(replies[0]!.choices).toEqual(['CLB Điền Hồng', 'CLB Tân Kỳ']);
+    expect(replies[1]!.vars[0]).toEqual({ club: 'CLB Tân Kỳ' });
+  });
+
   it('a person the club already has is not registered twice', async () => {
     await converse(standardWorld().chat(PEOPLE.volunteer.chat), [
       ['đăng ký hộ', 'register.consentProxy'],
@@ -300,15 +320,28 @@ describe('a member who types a club code', () => {
     ]);
   });
 
+  it('while still waiting for the chair is told so', async () => {
+    const world = standardWorld();
+    world.lookups.member({
+      id: 'pending-1',
+      fullName: 'Mai',
+      status: 'pending',
+      clubIds: [DH],
+      chats: [{ channel: 'telegram', chatId: '131' }],
+    });
+    const [reply] = await converse(world.chat('131'), [
+      ['/start', ['register.alreadyWaiting', 'menu.title']],
+    ]);
+    expect(reply!.vars[0]).toEqual({ club: 'CLB Điền Hồng' });
+  });
+
   it('of another club is asked whether to join it too, and waits for its chair', async () => {
     const replies = await converse(standardWorld().chat(PEOPLE.member.chat), [
       [`/start ${CODES.openTanKy}`, 'register.askJoinOther'],
       ['1', ['register.donePending', 'menu.title']],
     ]);
     const join = effect(replies[1]!.effects, 'joinClub');
-    expect(join).toMatchObject({ memberId: PEOPLE.member.id, clubId: 'club-tan-ky', inviteKind: 'open' });
-    expect(join.whenPending).toEqual([
-      expect.objectContaining({ flow: 'approve', for: { leadersOf: 'club-tan-ky' } }),
-    ]);
+    expect(join).toMatchObject({ memberId: PEOPLE.member.id, clubId: TK, inviteKind: 'open' });
+    expect(join.whenPending).toEqual([expect.objectContaining({ flow: 'approve', for: { leadersOf: TK } })]);
   });
 });
