@@ -14,26 +14,35 @@
  * the chair's role as the database has it at that moment (`actsWithRole`), and
  * runtime/effects.ts checks it once more when it applies the decision.
  */
-import { choiceStep, type Data, type Flow, type FlowContext, type StepOutcome } from '../src/engine/flow.ts';
+import { choiceStep, type Flow, type FlowContext, type StepOutcome } from '../src/engine/flow.ts';
 import { formatPhone } from '../src/engine/format.ts';
 import { CLUB_LEADERS, clubsWithRole } from '../src/engine/roles.ts';
 
 const GENDER_KEYS = { female: 'gender.female', male: 'gender.male', other: 'gender.other' } as const;
 const DECIDE = ['approve.yes', 'approve.no', 'approve.later'];
 
+/** The person on screen, as the question shows them (all set when the flow opens). */
+type ApproveData = {
+  memberId: string;
+  name: string;
+  year: number | '';
+  gender: string;
+  phone: string;
+  clubId: string;
+  club: string;
+};
+
 /** Applies a decision on the person in `data`, if this chair still leads their club and they still wait. */
-async function decide(approve: boolean, data: Data, ctx: FlowContext): Promise<StepOutcome> {
-  const memberId = String(data.memberId);
-  const clubId = String(data.clubId);
-  const name = String(data.name);
+async function decide(
+  approve: boolean,
+  data: ApproveData,
+  ctx: FlowContext,
+): Promise<StepOutcome<ApproveData>> {
+  const { memberId, clubId, name, club } = data;
   if (!ctx.who || !clubsWithRole(ctx.who, CLUB_LEADERS).includes(clubId)) {
-    return {
-      end: true,
-      say: [{ key: 'approve.notAllowed', vars: { club: String(data.club) } }],
-      open: { flow: 'menu' },
-    };
+    return { end: true, say: [{ key: 'approve.notAllowed', vars: { club } }], open: { flow: 'menu' } };
   }
-  const vars = { name, club: String(data.club) };
+  const vars = { name, club };
   const current = await ctx.lookups.getMember(memberId);
   const waiting = current?.waitingFor.some((club) => club.id === clubId);
   // Decided by someone else meanwhile; a decision of our own means this is a retry: carry on.
@@ -42,9 +51,7 @@ async function decide(approve: boolean, data: Data, ctx: FlowContext): Promise<S
   }
   return {
     end: true,
-    say: [
-      { key: approve ? 'approve.approved' : 'approve.rejected', vars: { name, club: String(data.club) } },
-    ],
+    say: [{ key: approve ? 'approve.approved' : 'approve.rejected', vars }],
     effects: [
       {
         type: 'decideMember',
@@ -77,7 +84,7 @@ async function decide(approve: boolean, data: Data, ctx: FlowContext): Promise<S
   };
 }
 
-export const approveFlow: Flow = {
+export const approveFlow: Flow<ApproveData> = {
   id: 'approve',
   menu: { label: 'menu.approve', order: 20, visible: (who) => clubsWithRole(who, CLUB_LEADERS).length > 0 },
   keywords: ['duyet', 'approve'],
@@ -107,12 +114,10 @@ export const approveFlow: Flow = {
   },
   steps: {
     decide: {
-      ...choiceStep({
-        question: (data) => ({
+      ...choiceStep<ApproveData>({
+        question: ({ name, gender, year, phone, club }) => ({
           key: 'approve.ask',
-          vars: Object.fromEntries(
-            ['name', 'gender', 'year', 'phone', 'club'].map((key) => [key, String(data[key])]),
-          ),
+          vars: { name, gender, year: String(year), phone, club },
         }),
         choices: DECIDE,
         pick(choice, data, ctx) {
@@ -126,8 +131,8 @@ export const approveFlow: Flow = {
       timeout: { after: 2 * 3600_000, say: { key: 'approve.unanswered' } },
     },
     confirmReject: {
-      ...choiceStep({
-        question: (data) => ({ key: 'approve.askReject', vars: { name: String(data.name) } }),
+      ...choiceStep<ApproveData>({
+        question: ({ name }) => ({ key: 'approve.askReject', vars: { name } }),
         choices: ['approve.rejectSure', 'approve.rejectBack'],
         pick: (choice, data, ctx) => (choice === 1 ? decide(false, data, ctx) : { goto: 'decide' }),
       }),

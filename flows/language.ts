@@ -1,10 +1,10 @@
 /** Choose the language of every message (Vietnamese or English). */
-import { choiceStep, type Flow } from '../src/engine/flow.ts';
+import { choiceStep, type Flow, type NoData } from '../src/engine/flow.ts';
 import type { Lang } from '../src/engine/types.ts';
 
 const LANGS: Lang[] = ['vi', 'en'];
 
-export const languageFlow: Flow = {
+export const languageFlow: Flow<NoData> = {
   id: 'language',
   menu: { label: 'menu.language', order: 80, visible: () => true },
   start: () => ({ goto: 'choose' }),

@@ -2,10 +2,10 @@
  * "Use me on another app too": the member gets a short code here and types it
  * to the bot on the other app (Zalo, Telegram…), which then knows them.
  */
-import type { Flow } from '../src/engine/flow.ts';
+import type { Flow, NoData } from '../src/engine/flow.ts';
 import { isActiveMember } from '../src/engine/roles.ts';
 
-export const linkAppFlow: Flow = {
+export const linkAppFlow: Flow<NoData> = {
   id: 'linkApp',
   menu: { label: 'menu.linkApp', order: 50, visible: isActiveMember },
   keywords: ['lien ket', 'noi ung dung', 'link'],

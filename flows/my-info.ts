@@ -4,7 +4,10 @@ import { formatPhone } from '../src/engine/format.ts';
 
 const GENDER_KEYS = { female: 'gender.female', male: 'gender.male', other: 'gender.other' } as const;
 
-export const myInfoFlow: Flow = {
+/** What is shown, as the message's values (read once, when the flow opens). */
+type MyInfoData = { name: string; year: string; gender: string; phone: string; club: string; status: string };
+
+export const myInfoFlow: Flow<MyInfoData> = {
   id: 'myInfo',
   menu: { label: 'menu.myInfo', order: 40, visible: (who) => who !== null },
   async start(_args, ctx) {
@@ -14,7 +17,7 @@ export const myInfoFlow: Flow = {
       goto: 'shown',
       data: {
         name: me.fullName,
-        year: me.birthYear ?? '',
+        year: String(me.birthYear ?? ''),
         gender: me.gender ? ctx.label(GENDER_KEYS[me.gender]) : '',
         phone: me.phone ? formatPhone(me.phone) : ctx.label('register.noPhone'),
         club: me.clubNames.join(', '),
@@ -23,11 +26,8 @@ export const myInfoFlow: Flow = {
     };
   },
   steps: {
-    shown: choiceStep({
-      question: (data) => ({
-        key: 'myInfo.show',
-        vars: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, String(value)])),
-      }),
+    shown: choiceStep<MyInfoData>({
+      question: (data) => ({ key: 'myInfo.show', vars: data }),
       choices: ['common.backToMenu'],
       pick: () => ({ end: true, open: { flow: 'menu' } }),
     }),

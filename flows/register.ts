@@ -24,9 +24,9 @@ import { createHash } from 'node:crypto';
 import { parseBirthYearOrAge, parseChoice, parsePhone } from '../src/engine/answers.ts';
 import {
   choiceStep,
-  type Data,
   type Flow,
   type FlowContext,
+  type NoData,
   type Step,
   type StepOutcome,
 } from '../src/engine/flow.ts';
@@ -39,6 +39,7 @@ import type {
   MemberView,
   NewMember,
   NotifyEffect,
+  Role,
   StartEffect,
   Who,
 } from '../src/engine/types.ts';
@@ -53,15 +54,59 @@ const LANGS: Lang[] = ['vi', 'en'];
 const CONFIRM_CODE_TTL_MS = 10 * 60_000;
 const MAX_CODE_TRIES = 5;
 
+type ClubChoice = { id: string; name: string };
+
+/**
+ * What registration keeps between messages. Each field is set by the step that asks for it (or
+ * by the code that opened the flow), so a step reads only what the steps before it set: the
+ * club once a code or the helper's choice is known, the answers once given.
+ */
+type RegisterData = {
+  /** Chosen when the flow opens, so creating the member is idempotent. */
+  memberId: string;
+  /** Registering someone else (đăng ký hộ). */
+  proxy?: boolean;
+  /** The club: from the invite, or the helper's choice among `clubChoices`. */
+  code?: string;
+  clubId?: string;
+  clubName?: string;
+  role?: Role;
+  inviteKind?: InviteView['kind'];
+  clubChoices?: ClubChoice[];
+  /** A member asked to join one more club: her name and her clubs now. */
+  name?: string;
+  clubs?: string;
+  /** The answers. */
+  lang?: Lang;
+  fullName?: string;
+  birthYear?: number;
+  gender?: Gender;
+  phone?: string;
+  /** Answering again one field from the summary. */
+  editing?: boolean;
+  /** "75": the age reading (and its birth year) and the year reading, if any. */
+  ageGuess?: number;
+  ageYear?: number;
+  yearGuess?: number;
+  /** The one-time code that confirms a phone the club already has (a hash, never the code). */
+  linkMemberId?: string;
+  linkName?: string;
+  codeSentTo?: 'member' | 'helpers';
+  confirmHash?: string;
+  confirmExpiresAt?: number;
+  confirmWrong?: number;
+};
+type Outcome = StepOutcome<RegisterData>;
+
 /** The steps in order; after an edit the flow returns to the summary instead. */
 const ORDER = ['name', 'birthYear', 'gender', 'phone', 'summary'] as const;
 
-function next(after: (typeof ORDER)[number], data: Data): StepOutcome {
+function next(after: (typeof ORDER)[number], data: RegisterData): Outcome {
   if (data.editing) return { goto: 'summary', data: { editing: false } };
   return { goto: ORDER[ORDER.indexOf(after) + 1]! };
 }
 
-function inviteData(invite: InviteView): Data {
+function inviteData(invite: InviteView): Partial<RegisterData> {
   return {
     code: invite.code,
     clubId: invite.clubId,
@@ -72,7 +117,7 @@ function inviteData(invite: InviteView): Data {
 }
 
 /** A club invite starts registration; a link code from another app links this chat at once. */
-async function withCode(code: string, ctx: FlowContext): Promise<StepOutcome | undefined> {
+async function withCode(code: string, ctx: FlowContext): Promise<Outcome | undefined> {
   const invite = await ctx.lookups.findInvite(code.toUpperCase(), ctx.now);
   if (invite && isKnownMember(ctx.who)) return knownMemberWith(ctx.who, ctx, invite);
   if (invite) return { goto: 'language', data: inviteData(invite) };
@@ -98,7 +143,7 @@ function isKnownMember(who: Who | null): who is Who {
   return who !== null && who.status !== 'rejected';
 }
 
-function endWith(key: string, vars: Record<string, string>): StepOutcome {
+function endWith(key: string, vars: Record<string, string>): Outcome {
   return { end: true, say: [{ key, vars }], open: { flow: 'menu' } };
 }
 
@@ -106,7 +151,7 @@ function endWith(key: string, vars: Record<string, string>): StepOutcome {
  * A member typed `/start` (with `invite`'s code, or none): she is in that club already, or
  * waiting for its chair, or is asked whether to join it too.
  */
-async function knownMemberWith(who: Who, ctx: FlowContext, invite?: InviteView): Promise<StepOutcome> {
+async function knownMemberWith(who: Who, ctx: FlowContext, invite?: InviteView): Promise<Outcome> {
   const me = await ctx.lookups.getMember(who.memberId);
   if (!me) return { end: true, open: { flow: 'menu' } };
   const clubs = me.clubNames.join(', ');
@@ -133,16 +178,11 @@ function proxyClubs(me: MemberView): { id: string; name: string }[] {
   return ids.map((id) => ({ id, name: me.clubNames[me.clubIds.indexOf(id)] ?? id }));
 }
 
-type ClubChoice = { id: string; name: string };
-
 /** The helper picks the club, by number or by name, among `data.clubChoices`. */
-const proxyClubStep: Step = {
-  ask: (data) => ({
-    key: 'register.askProxyClub',
-    choiceTexts: (data.clubChoices as ClubChoice[]).map((club) => club.name),
-  }),
+const proxyClubStep: Step<RegisterData> = {
+  ask: (data) => ({ key: 'register.askProxyClub', choiceTexts: data.clubChoices!.map((club) => club.name) }),
   answer(answer, data) {
-    const clubs = data.clubChoices as ClubChoice[];
+    const clubs = data.clubChoices!;
     const picked = parseChoice(
       answer.text,
       clubs.length,
@@ -173,7 +213,7 @@ function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
-const codeStep: Step = {
+const codeStep: Step<RegisterData> = {
   ask: () => ({ key: 'register.askCode' }),
   async answer(answer, _data, ctx) {
     const code = answer.norm.replace(/[^a-z0-9]/g, '');
@@ -181,7 +221,7 @@ const codeStep: Step = {
   },
 };
 
-const nameStep: Step = {
+const nameStep: Step<RegisterData> = {
   ask: (data) => ({ key: data.proxy ? 'register.askNameProxy' : 'register.askName' }),
   answer(answer, data) {
     const fullName = tidyName(answer.text);
@@ -196,7 +236,7 @@ const yearHint = (ctx: FlowContext) => ({
   vars: { min: MIN_BIRTH_YEAR, max: ctx.now.getFullYear() - MIN_AGE },
 });
 
-const birthYearStep: Step = {
+const birthYearStep: Step<RegisterData> = {
   ask: (data) => ({ key: data.proxy ? 'register.askYearProxy' : 'register.askYear' }),
   answer(answer, data, ctx) {
     const parsed = parseBirthYearOrAge(answer.text, ctx.now, MIN_BIRTH_YEAR, MIN_AGE);
@@ -212,15 +252,15 @@ const birthYearStep: Step = {
 };
 
 /** "75" alone may be an age or 1975: one question settles it ("no" takes the year reading). */
-const confirmAgeStep = choiceStep({
+const confirmAgeStep = choiceStep<RegisterData>({
   question: (data) => ({
     key: data.proxy ? 'register.askAgeConfirmProxy' : 'register.askAgeConfirm',
-    vars: { age: Number(data.ageGuess), year: Number(data.ageYear) },
+    vars: { age: data.ageGuess!, year: data.ageYear! },
   }),
   choices: ['register.ageRight', 'register.ageWrong'],
   yesNo: true,
   pick(choice, data, ctx) {
-    const year = choice === 1 ? Number(data.ageYear) : (data.yearGuess as number | undefined);
+    const year = choice === 1 ? data.ageYear! : data.yearGuess;
     if (year === undefined) return { goto: 'birthYear', say: [yearHint(ctx)] };
     return {
       ...next('birthYear', data),
@@ -230,7 +270,7 @@ const confirmAgeStep = choiceStep({
   },
 });
 
-const phoneStep: Step = {
+const phoneStep: Step<RegisterData> = {
   ask: (data) =>
     data.proxy ? { key: 'register.askPhoneProxy' } : { key: 'register.askPhone', requestContact: true },
   async answer(answer, data, ctx) {
@@ -239,7 +279,7 @@ const phoneStep: Step = {
     const phone = parsePhone(answer.contact?.phone ?? answer.text);
     if (!phone) return { retry: { key: data.proxy ? 'register.phoneHintProxy' : 'register.phoneHint' } };
 
-    const existing = await ctx.lookups.findClubMemberByPhone(String(data.clubId), phone);
+    const existing = await ctx.lookups.findClubMemberByPhone(data.clubId!, phone);
     if (!existing) return { ...next('phone', data), data: { phone, editing: false } };
     if (data.proxy) {
       return {
@@ -256,7 +296,7 @@ const phoneStep: Step = {
 };
 
 /** Sends a one-time code for `member` (to their chats, else to the people who answer for them). */
-async function sendConfirmCode(member: MemberView, ctx: FlowContext): Promise<StepOutcome> {
+async function sendConfirmCode(member: MemberView, ctx: FlowContext): Promise<Outcome> {
   if (!(await ctx.lookups.allowConfirmCode(member.id))) {
     return { end: true, say: [{ key: 'register.tooManyConfirmCodes' }], open: { flow: 'menu' } };
   }
@@ -280,19 +320,19 @@ function hashCode(memberId: string, code: string): string {
   return createHash('sha256').update(`${memberId}:${code}`).digest('hex');
 }
 
-function linkTo(member: MemberView, data: Data, ctx: FlowContext): StepOutcome {
+function linkTo(member: MemberView, data: RegisterData, ctx: FlowContext): Outcome {
   const { channel, chatId } = ctx.inbound;
   return {
     end: true,
-    say: [{ key: 'register.linked', vars: { name: member.fullName, club: String(data.clubName) } }],
+    say: [{ key: 'register.linked', vars: { name: member.fullName, club: data.clubName! } }],
     effects: [{ type: 'linkIdentity', memberId: member.id, identity: { channel, chatId } }],
     open: { flow: 'menu' },
   };
 }
 
-const confirmPhoneStep: Step = {
+const confirmPhoneStep: Step<RegisterData> = {
   ask: (data) => ({
-    key: Number(data.confirmWrong)
+    key: data.confirmWrong
       ? 'register.askConfirmCodeAgain'
       : data.codeSentTo === 'member'
         ? 'register.askConfirmCode'
@@ -303,14 +343,14 @@ const confirmPhoneStep: Step = {
       return { end: true, say: [{ key: 'register.confirmSkipped' }], open: { flow: 'menu' } };
     const typed = answer.norm.replace(/[\s.-]/g, '');
     if (!/^\d{6}$/.test(typed)) return { retry: { key: 'register.confirmCodeHint' } };
-    const memberId = String(data.linkMemberId);
+    const memberId = data.linkMemberId!;
     // An expired or used-up code is void: back to the phone question, where a new one can be asked for.
     const voided = { confirmHash: undefined };
-    if (ctx.now.getTime() > Number(data.confirmExpiresAt)) {
+    if (ctx.now.getTime() > data.confirmExpiresAt!) {
       return { goto: 'phone', data: voided, say: [{ key: 'register.confirmCodeExpired' }] };
     }
     if (hashCode(memberId, typed) !== data.confirmHash) {
-      const wrong = Number(data.confirmWrong) + 1;
+      const wrong = (data.confirmWrong ?? 0) + 1;
       if (wrong >= MAX_CODE_TRIES) {
         return {
           goto: 'phone',
@@ -330,13 +370,13 @@ const confirmPhoneStep: Step = {
   },
 };
 
-function summaryVars(data: Data, ctx: FlowContext) {
+function summaryVars(data: RegisterData, ctx: FlowContext) {
   return {
-    name: String(data.fullName),
-    year: Number(data.birthYear),
-    gender: ctx.label(GENDER_KEYS[GENDERS.indexOf(data.gender as Gender)]!),
-    phone: data.phone ? formatPhone(String(data.phone)) : ctx.label('register.noPhone'),
-    club: String(data.clubName),
+    name: data.fullName!,
+    year: data.birthYear!,
+    gender: ctx.label(GENDER_KEYS[GENDERS.indexOf(data.gender!)]!),
+    phone: data.phone ? formatPhone(data.phone) : ctx.label('register.noPhone'),
+    club: data.clubName!,
   };
 }
 
@@ -355,22 +395,22 @@ function askLeaders(memberId: string, clubId: string): StartEffect {
   };
 }
 
-async function finish(data: Data, ctx: FlowContext): Promise<StepOutcome> {
+async function finish(data: RegisterData, ctx: FlowContext): Promise<Outcome> {
   // ctx.who is fresh here (the summary step `actsWithRole`): a role taken away counts at once.
-  const proxyHelper = data.proxy && clubsWithRole(ctx.who, HELPERS).includes(String(data.clubId));
+  const proxyHelper = data.proxy && clubsWithRole(ctx.who, HELPERS).includes(data.clubId!);
   const status = data.inviteKind === 'personal' || proxyHelper ? 'active' : 'pending';
   const member: NewMember = {
-    id: String(data.memberId),
-    fullName: String(data.fullName),
-    birthYear: Number(data.birthYear),
-    gender: data.gender as Gender,
-    phone: data.phone ? String(data.phone) : undefined,
-    language: data.proxy ? ctx.lang : (data.lang as Lang),
-    clubId: String(data.clubId),
-    role: data.proxy ? 'member' : (data.role as NewMember['role']),
+    id: data.memberId,
+    fullName: data.fullName!,
+    birthYear: data.birthYear!,
+    gender: data.gender!,
+    phone: data.phone || undefined,
+    language: data.proxy ? ctx.lang : data.lang!,
+    clubId: data.clubId!,
+    role: data.proxy ? 'member' : data.role!,
     status,
-    inviteCode: String(data.code ?? ''),
-    inviteKind: data.inviteKind as NewMember['inviteKind'],
+    inviteCode: data.code ?? '',
+    inviteKind: data.inviteKind!,
     proxyMemberId: data.proxy ? ctx.who?.memberId : undefined,
   };
   const { channel, chatId } = ctx.inbound;
@@ -395,7 +435,7 @@ async function finish(data: Data, ctx: FlowContext): Promise<StepOutcome> {
               helper: helper.fullName,
               name: member.fullName,
               year: member.birthYear,
-              club: String(data.clubName),
+              club: data.clubName!,
             },
           },
           kind: 'notice',
@@ -405,7 +445,7 @@ async function finish(data: Data, ctx: FlowContext): Promise<StepOutcome> {
     : [];
   return {
     end: true,
-    say: [{ key: doneKey, vars: { name: member.fullName, club: String(data.clubName) } }],
+    say: [{ key: doneKey, vars: { name: member.fullName, club: data.clubName! } }],
     effects: [
       {
         type: 'createMember',
@@ -419,21 +459,20 @@ async function finish(data: Data, ctx: FlowContext): Promise<StepOutcome> {
   };
 }
 
-export const registerFlow: Flow = {
+export const registerFlow: Flow<RegisterData> = {
   id: 'register',
   menu: { label: 'menu.register', order: 10, visible: (who) => who === null || who.status === 'rejected' },
   keywords: ['dang ky', 'dang ki', 'register'],
   savesAtEnd: true,
   // Someone registering themselves has told us their age and gender; a proxy's answers are another person's.
-  addressee: (data) =>
-    data.proxy ? undefined : { birthYear: data.birthYear as number, gender: data.gender as Gender },
+  addressee: (data) => (data.proxy ? undefined : { birthYear: data.birthYear, gender: data.gender }),
   async start(args, ctx) {
     const memberId = ctx.random.id();
     if (args.proxy) {
       if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
       const me = await ctx.lookups.getMember(ctx.who.memberId);
       const clubs = me ? proxyClubs(me) : [];
-      const data = { proxy: true, memberId, inviteKind: 'open' };
+      const data: RegisterData = { proxy: true, memberId, inviteKind: 'open' };
       if (clubs.length === 0)
         return { end: true, say: [{ key: 'register.proxyNoClub' }], open: { flow: 'menu' } };
       if (clubs.length > 1) return { goto: 'proxyClub', data: { ...data, clubChoices: clubs } };
@@ -451,46 +490,46 @@ export const registerFlow: Flow = {
   steps: {
     code: codeStep,
     proxyClub: proxyClubStep,
-    joinOther: choiceStep({
+    joinOther: choiceStep<RegisterData>({
       question: (data) => ({
         key: 'register.askJoinOther',
-        vars: { clubs: String(data.clubs), club: String(data.clubName) },
+        vars: { clubs: data.clubs!, club: data.clubName! },
       }),
       choices: ['register.joinYes', 'register.joinNo'],
       pick(choice, data, ctx) {
-        if (choice === 2 || !ctx.who) return endWith('register.joinDeclined', { clubs: String(data.clubs) });
-        const club = String(data.clubName);
+        if (choice === 2 || !ctx.who) return endWith('register.joinDeclined', { clubs: data.clubs! });
+        const club = data.clubName!;
         return {
           end: true,
           say: [
             data.inviteKind === 'personal'
-              ? { key: 'register.doneActive', vars: { name: String(data.name), club } }
+              ? { key: 'register.doneActive', vars: { name: data.name!, club } }
               : { key: 'register.donePending', vars: { club } },
           ],
           effects: [
             {
               type: 'joinClub',
               memberId: ctx.who.memberId,
-              clubId: String(data.clubId),
-              role: data.role as NewMember['role'],
-              inviteCode: String(data.code),
-              inviteKind: data.inviteKind as NewMember['inviteKind'],
-              whenPending: [askLeaders(ctx.who.memberId, String(data.clubId))],
+              clubId: data.clubId!,
+              role: data.role!,
+              inviteCode: data.code!,
+              inviteKind: data.inviteKind!,
+              whenPending: [askLeaders(ctx.who.memberId, data.clubId!)],
             },
           ],
           open: { flow: 'menu' },
         };
       },
     }),
-    language: choiceStep({
+    language: choiceStep<RegisterData>({
       question: 'register.askLanguage',
       choices: ['language.vi', 'language.en'],
       pick: (choice) => ({ goto: 'consent', lang: LANGS[choice - 1]!, data: { lang: LANGS[choice - 1] } }),
     }),
-    consent: choiceStep({
+    consent: choiceStep<RegisterData>({
       question: (data) => ({
         key: data.proxy ? 'register.consentProxy' : 'register.consent',
-        vars: { club: String(data.clubName) },
+        vars: { club: data.clubName! },
       }),
       choices: ['register.agree', 'register.decline'],
       yesNo: true,
@@ -500,7 +539,7 @@ export const registerFlow: Flow = {
     name: nameStep,
     birthYear: birthYearStep,
     confirmAge: confirmAgeStep,
-    gender: choiceStep({
+    gender: choiceStep<RegisterData>({
       question: (data) => ({ key: data.proxy ? 'register.askGenderProxy' : 'register.askGender' }),
       choices: GENDER_KEYS,
       pick: (choice, data) => ({
@@ -511,7 +550,7 @@ export const registerFlow: Flow = {
     phone: phoneStep,
     confirmPhone: confirmPhoneStep,
     summary: {
-      ...choiceStep({
+      ...choiceStep<RegisterData>({
         question: (data, ctx) => ({ key: 'register.summary', vars: summaryVars(data, ctx) }),
         choices: ['register.confirm', 'register.edit'],
         yesNo: true,
@@ -520,7 +559,7 @@ export const registerFlow: Flow = {
       // In proxy mode the helper's role in the club decides whether the person is active at once.
       actsWithRole: true,
     },
-    editField: choiceStep({
+    editField: choiceStep<RegisterData>({
       question: 'register.whichField',
       choices: ['register.fieldName', 'register.fieldYear', 'register.fieldGender', 'register.fieldPhone'],
       pick: (choice) => ({ goto: ORDER[choice - 1]!, data: { editing: true } }),
@@ -529,7 +568,7 @@ export const registerFlow: Flow = {
 };
 
 /** "Đăng ký hộ": a member registers someone without a phone; same flow, proxy mode. */
-export const registerProxyFlow: Flow = {
+export const registerProxyFlow: Flow<NoData> = {
   id: 'registerProxy',
   menu: { label: 'menu.registerProxy', order: 30, visible: isActiveMember },
   keywords: ['dang ky ho', 'dang ki ho'],

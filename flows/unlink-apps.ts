@@ -3,9 +3,9 @@
  * the member's chats that were linked after this one, so an older chat (the
  * member's own) can cut off a newer one (a stranger's), never the other way round.
  */
-import { choiceStep, type Flow } from '../src/engine/flow.ts';
+import { choiceStep, type Flow, type NoData } from '../src/engine/flow.ts';
 
-export const unlinkAppsFlow: Flow = {
+export const unlinkAppsFlow: Flow<NoData> = {
   id: 'unlinkApps',
   keywords: ['ngat', 'ngat ket noi', 'unlink'],
   start: (_args, ctx) => (ctx.who ? { goto: 'confirm' } : { end: true, open: { flow: 'menu' } }),

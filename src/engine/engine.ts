@@ -19,6 +19,7 @@ import { Renderer } from './render.ts';
 import type {
   ChatState,
   Effect,
+  FlowId,
   Inbound,
   Lang,
   Lookups,
@@ -102,7 +103,7 @@ interface Turn {
   /** What a flow that ended this turn had learned about the person (for how to address them). */
   learned?: AddressFacts;
   /** A flow to open once this turn's effects are applied (see `TurnResult.afterEffects`). */
-  waiting?: { flow: string; args: Data; depth: number };
+  waiting?: { flow: FlowId; args: Data; depth: number };
 }
 
 /** One turn is one message: the last part is the question, with its choices. */
@@ -136,7 +137,7 @@ export class Engine {
     this.#options = options;
     this.#renderer = new Renderer(options.translate);
     this.#flows = new Map(options.flows.map((flow) => [flow.id, flow]));
-    for (const required of ['menu', 'register', 'language', 'settings']) {
+    for (const required of ['menu', 'register', 'language', 'settings'] satisfies FlowId[]) {
       if (!this.#flows.has(required)) throw new Error(`engine needs a "${required}" flow`);
     }
   }
@@ -152,7 +153,7 @@ export class Engine {
   async open(
     state: ChatState,
     target: Pick<Inbound, 'channel' | 'chatId'>,
-    flowId: string,
+    flowId: FlowId,
     args: Data,
     lookups: Lookups,
     now = new Date(),
@@ -230,7 +231,14 @@ export class Engine {
       type: 'schedule',
       key,
       when: { at: new Date(session.updatedAt + timeout.after).toISOString() },
-      effect: { type: 'stepTimeout', chat, flow: session.flow, step: session.step, stamp: session.updatedAt, key },
+      effect: {
+        type: 'stepTimeout',
+        chat,
+        flow: session.flow,
+        step: session.step,
+        stamp: session.updatedAt,
+        key,
+      },
     });
   }
 
@@ -251,7 +259,14 @@ export class Engine {
       return undefined;
     }
     const inbound: Inbound = { ...target, userId: target.chatId, messageId: '', at: now, kind: 'text' };
-    const turn: Turn = { state: structuredClone(state), inbound, now, lookups, says: [timeout.say], effects: [] };
+    const turn: Turn = {
+      state: structuredClone(state),
+      inbound,
+      now,
+      lookups,
+      says: [timeout.say],
+      effects: [],
+    };
     if (timeout.end) turn.state.session = undefined;
     else this.#askAgain(turn, turn.state.session!);
     return { state: turn.state, replies: this.#render(turn), effects: [] };
@@ -419,7 +434,7 @@ export class Engine {
     };
   }
 
-  async #startFlow(turn: Turn, flowId: string, args: Data, depth: number): Promise<void> {
+  async #startFlow(turn: Turn, flowId: FlowId, args: Data, depth: number): Promise<void> {
     const flow = this.#flows.get(flowId);
     if (!flow) throw new Error(`unknown flow ${flowId}`);
     // What was offered of this flow is in it now (approval shows everyone waiting, one by one).

@@ -8,8 +8,21 @@
 import type { AddressFacts } from './address.ts';
 import { parseChoice, parseYesNo } from './answers.ts';
 import type { RandomSource } from './codes.ts';
-import type { Effect, Inbound, Lang, Lookups, Say, Who } from './types.ts';
+import type { Effect, FlowId, Inbound, Lang, Lookups, Say, Who } from './types.ts';
 
+/**
+ * What a step may know besides the answer: the time, the message, who is writing, and the
+ * read-only `Lookups`. It is all a flow gets: no database, no clock, no randomness of its own,
+ * so an engine test (test/engine) can fix `now`, seed `random` and give fixture lookups.
+ *
+ * @example
+ * // A member's own data, read afresh when her flow opens:
+ * async start(_args, ctx) {
+ *   const me = ctx.who && (await ctx.lookups.getMember(ctx.who.memberId));
+ *   if (!me) return { end: true, open: { flow: 'menu' } };
+ *   return { goto: 'shown', data: { name: me.fullName, status: ctx.label(`status.${me.status}`) } };
+ * }
+ */
 export interface FlowContext {
   now: Date;
   inbound: Inbound;
@@ -33,19 +46,49 @@ export interface Answer {
   contact?: Inbound['contact'];
 }
 
+/**
+ * A session's data when a flow does not say what it holds. A flow says it with a type of its
+ * own (`Flow<RegisterData>`): written as a `type`, not an `interface`, so it still fits here.
+ */
 export type Data = Record<string, unknown>;
 
-export type StepOutcome =
+/** The session data of a flow that keeps none (each answer is complete in itself). */
+export type NoData = Record<string, never>;
+
+/** A flow to open next, and what it starts with. */
+export interface OpenFlow {
+  flow: FlowId;
+  args?: Data;
+}
+
+/** What a flow's start or a step's answer decides. `D`: the flow's session data. */
+export type StepOutcome<D = Data> =
   /** Move on: merge `data`, say `say`, apply `effects`, then ask step `goto`'s question. */
-  | { goto: string; data?: Data; say?: Say[]; lang?: Lang; effects?: Effect[] }
+  | { goto: string; data?: Partial<D>; say?: Say[]; lang?: Lang; effects?: Effect[] }
   /** The answer was not understood: say `hint` (an example) and ask again. */
   | { retry: Say }
   /** The conversation is over: say, apply effects, optionally open another flow. */
-  | { end: true; say?: Say[]; effects?: Effect[]; lang?: Lang; open?: { flow: string; args?: Data } };
+  | { end: true; say?: Say[]; effects?: Effect[]; lang?: Lang; open?: OpenFlow };
 
-export interface Step {
-  ask(data: Data, ctx: FlowContext): Say;
-  answer(answer: Answer, data: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
+/**
+ * One question and how its answer is read. `data` is what the flow has gathered so far (`D`,
+ * the flow's session data); the answer's outcome says where to go next and what to keep.
+ * Most steps are a `choiceStep`; a step that reads free text is written out:
+ *
+ * @example
+ * const nameStep: Step<RegisterData> = {
+ *   ask: (data) => ({ key: data.proxy ? 'register.askNameProxy' : 'register.askName' }),
+ *   answer(answer) {
+ *     const fullName = tidyName(answer.text);
+ *     const problem = nameProblem(fullName); // an i18n key: the hint that fits the mistake
+ *     if (problem) return { retry: { key: problem } };
+ *     return { goto: 'birthYear', data: { fullName } };
+ *   },
+ * };
+ */
+export interface Step<D = Data> {
+  ask(data: D, ctx: FlowContext): Say;
+  answer(answer: Answer, data: D, ctx: FlowContext): StepOutcome<D> | Promise<StepOutcome<D>>;
   /**
    * The answer is a decision taken with the person's role (approving, registering for others):
    * `ctx.who` is then read afresh from the database, not from the chat's cache, which may be
@@ -62,15 +105,45 @@ export interface Step {
 }
 
 export interface MenuEntry {
-  flow: string;
+  flow: FlowId;
   /** i18n key of the menu line. */
   label: string;
 }
 
-export interface Flow {
-  id: string;
-  start(args: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
-  steps: Record<string, Step>;
+/**
+ * A conversation: `start` decides the first step (or ends at once), each step asks and reads
+ * one answer. `D` is what the flow keeps in the session between messages (the engine merges
+ * each outcome's `data` into it); `args` is what the flow was opened with (`open`, `start`).
+ * Flows are listed in flows/index.ts, their ids in FLOW_IDS (vocabulary.ts).
+ *
+ * @example
+ * // flows/approve.ts, shortened: opened with the person to decide on, it keeps who they are.
+ * type ApproveData = { memberId: string; name: string; clubId: string };
+ * export const approveFlow: Flow<ApproveData> = {
+ *   id: 'approve',
+ *   async start(args, ctx) {
+ *     const person = typeof args.memberId === 'string' ? await ctx.lookups.getMember(args.memberId) : undefined;
+ *     const club = person?.waitingFor[0];
+ *     if (!person || !club) return { end: true, say: [{ key: 'approve.none' }], open: { flow: 'menu' } };
+ *     return { goto: 'decide', data: { memberId: person.id, name: person.fullName, clubId: club.id } };
+ *   },
+ *   steps: {
+ *     decide: choiceStep<ApproveData>({
+ *       question: ({ name }) => ({ key: 'approve.ask', vars: { name } }),
+ *       choices: ['approve.yes', 'approve.no'],
+ *       pick: (choice, { memberId, clubId }, ctx) => ({
+ *         end: true,
+ *         effects: [{ type: 'decideMember', memberId, clubId, approve: choice === 1, byMemberId: ctx.who!.memberId }],
+ *         open: { flow: 'approve' },
+ *       }),
+ *     }),
+ *   },
+ * };
+ */
+export interface Flow<D = Data> {
+  id: FlowId;
+  start(args: Data, ctx: FlowContext): StepOutcome<D> | Promise<StepOutcome<D>>;
+  steps: Record<string, Step<D>>;
   /** Shown in the main menu (in `order`) to the people for whom `visible` is true. */
   menu?: { label: string; order: number; visible(who: Who | null): boolean };
   /** Normalised words that open this flow when typed outside a conversation. */
@@ -78,21 +151,31 @@ export interface Flow {
   /** Answers are stored only when the flow ends: leaving it half-way loses them, and the person is told. */
   savesAtEnd?: boolean;
   /** What the flow has learned about the person it talks to, for how to address them (see address.ts). */
-  addressee?(data: Data): AddressFacts | undefined;
+  addressee?(data: D): AddressFacts | undefined;
 }
 
 /**
  * A step whose answer is one of `choices` (i18n keys), by digit or by label. With `yesNo`, the
  * two choices mean yes and no (in that order), and every yes/no word `parseYesNo` knows
- * ("có", "vâng", "ừ", "khong"…) answers too: people answer such questions with words.
+ * ("có", "vâng", "ừ", "khong"…) answers too: people answer such questions with words. An
+ * answer that is none of them gets `common.pickNumber` and the question again.
+ *
+ * @example
+ * // "1 = Đồng ý / 2 = Không": a "có" answers 1, a "không" 2.
+ * consent: choiceStep<RegisterData>({
+ *   question: (data) => ({ key: 'register.consent', vars: { club: data.clubName! } }),
+ *   choices: ['register.agree', 'register.decline'],
+ *   yesNo: true,
+ *   pick: (choice) => (choice === 1 ? { goto: 'name' } : { end: true, say: [{ key: 'register.declined' }] }),
+ * }),
  */
-export function choiceStep(options: {
-  question: string | ((data: Data, ctx: FlowContext) => Say);
-  choices: string[] | ((data: Data, ctx: FlowContext) => string[]);
+export function choiceStep<D = Data>(options: {
+  question: string | ((data: D, ctx: FlowContext) => Say);
+  choices: string[] | ((data: D, ctx: FlowContext) => string[]);
   yesNo?: boolean;
-  pick(choice: number, data: Data, ctx: FlowContext): StepOutcome | Promise<StepOutcome>;
-}): Step {
-  const choicesFor = (data: Data, ctx: FlowContext) =>
+  pick(choice: number, data: D, ctx: FlowContext): StepOutcome<D> | Promise<StepOutcome<D>>;
+}): Step<D> {
+  const choicesFor = (data: D, ctx: FlowContext) =>
     typeof options.choices === 'function' ? options.choices(data, ctx) : options.choices;
   return {
     ask(data, ctx) {

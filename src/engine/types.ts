@@ -4,13 +4,14 @@
  * platform nor the database, only these types and the read-only `Lookups`.
  */
 import type { MessageKind } from './message-kinds.ts';
-import type { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from './vocabulary.ts';
+import type { CHANNELS, FLOW_IDS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from './vocabulary.ts';
 
 export type ChannelName = (typeof CHANNELS)[number];
 export type Lang = (typeof LANGUAGES)[number];
 export type Role = (typeof ROLES)[number];
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 export type Gender = (typeof GENDERS)[number];
+export type FlowId = (typeof FLOW_IDS)[number];
 
 /** One thing a person sent us, whatever the app. */
 export interface Inbound {
@@ -110,7 +111,7 @@ export interface ChatState {
 
 /** A flow waiting to be offered to a busy person; `key` is the `start` effect's. */
 export interface Offer {
-  flow: string;
+  flow: FlowId;
   args: Record<string, unknown>;
   key: string;
 }
@@ -250,7 +251,7 @@ export interface NotifyEffect {
  */
 export interface StartEffect {
   type: 'start';
-  flow: string;
+  flow: FlowId;
   args: Record<string, unknown>;
   for: Audience;
   ifBusy: 'wait' | 'skip' | 'interrupt';

@@ -7,3 +7,18 @@ export const LANGUAGES = ['vi', 'en'] as const;
 export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin'] as const;
 export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped'] as const;
 export const GENDERS = ['female', 'male', 'other'] as const;
+/**
+ * Every conversation the bot knows, by id (flows/index.ts lists their code). A flow id in an
+ * `open`, a `start` effect or `Engine.open` is checked against this list by the compiler.
+ */
+export const FLOW_IDS = [
+  'menu',
+  'language',
+  'register',
+  'registerProxy',
+  'approve',
+  'myInfo',
+  'linkApp',
+  'unlinkApps',
+  'settings',
+] as const;

@@ -21,8 +21,8 @@ import type {
   Outbound,
   Say,
   ScheduledEffect,
-  StepTimeoutEffect,
   StartEffect,
+  StepTimeoutEffect,
   Who,
 } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
@@ -412,7 +412,11 @@ export class Effects {
     const result = engine.timedOut(state, effect.chat, effect, lookups, now);
     if (!result || !(await chatStates.save(effect.chat, result.state))) return;
     const memberId = state.who?.memberId;
-    const replies = result.replies.map((reply) => ({ ...reply, kind: 'unanswered_reminder' as const, memberId }));
+    const replies = result.replies.map((reply) => ({
+      ...reply,
+      kind: 'unanswered_reminder' as const,
+      memberId,
+    }));
     await outbox.enqueue(replies, effect.key);
   }
 

@@ -1,0 +1,230 @@
+/**
+ * An in-memory stand-in for the storage behind `Lookups` (src/store/lookups.ts reads MongoDB and
+ * Redis): a few clubs, members, invites and link codes, for engine cases that run without a
+ * database. It answers the questions flows ask the way the store does (same filters, same
+ * limits), and can apply the effects that change what a later turn reads (`apply`), so a case can
+ * follow a conversation across several turns.
+ */
+import { canonicalCode } from '../../src/engine/codes.ts';
+import { CLUB_LEADERS } from '../../src/engine/roles.ts';
+import type {
+  ChatRef,
+  ClubContact,
+  Effect,
+  Gender,
+  InviteView,
+  Lang,
+  Lookups,
+  MemberSettings,
+  MemberStatus,
+  MemberView,
+  RoleGrant,
+  Who,
+} from '../../src/engine/types.ts';
+import { CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../../src/store/link-codes.ts';
+
+/** A member as the fixture keeps it (the MongoDB record's fields that flows read). */
+export interface FixtureMember {
+  id: string;
+  fullName: string;
+  birthYear?: number;
+  gender?: Gender;
+  phone?: string;
+  status: MemberStatus;
+  clubIds: string[];
+  /** Clubs an active member asked to join, whose leaders have yet to decide. */
+  pendingClubIds: string[];
+  roles: RoleGrant[];
+  language: Lang;
+  chats: ChatRef[];
+  decidedBy?: string;
+}
+
+export interface FixtureInvite extends InviteView {
+  expiresAt?: Date;
+  used?: boolean;
+}
+
+/** Wrong link codes a chat may type per hour, and confirm codes a member may be sent: the store's. */
+const WRONG_LINK_CODES = WRONG_CODES_PER_HOUR;
+const CONFIRM_CODES = CONFIRM_CODES_PER_HOUR;
+
+const chatKey = (chat: ChatRef) => `${chat.channel}:${chat.chatId}`;
+
+export class FixtureLookups implements Lookups {
+  readonly clubs = new Map<string, string>();
+  readonly members: FixtureMember[] = [];
+  readonly invites = new Map<string, FixtureInvite>();
+  /** Canonical link code → member id. */
+  readonly linkCodes = new Map<string, string>();
+  readonly #wrongCodes = new Map<string, number>();
+  readonly #confirmCodes = new Map<string, number>();
+
+  club(id: string, name: string): this {
+    this.clubs.set(id, name);
+    return this;
+  }
+
+  member(fields: Partial<FixtureMember> & Pick<FixtureMember, 'id' | 'fullName'>): FixtureMember {
+    const member: FixtureMember = {
+      status: 'active',
+      clubIds: [],
+      pendingClubIds: [],
+      roles: [],
+      language: 'vi',
+      chats: [],
+      ...fields,
+    };
+    this.members.push(member);
+    return member;
+  }
+
+  invite(invite: FixtureInvite): this {
+    this.invites.set(invite.code, invite);
+    return this;
+  }
+
+  /** Who is behind a chat, as the runtime caches it (null: nobody yet). */
+  whoOf(chat: ChatRef): Who | null {
+    const member = this.members.find((m) => m.chats.some((c) => chatKey(c) === chatKey(chat)));
+    if (!member) return null;
+    return {
+      memberId: member.id,
+      status: member.status,
+      lang: member.language,
+      roles: member.roles,
+      clubIds: member.clubIds,
+      ...(member.birthYear ? { birthYear: member.birthYear } : {}),
+      ...(member.gender ? { gender: member.gender } : {}),
+    };
+  }
+
+  /**
+   * Applies what a later turn of a case would read back: members created or deciding, chats
+   * linked, clubs joined, codes made or used. Notices and flows for other people are not
+   * delivered here (that is the runtime's part, shown by the transcripts).
+   */
+  apply(effect: Effect): void {
+    switch (effect.type) {
+      case 'createMember': {
+        const { member, identity } = effect;
+        const invite = this.invites.get(member.inviteCode);
+        if (invite?.kind === 'personal') invite.used = true;
+        this.member({
+          ...member,
+          clubIds: [member.clubId],
+          roles: [{ role: member.role, clubId: member.clubId }],
+          chats: identity ? [identity] : [],
+        });
+        return;
+      }
+      case 'linkIdentity':
+        this.#get(effect.memberId).chats.push(effect.identity);
+        return;
+      case 'decideMember': {
+        const member = this.#get(effect.memberId);
+        member.decidedBy = effect.byMemberId;
+        member.pendingClubIds = member.pendingClubIds.filter((id) => id !== effect.clubId);
+        if (member.status === 'pending') member.status = effect.approve ? 'active' : 'rejected';
+        else if (effect.approve) member.clubIds.push(effect.clubId);
+        return;
+      }
+      case 'joinClub': {
+        const member = this.#get(effect.memberId);
+        if (effect.inviteKind === 'personal') member.clubIds.push(effect.clubId);
+        else member.pendingClubIds.push(effect.clubId);
+        return;
+      }
+      case 'setLanguage':
+        this.#get(effect.memberId).language = effect.lang;
+        return;
+      case 'createLinkCode':
+        this.linkCodes.set(canonicalCode(effect.code), effect.memberId);
+        return;
+      case 'useLinkCode':
+        this.linkCodes.delete(canonicalCode(effect.code));
+        return;
+    }
+  }
+
+  async findInvite(code: string, now: Date): Promise<InviteView | undefined> {
+    const invite = this.invites.get(code);
+    if (!invite || invite.used || (invite.expiresAt && invite.expiresAt < now)) return undefined;
+    const { expiresAt: _expiresAt, used: _used, ...view } = invite;
+    return view;
+  }
+
+  async findClubMemberByPhone(clubId: string, phone: string): Promise<MemberView | undefined> {
+    const member = this.members.find((m) => m.clubIds.includes(clubId) && m.phone === phone);
+    return member && { ...this.#view(member), hasChat: member.chats.length > 0 };
+  }
+
+  async nextPendingMember(clubIds: string[], except: string[] = []): Promise<MemberView | undefined> {
+    const member = this.members.find(
+      (m) =>
+        !except.includes(m.id) &&
+        ((m.status === 'pending' && m.clubIds.some((id) => clubIds.includes(id))) ||
+          m.pendingClubIds.some((id) => clubIds.includes(id))),
+    );
+    return member && this.#view(member);
+  }
+
+  async getMember(memberId: string): Promise<MemberView | undefined> {
+    const member = this.members.find((m) => m.id === memberId);
+    return member && this.#view(member);
+  }
+
+  async findLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined> {
+    const wrong = this.#wrongCodes.get(chatKey(chat)) ?? 0;
+    if (wrong >= WRONG_LINK_CODES) return 'tooManyTries';
+    const memberId = this.linkCodes.get(canonicalCode(code));
+    if (!memberId) this.#wrongCodes.set(chatKey(chat), wrong + 1);
+    return memberId ? this.getMember(memberId) : undefined;
+  }
+
+  async allowConfirmCode(memberId: string): Promise<boolean> {
+    const sent = (this.#confirmCodes.get(memberId) ?? 0) + 1;
+    this.#confirmCodes.set(memberId, sent);
+    return sent <= CONFIRM_CODES;
+  }
+
+  async memberSettings(memberId: string): Promise<MemberSettings | undefined> {
+    const member = this.members.find((m) => m.id === memberId);
+    return member && { chats: [...member.chats].reverse(), optedOut: false };
+  }
+
+  async clubContact(clubId: string): Promise<ClubContact | undefined> {
+    for (const role of CLUB_LEADERS) {
+      const leader = this.members.find(
+        (m) =>
+          m.status === 'active' && m.roles.some((grant) => grant.role === role && grant.clubId === clubId),
+      );
+      if (leader) return { name: leader.fullName, phone: leader.phone };
+    }
+    return undefined;
+  }
+
+  #get(memberId: string): FixtureMember {
+    const member = this.members.find((m) => m.id === memberId);
+    if (!member) throw new Error(`fixture has no member ${memberId}`);
+    return member;
+  }
+
+  #view(member: FixtureMember): MemberView {
+    const name = (id: string) => this.clubs.get(id) ?? id;
+    const waitingFor = [...(member.status === 'pending' ? member.clubIds : []), ...member.pendingClubIds];
+    return {
+      id: member.id,
+      fullName: member.fullName,
+      birthYear: member.birthYear,
+      gender: member.gender,
+      phone: member.phone,
+      status: member.status,
+      clubIds: member.clubIds,
+      clubNames: member.clubIds.map(name),
+      roles: member.roles,
+      waitingFor: waitingFor.map((id) => ({ id, name: name(id) })),
+      decidedBy: member.decidedBy,
+    };
+  }
+}
