@@ -18,13 +18,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { DEMO_CODES, DEMO_PEOPLE } from '../src/demo/seed.ts';
+import { addressVars } from '../src/engine/address.ts';
 import { createTranslator } from '../src/i18n.ts';
 import { isolatedEnv, startTestApp, type TestApp } from '../test/support/app.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('../data/page-check/', import.meta.url));
 const translate = createTranslator();
-const vi = (key: string) => translate('vi', key);
+const vi = (key: string, vars?: Record<string, string>) => translate('vi', key, vars);
 
 interface Viewport {
   name: string;
@@ -72,7 +73,9 @@ type Answer = { choice: 1 } | { contact: true } | { text: string };
 function answerTo(turn: BotTurn): Answer {
   if (turn.choices > 0) return { choice: 1 };
   if (turn.requestContact) return { contact: true };
-  const asks = (key: string) => turn.text.includes(vi(key).split('{{')[0]!.trim().slice(0, 24));
+  // The question's first line, with the words every stranger is addressed by ("Bác …").
+  const asks = (key: string) =>
+    turn.text.includes(vi(key, addressVars(translate, 'vi', 'elder')).split('\n')[0]!);
   if (asks('register.askYear')) return { text: '1950' };
   return { text: 'Nguyen Thi Hoa' };
 }
@@ -280,7 +283,7 @@ async function checkViewport(browser: Browser, app: TestApp, v: Viewport): Promi
     await waitUntil(async () => (await labelsInVietnamese()).length === 0, 5000),
     where('English roles in the list'),
   );
-  const viWords = ['simulator.send', 'simulator.open', 'simulator.newPhone'].map(vi);
+  const viWords = ['simulator.send', 'simulator.open', 'simulator.newPhone'].map((key) => vi(key));
   // biome-ignore lint/performance/useDomNodeTextContent: the words on screen, not hidden ones
   const body = await page.locator('body').innerText();
   check(!viWords.some((w) => body.includes(w)), where('no Vietnamese page words in English'));
