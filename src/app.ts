@@ -123,6 +123,8 @@ export class App {
       audiences: this.#audiences,
       fanOut: this.#fanOut,
       scheduler: this.scheduler,
+      quietHours: this.#quietHours,
+      clock: this.clock,
       models: this.models,
       lookups,
       chatStates,
@@ -135,6 +137,7 @@ export class App {
     this.conversations = new Conversations({
       engine,
       renderer,
+      clock: this.clock,
       chatStates,
       deliveries: new Deliveries(this.#redis, prefix),
       lookups,

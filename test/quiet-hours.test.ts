@@ -6,10 +6,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../src/clock.ts';
+import { DEMO_CODES, DEMO_PEOPLE, seedDemoData } from '../src/demo/seed.ts';
 import { isEssential, type MessageKind, mayHoldAtNight } from '../src/engine/message-kinds.ts';
 import type { Outbound } from '../src/engine/types.ts';
 import { msUntilQuietEnds, quietHours } from '../src/jobs/quiet-hours.ts';
 import { eventually, isolatedEnv, startTestApp, type TestApp } from './support/app.ts';
+import { simulatorChat } from './support/chats.ts';
+import { fillIn } from './support/people.ts';
+import { vi } from './support/text.ts';
 
 /** 21:30 and the next 06:00 in Asia/Ho_Chi_Minh (UTC+7). */
 const EVENING = new Date('2026-11-29T14:30:00Z');
@@ -146,5 +150,41 @@ describe('message kinds', () => {
     expect(mayHoldAtNight({ kind: 'meeting_reminder' })).toBe(true);
     expect(mayHoldAtNight({ kind: 'meeting_reminder', urgent: true })).toBe(false);
     expect(mayHoldAtNight({ kind: 'notice', replyTo: 'm-1' })).toBe(false);
+  });
+});
+
+describe('a flow for someone else at night', () => {
+  const clock = new TestClock(EVENING);
+  let test: TestApp;
+  beforeAll(async () => {
+    const env = isolatedEnv({ SIMULATOR: 'true', QUIET_HOURS_START: '21:00', QUIET_HOURS_END: '06:00' });
+    test = await startTestApp(env, { clock });
+    await seedDemoData(test.app.models);
+  });
+  afterAll(() => test.stop());
+
+  it('is opened in the morning, so a digit typed at night answers nothing unseen', async () => {
+    const newcomer = simulatorChat(test.url, '84983000777');
+    await fillIn(newcomer, DEMO_CODES.openClub1, '0983 000 777', 'kieu thi dem');
+    await newcomer.say('1');
+    // The chair writes at 22:00 and types "1": it answers her menu, it approves nobody.
+    const chair = simulatorChat(test.url, DEMO_PEOPLE.chairClub1);
+    expect((await chair.say('menu')).text).not.toContain('Kieu Thi Dem');
+    await chair.say('1');
+    const waiting = await test.app.models.Member.findOne({ phone: '84983000777' }).lean();
+    expect(waiting?.status).toBe('pending');
+    // At 06:00 the request opens in her chat.
+    const plan = await eventually(async () => {
+      const delayed = await test.app.scheduler.queue.getDelayed();
+      return delayed.find((job) => String(job.data.key).startsWith(`approval.${waiting!._id}`));
+    }, 'the morning plan');
+    expect(plan.delay).toBe(MORNING.getTime() - EVENING.getTime());
+    clock.set(MORNING);
+    await plan.promote();
+    expect((await chair.nextWith('Kieu Thi Dem')).choices).toEqual([
+      vi('approve.yes'),
+      vi('approve.no'),
+      vi('approve.later'),
+    ]);
   });
 });

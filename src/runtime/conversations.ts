@@ -9,6 +9,7 @@
  * step again with the same result.
  */
 
+import type { Clock } from '../clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Renderer } from '../engine/render.ts';
 import type { ChatState, Inbound } from '../engine/types.ts';
@@ -38,6 +39,7 @@ export interface ConversationsDeps {
   log: Logger;
   inboundLimit: InboundLimit;
   renderer: Renderer;
+  clock: Clock;
 }
 
 export class Conversations {
@@ -97,7 +99,7 @@ export class Conversations {
     const { engine, chatStates, lookups, effects, outbox, log } = this.#deps;
     const chat: ChatKey = { channel: inbound.channel, chatId: inbound.chatId };
     for (let attempt = 0; attempt < MAX_SAVE_CONFLICTS; attempt++) {
-      const now = new Date();
+      const now = this.#deps.clock.now();
       const state = await chatStates.load(chat);
       await this.#refreshWho(state, chat, now, engine.actsWithRole(state));
       let result = await engine.handle(state, inbound, lookups, now);

@@ -8,8 +8,9 @@
 
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
+import type { Clock } from '../clock.ts';
 import type { Engine } from '../engine/engine.ts';
-import { isEssential, type MessageKind } from '../engine/message-kinds.ts';
+import { isEssential, type MessageKind, mayHoldAtNight } from '../engine/message-kinds.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type {
@@ -28,6 +29,7 @@ import type {
 import type { Translate } from '../i18n.ts';
 import type { FanOut } from '../jobs/fan-out.ts';
 import type { Outbox } from '../jobs/outbox.ts';
+import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
 import type { MemberDoc, Models } from '../models/index.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
@@ -52,6 +54,8 @@ export interface EffectsDeps {
   audiences: Audiences;
   fanOut: FanOut;
   scheduler: Scheduler<ScheduledEffect>;
+  quietHours: QuietHours;
+  clock: Clock;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */
@@ -364,7 +368,18 @@ export class Effects {
 
   /** Opens a flow in the audience's chats (see `StartEffect` for who is busy and what they get). */
   async start(effect: StartEffect, now: Date): Promise<void> {
-    const { chatStates, engine, lookups, outbox, audiences } = this.#deps;
+    const { chatStates, engine, lookups, outbox, audiences, scheduler, quietHours } = this.#deps;
+    // At night a flow is not opened in someone's chat: its question would wait for the morning
+    // while a digit typed meanwhile answered it unseen. It is opened when the quiet hours end.
+    const untilMorning = msUntilQuietEnds(now, quietHours);
+    if (untilMorning > 0 && effect.ifBusy !== 'interrupt' && mayHoldAtNight({ kind: effect.kind })) {
+      await scheduler.schedule(
+        `${effect.key}.morning`,
+        { at: new Date(now.getTime() + untilMorning) },
+        effect,
+      );
+      return;
+    }
     const { memberIds } = await audiences.page(effect.for);
     const to = memberIds.filter((id) => !effect.except?.includes(id));
     // Only an urgent flow may interrupt, so that is what counts as urgent here.
@@ -499,7 +514,7 @@ export class Effects {
         kind: 'notice',
         key: `unreachable.${eventKey}.${clubId}`,
       },
-      new Date(),
+      this.#deps.clock.now(),
     );
   }
 
