@@ -96,7 +96,7 @@ export class App {
     const chatStates = new ChatStates(this.#redis, prefix);
     const linkCodes = new LinkCodes(this.#redis, prefix);
     const lookups = new MongoLookups(this.models, linkCodes);
-    this.messageLog = new MessageLog(this.models, this.log);
+    this.messageLog = new MessageLog(this.models, this.log, this.#redis, prefix);
     this.outbox = new Outbox(
       {
         connection: this.#bullRedis,
@@ -274,6 +274,8 @@ export class App {
       const seeded = await seedDemoData(this.models);
       if (seeded.seeded) this.log.info({ members: seeded.members }, 'demo data seeded');
     }
+    // Writes a process that stopped left in Redis go on to MongoDB.
+    void this.messageLog.flush();
     if (config.ROLE !== 'web') {
       this.#workers = this.#channels.map(({ sender }) =>
         startOutboxWorker({
@@ -315,19 +317,50 @@ export class App {
     return this.http.listen({ port: config.PORT, host: config.HOST });
   }
 
-  /** Stops taking work, lets in-flight jobs finish, flushes the message log, closes connections. */
+  /**
+   * Stops within STOP_MS, losing nothing: webhooks answer 503 from now on (the platform delivers
+   * again later), the turns in progress finish, workers finish their jobs (a job still running at
+   * the deadline is left to the lock: another worker takes it over, and its "sent" marker keeps it
+   * from going twice), and the message log's writes wait in Redis for the next process.
+   */
   async stop(): Promise<void> {
+    const deadline = Date.now() + STOP_MS;
+    const remaining = () => Math.max(0, deadline - Date.now());
+    this.http.stopping = true;
     for (const channel of this.#channels) await channel.stop?.();
     await this.http.close();
-    await Promise.all(this.#workers.map((worker) => worker.close()));
+    await Promise.all(
+      this.#workers.map(async (worker) => {
+        if ((await within(worker.close(), remaining() - STOP_RESERVE_MS)) === 'late')
+          await worker.close(true);
+      }),
+    );
     await this.outbox.close();
     await this.scheduler.close();
     await this.#unreachable.close();
     await this.#fanOut.close();
     await this.retention.close();
-    await this.messageLog.flush();
+    // A last drain if there is time; what is left stays in Redis.
+    await within(this.messageLog.flush(), remaining() - STOP_RESERVE_MS);
+    this.messageLog.close();
     await this.#mongo.close();
     this.#redis.disconnect();
     this.#bullRedis.disconnect();
   }
+}
+
+/** A stop finishes within this time (a container is killed soon after SIGTERM). */
+export const STOP_MS = 9000;
+/** Kept for closing connections after the waits. */
+const STOP_RESERVE_MS = 1000;
+
+/** Waits for `task` at most `ms`; 'late' when it did not settle in time. */
+async function within(task: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, ms));
+  });
+  const result = await Promise.race([task.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  return result;
 }

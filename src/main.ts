@@ -1,5 +1,5 @@
 /** Starts ISHC Chat with settings from the environment (see .env.example). */
-import { App } from './app.ts';
+import { App, STOP_MS } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
 async function main(): Promise<void> {
@@ -25,7 +25,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'stopping');
+    const startedAt = performance.now();
+    // Whatever still hangs past the stop's own deadline (a connection that never closes) does not
+    // keep the process: what matters is already in Redis.
+    setTimeout(() => {
+      app.log.error({ ms: Math.round(performance.now() - startedAt) }, 'stop took too long; exiting');
+      process.exit(1);
+    }, STOP_MS + 500).unref();
     await app.stop();
+    app.log.info({ ms: Math.round(performance.now() - startedAt) }, 'stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

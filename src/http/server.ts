@@ -39,6 +39,10 @@ export function sameSecret(given: unknown, expected: string): boolean {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set when the process is stopping: webhooks answer 503 so the platform delivers again later. */
+    stopping: boolean;
+  }
   interface FastifyRequest {
     /** The body's bytes as received (signatures are computed over them). */
     rawBody?: Buffer;
@@ -78,8 +82,10 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     return reply.code(down.length ? 503 : 200).send({ ok: down.length === 0, down, services });
   });
 
+  app.decorate('stopping', false);
   for (const route of deps.webhooks) {
     app.post(route.path, async (request, reply) => {
+      if (app.stopping) return reply.code(503).header('retry-after', '5').send({ error: 'stopping' });
       if (!route.authorize(request.headers, request.rawBody ?? Buffer.alloc(0), request.body)) {
         return reply.code(401).send({ error: 'unauthorized' });
       }

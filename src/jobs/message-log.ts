@@ -1,14 +1,21 @@
 /**
  * The Message collection records every outbound message and what became of
- * it (the text only for kinds that keep it, see `keepsText`). Writes are
- * batched into one `bulkWrite` every few hundred milliseconds instead of one
- * round trip per message: the queue (Redis) is the source of truth while a
- * message is in flight, this log is for people and reports.
+ * it (the text only for kinds that keep it, see `keepsText`).
+ *
+ * Nothing is held in the process: each write ("queued", then the result) is
+ * appended to a Redis list the moment it happens — Redis holds the message's
+ * job too, and runs with AOF in production — so a stop or a crash loses no
+ * record. One process at a time (a Redis lock) drains the list into MongoDB in
+ * batches, merging the writes of each record, at the pace MongoDB sustains;
+ * when MongoDB is down the list simply grows (nothing is dropped) and drains
+ * when it is back. A record MongoDB refuses is set aside (counted, logged
+ * without content) so the rest go through.
  *
  * "queued" uses $setOnInsert only, so a late "queued" write never overwrites
- * a result that landed first. A record MongoDB refuses is set aside (counted,
- * logged without content); records are dropped only while MongoDB fails.
+ * a result that landed first.
  */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { type AnyBulkWriteOperation, mongo } from 'mongoose';
 import { MESSAGE_KINDS } from '../engine/message-kinds.ts';
 import type { Outbound } from '../engine/types.ts';
@@ -25,8 +32,9 @@ export interface MessageResult {
   sentAt?: Date;
 }
 
-const FLUSH_MS = 250;
-const FLUSH_AT = 200;
+const DRAIN_DELAY_MS = 250;
+/** Writes read from the list at a time (merged per record before they go to MongoDB). */
+const READ_AT_ONCE = 500;
 /**
  * Statements per bulkWrite command. FerretDB on PostgreSQL holds one PostgreSQL
  * connection per updated document until the command ends: 60 updates in one
@@ -34,8 +42,10 @@ const FLUSH_AT = 200;
  * every process far below its pool_max_conns while still batching.
  */
 const STATEMENTS_PER_COMMAND = 10;
-/** While MongoDB is failing, keep at most this many records waiting (the oldest are dropped, counted). */
-const MAX_PENDING = 20_000;
+/** The drainer's lock lives this long unless renewed (a drainer that died is taken over). */
+const LOCK_MS = 30_000;
+/** After a failed write (MongoDB down), the next try waits this long. */
+const RETRY_MS = 2000;
 
 /** One record's pending write: what to set now, and what only a new document gets. */
 interface PendingWrite {
@@ -46,88 +56,103 @@ interface PendingWrite {
 export class MessageLog {
   readonly #models: Models;
   readonly #log: Logger;
-  /**
-   * Writes waiting, one per record (insertion order = oldest first). Later writes to a record
-   * merge into its entry, so a message queued and sent between two flushes costs one statement.
-   */
-  #pending = new Map<string, PendingWrite>();
+  readonly #redis: Redis;
+  readonly #listKey: string;
+  readonly #lockKey: string;
+  readonly #owner = randomBytes(8).toString('hex');
   #timer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> = Promise.resolve();
-  /** True after a write failed for a reason other than its record (MongoDB down): only then may records drop. */
-  #failing = false;
-  /** Records dropped because MongoDB was failing while the backlog was full. */
-  dropped = 0;
+  #draining: Promise<void> = Promise.resolve();
   /** Records MongoDB refused (e.g. a character PostgreSQL cannot store): set aside so the rest go through. */
   setAside = 0;
 
-  constructor(models: Models, log: Logger) {
+  constructor(models: Models, log: Logger, redis: Redis, prefix: string) {
     this.#models = models;
     this.#log = log;
+    this.#redis = redis;
+    this.#listKey = `${prefix}:message-log`;
+    this.#lockKey = `${prefix}:message-log:drainer`;
   }
 
-  queued(id: string, message: Outbound, at: Date): void {
-    this.#push(id, {
-      set: {},
-      setOnInsert: { ...base(message), status: 'queued', attempts: 0, queuedAt: at },
-    });
+  /** Records that messages were queued (one Redis round trip for all of them). */
+  async queued(entries: { id: string; message: Outbound }[], at: Date): Promise<void> {
+    await this.#append(
+      entries.map(({ id, message }) => [
+        id,
+        { set: {}, setOnInsert: { ...base(message), status: 'queued', attempts: 0, queuedAt: at } },
+      ]),
+    );
   }
 
-  result(id: string, message: Outbound, result: MessageResult): void {
-    this.#push(id, { set: result, setOnInsert: base(message) });
+  async result(id: string, message: Outbound, result: MessageResult): Promise<void> {
+    await this.#append([[id, { set: result, setOnInsert: base(message) }]]);
   }
 
-  #push(id: string, write: PendingWrite): void {
-    const earlier = this.#pending.get(id);
-    this.#pending.set(id, earlier ? merge(earlier, write) : write);
-    if (this.#failing && this.#pending.size > MAX_PENDING) this.#dropOldest();
-    if (this.#pending.size >= FLUSH_AT) void this.flush();
-    else this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  /** Writes waiting in Redis for MongoDB. */
+  backlog(): Promise<number> {
+    return this.#redis.llen(this.#listKey);
   }
 
-  #dropOldest(): void {
-    const [oldest] = this.#pending.keys();
-    this.#pending.delete(oldest!);
-    this.dropped += 1;
-    if (this.dropped % 1000 === 1) {
-      this.#log.warn(
-        { dropped: this.dropped },
-        'message log backlog full while MongoDB fails; oldest dropped',
-      );
-    }
+  async #append(writes: [string, PendingWrite][]): Promise<void> {
+    if (writes.length === 0) return;
+    await this.#redis.rpush(this.#listKey, ...writes.map((write) => JSON.stringify(write)));
+    this.#timer ??= setTimeout(() => void this.flush(), DRAIN_DELAY_MS);
   }
 
-  /** Writes what is pending; resolves when it is stored (or kept for the next try when MongoDB fails). */
+  /**
+   * Moves what waits in Redis into MongoDB, if no other process is doing it; resolves when the
+   * list is empty, another process drains it, or MongoDB failed (a retry is planned).
+   */
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#flushing = this.#flushing.then(async () => {
-      while (this.#pending.size > 0) {
-        const batch = this.#takeOldest(STATEMENTS_PER_COMMAND);
-        const stored = await this.#writeBatch(batch);
-        this.#failing = !stored;
-        if (!stored) {
-          this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS * 8);
-          return;
-        }
-      }
-    });
-    return this.#flushing;
+    this.#draining = this.#draining
+      .then(() => this.#drain())
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, 'message log drain failed; will retry');
+        this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
+      });
+    return this.#draining;
   }
 
-  #takeOldest(count: number): [string, PendingWrite][] {
-    const batch: [string, PendingWrite][] = [];
-    for (const entry of this.#pending) {
-      if (batch.length === count) break;
-      batch.push(entry);
+  /** Stops planning drains (what waits stays in Redis for the next process). */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #drain(): Promise<void> {
+    const locked = await this.#redis.set(this.#lockKey, this.#owner, 'PX', LOCK_MS, 'NX');
+    if (locked !== 'OK') return;
+    try {
+      for (;;) {
+        const raw = await this.#redis.lrange(this.#listKey, 0, READ_AT_ONCE - 1);
+        if (raw.length === 0) return;
+        const merged = new Map<string, PendingWrite>();
+        for (const line of raw) {
+          const [id, write] = JSON.parse(line) as [string, PendingWrite];
+          const earlier = merged.get(id);
+          merged.set(id, earlier ? merge(earlier, write) : write);
+        }
+        const entries = [...merged];
+        for (let at = 0; at < entries.length; at += STATEMENTS_PER_COMMAND) {
+          if (!(await this.#writeBatch(entries.slice(at, at + STATEMENTS_PER_COMMAND)))) {
+            // MongoDB is failing: everything stays in Redis (writes already done repeat harmlessly).
+            this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
+            return;
+          }
+        }
+        await this.#redis.ltrim(this.#listKey, raw.length, -1);
+        await this.#redis.pexpire(this.#lockKey, LOCK_MS);
+      }
+    } finally {
+      // Released only if still ours (a drainer slower than LOCK_MS may have been taken over).
+      if ((await this.#redis.get(this.#lockKey)) === this.#owner) await this.#redis.del(this.#lockKey);
     }
-    for (const [id] of batch) this.#pending.delete(id);
-    return batch;
   }
 
   /**
    * One command for the batch; if it fails, one record at a time, so a record MongoDB refuses
-   * is set aside instead of blocking every later one. False when MongoDB itself is failing:
-   * what was not stored goes back to the front of the queue.
+   * is set aside instead of blocking every later one. False when MongoDB itself is failing.
    */
   async #writeBatch(batch: [string, PendingWrite][]): Promise<boolean> {
     try {
@@ -136,18 +161,14 @@ export class MessageLog {
     } catch {
       // Retried below one by one (an ordered batch may have stored its first records: the writes are idempotent).
     }
-    for (const [index, entry] of batch.entries()) {
+    for (const entry of batch) {
       try {
         await this.#models.Message.bulkWrite([toOperation(entry)]);
       } catch (error) {
         // Name and code only: a write error can carry the document, texts included.
         const { name, code } = error as { name?: string; code?: unknown };
         if (!refusedRecord(error)) {
-          this.#log.error(
-            { error: name, code, count: batch.length - index },
-            'message log write failed; will retry',
-          );
-          this.#requeue(batch.slice(index));
+          this.#log.error({ error: name, code }, 'message log write failed; will retry');
           return false;
         }
         this.setAside += 1;
@@ -158,16 +179,6 @@ export class MessageLog {
       }
     }
     return true;
-  }
-
-  /** Puts unstored records back in front of anything that arrived meanwhile, merging in order. */
-  #requeue(entries: [string, PendingWrite][]): void {
-    const newer = this.#pending;
-    this.#pending = new Map(entries);
-    for (const [id, write] of newer) {
-      const earlier = this.#pending.get(id);
-      this.#pending.set(id, earlier ? merge(earlier, write) : write);
-    }
   }
 }
 

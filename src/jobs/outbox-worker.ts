@@ -64,12 +64,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
       const attempts = job.attemptsMade + 1;
       const alreadySent = await redis.get(markerKey(id));
       if (alreadySent !== null) {
-        messageLog.result(id, message, { status: 'sent', attempts, platformMessageId: alreadySent });
+        await messageLog.result(id, message, { status: 'sent', attempts, platformMessageId: alreadySent });
         return alreadySent;
       }
       const delivery = deliveryNow(message, clock.now(), quietHours);
       if (delivery.action === 'drop') {
-        messageLog.result(id, message, { status: 'expired', attempts: job.attemptsMade });
+        await messageLog.result(id, message, { status: 'expired', attempts: job.attemptsMade });
         return 'expired';
       }
       if (delivery.action === 'hold') {
@@ -80,7 +80,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
       try {
         const { platformMessageId } = await sender.send(message, id);
         await redis.set(markerKey(id), platformMessageId, 'EX', SENT_MARKER_TTL_SECONDS);
-        messageLog.result(id, message, { status: 'sent', attempts, platformMessageId, sentAt: clock.now() });
+        await messageLog.result(id, message, {
+          status: 'sent',
+          attempts,
+          platformMessageId,
+          sentAt: clock.now(),
+        });
         return platformMessageId;
       } catch (error) {
         const failure = error instanceof SendError ? error : new SendError('transient', String(error));
@@ -91,19 +96,19 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
             await worker.rateLimit(failure.retryAfterMs ?? 1000);
             throw new RateLimitError();
           case 'recipientGone':
-            messageLog.result(id, message, { status: 'failed', attempts, lastError });
+            await messageLog.result(id, message, { status: 'failed', attempts, lastError });
             await options.onRecipientGone(message);
             throw new UnrecoverableError(lastError);
           case 'later':
-            messageLog.result(id, message, { status: 'queued', attempts, lastError });
+            await messageLog.result(id, message, { status: 'queued', attempts, lastError });
             await job.moveToDelayed(Date.now() + (failure.retryAfterMs ?? 60_000), token);
             throw new DelayedError();
           case 'permanent':
-            messageLog.result(id, message, { status: 'failed', attempts, lastError });
+            await messageLog.result(id, message, { status: 'failed', attempts, lastError });
             throw new UnrecoverableError(lastError);
           case 'transient': {
             const last = attempts >= (job.opts.attempts ?? 1);
-            messageLog.result(id, message, { status: last ? 'dead' : 'queued', attempts, lastError });
+            await messageLog.result(id, message, { status: last ? 'dead' : 'queued', attempts, lastError });
             throw failure;
           }
         }

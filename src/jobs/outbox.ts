@@ -76,12 +76,12 @@ export class Outbox {
   async enqueue(messages: Outbound[], idBase: string): Promise<void> {
     const now = this.#options.clock.now();
     const byChannel = new Map<ChannelName, { id: string; message: Outbound; delay: number }[]>();
+    const expired: { id: string; message: Outbound }[] = [];
     messages.forEach((message, index) => {
       const id = outboxJobId(idBase, index);
       const delivery = deliveryNow(message, now, this.#options.quietHours);
       if (delivery.action === 'drop') {
-        this.#log.queued(id, message, now);
-        this.#log.result(id, message, { status: 'expired', attempts: 0 });
+        expired.push({ id, message });
         return;
       }
       const list = byChannel.get(message.channel) ?? [];
@@ -106,8 +106,11 @@ export class Outbox {
           },
         })),
       );
-      for (const { id, message } of list) this.#log.queued(id, message, now);
+      await this.#log.queued(list, now);
     }
+    await this.#log.queued(expired, now);
+    for (const { id, message } of expired)
+      await this.#log.result(id, message, { status: 'expired', attempts: 0 });
   }
 
   async close(): Promise<void> {
