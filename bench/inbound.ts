@@ -27,7 +27,8 @@
  * the run, and the peak sampled during it), how long SIGTERM takes to stop it (killed after 15 s),
  * and whether the app's message log holds a record of every message the fake received: records
  * missing once the run settled (logBacklogAtEnd, still in memory) and after the app exited
- * (logDropped: lost).
+ * (logDropped: lost). Commands are read once the run settled: log writes still pending then
+ * (logBacklogAtEnd) are not in dbPerUpdate.
  *
  * The outbox's rate limit is raised to 1000 messages/s: this measures our pipeline, not Telegram's
  * ~30 messages/s cap. Quiet hours are off and the per-chat inbound limit is raised above the load.
