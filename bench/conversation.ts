@@ -28,9 +28,17 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { DEMO_CODES, seedDemoData } from '../src/demo/seed.ts';
 import type { Models } from '../src/models/index.ts';
-import { FakeTelegram, type FakeUser, type MethodHandler } from '../test/fakes/telegram.ts';
+import { FakeTelegram, type FakeUser } from '../test/fakes/telegram.ts';
 import { isolatedEnv, startTestApp } from '../test/support/app.ts';
-import { vi } from '../test/support/text.ts';
+import {
+  type Chatting,
+  ReplyProbe,
+  Results,
+  redisCommandStats,
+  redisDelta,
+  registration,
+  turn,
+} from './people.ts';
 import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, Tally, table } from './stats.ts';
 
 const MEMBERS = envInt('BENCH_MEMBERS', 50, 999);
@@ -46,109 +54,9 @@ const ROUNDS_PER_PERSON = 10_000;
 const BASELINE = { updatesPerSecond: 174, roundTripsPerUpdate: 2.25 };
 const TARGET = { updatesPerSecond: 3 * BASELINE.updatesPerSecond, roundTripsBelow: 1 };
 
-interface Step {
-  /** What the question is, for the per-step table. */
-  name: string;
-  text: string;
-  /** Part of the reply that shows the bot understood (the next question). */
-  expect: string;
-}
-
-/** One registration with the open club code, typed the way a person would. */
-function registration(person: number, round: number, clubName: string): Step[] {
-  // 84 + 9 digits starting with 9, distinct for every registration; typed in the national form.
-  const national = `9${String(person * 100_000 + round).padStart(8, '0')}`;
-  return [
-    { name: '/start CODE', text: `/start ${DEMO_CODES.openClub1}`, expect: vi('register.askLanguage') },
-    { name: 'language', text: '1', expect: vi('register.agree') },
-    { name: 'consent', text: '1', expect: vi('register.askName') },
-    { name: 'name', text: 'nguyen thi mai', expect: vi('register.askYear') },
-    { name: 'birth year', text: '1950', expect: vi('gender.female') },
-    { name: 'gender', text: '1', expect: vi('register.askPhone') },
-    { name: 'phone', text: `0${national}`, expect: vi('register.confirm') },
-    {
-      name: 'confirm (member created)',
-      text: '1',
-      expect: vi('register.donePending', { club: clubName }),
-    },
-  ];
-}
-
-/**
- * Notes when each sendMessage reaches the fake Telegram (the moment its answer is written, as the
- * fake records it) and hands it to the person waiting for a reply in that chat.
- */
-class ReplyProbe {
-  /** Messages to a chat nobody was waiting in, or not the expected reply (first few kept). */
-  readonly stray = new Tally();
-  readonly straySamples: string[] = [];
-  readonly #waiting = new Map<string, { expect: string; resolve(at: number): void }>();
-
-  constructor(fake: FakeTelegram) {
-    // The fake's own handler (validation, message ids, `sent()`) stays in charge; we only watch.
-    const handlers = (fake as unknown as { handlers: Record<string, MethodHandler> }).handlers;
-    const original = handlers.sendMessage!;
-    fake.onMethod('sendMessage', (call) => {
-      const result = original(call);
-      const chatId = String(call.params.chat_id);
-      const text = String(call.params.text ?? '');
-      call.onDelivered(() => this.#delivered(chatId, text));
-      return result;
-    });
-  }
-
-  /** Resolves with performance.now() when a message containing `expect` reaches `chatId`. */
-  wait(chatId: string, expect: string, timeoutMs: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiting.delete(chatId);
-        reject(new Error(`no reply within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.#waiting.set(chatId, {
-        expect,
-        resolve: (at) => {
-          clearTimeout(timer);
-          this.#waiting.delete(chatId);
-          resolve(at);
-        },
-      });
-    });
-  }
-
-  #delivered(chatId: string, text: string): void {
-    const at = performance.now();
-    const waiter = this.#waiting.get(chatId);
-    if (waiter && text.includes(waiter.expect)) {
-      waiter.resolve(at);
-      return;
-    }
-    this.stray.add(waiter ? 'not the expected reply' : 'to a chat nobody was waiting in');
-    if (this.straySamples.length < 5) this.straySamples.push(`[${chatId}] ${text.slice(0, 80)}`);
-  }
-}
-
-/** What the people saw. Latencies in ms from the webhook POST. */
-class Results {
-  readonly replyLatencies: number[] = [];
-  readonly ackLatencies: number[] = [];
-  /** From the webhook's answer to the reply reaching Telegram: time spent in the outbox. */
-  readonly outboxLatencies: number[] = [];
-  /** When each reply arrived (performance.now()), for throughput over time. */
-  readonly repliedAt: number[] = [];
-  /** Reply latencies by step name, in the order of the conversation. */
-  readonly byStep = new Map<string, number[]>();
-  readonly errors = new Tally();
-  registrations = 0;
-  posted = 0;
-}
-
-interface Run {
-  fake: FakeTelegram;
-  probe: ReplyProbe;
-  webhookUrl: string;
+interface Run extends Chatting {
   clubName: string;
   sendUntil: number;
-  results: Results;
 }
 
 /** One person: registrations back to back until the time is up. */
@@ -163,47 +71,9 @@ async function person(k: number, run: Run): Promise<void> {
   }
 }
 
-/** Sends one message and waits for its reply; false if it failed. */
-async function turn(user: FakeUser, step: Step, run: Run): Promise<boolean> {
-  const { fake, probe, results } = run;
-  const reply = probe.wait(String(user.id), step.expect, REPLY_TIMEOUT_MS);
-  reply.catch(() => undefined); // awaited below; a failed POST leaves it to time out unobserved
-  const sentAt = performance.now();
-  results.posted += 1;
-  try {
-    const { status } = await fake.deliverWebhook(
-      run.webhookUrl,
-      fake.textUpdate(user, step.text),
-      WEBHOOK_SECRET,
-    );
-    if (status !== 200) throw new Error(`webhook answered HTTP ${status}`);
-    const ackAt = performance.now();
-    results.ackLatencies.push(ackAt - sentAt);
-    const repliedAt = await reply;
-    results.replyLatencies.push(repliedAt - sentAt);
-    results.outboxLatencies.push(Math.max(0, repliedAt - ackAt));
-    results.repliedAt.push(repliedAt);
-    const forStep = results.byStep.get(step.name) ?? [];
-    forStep.push(repliedAt - sentAt);
-    results.byStep.set(step.name, forStep);
-    return true;
-  } catch (error) {
-    results.errors.add(error instanceof Error ? error.message : String(error));
-    return false;
-  }
-}
-
 /** Whether MongoDB answers a query on a real collection within `timeoutMs` (FerretDB can wedge). */
 async function mongoAnswers(models: Models, timeoutMs = 3000): Promise<boolean> {
   return settlesWithin(models.Club.findOne({}).maxTimeMS(timeoutMs).lean().exec(), timeoutMs);
-}
-
-/** Commands Redis executed, by name (server-wide: includes other clients and commands inside Lua scripts). */
-async function redisCommandStats(redis: Redis): Promise<Map<string, number>> {
-  const info = await redis.info('commandstats');
-  const stats = new Map<string, number>();
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats.set(match[1]!, Number(match[2]));
-  return stats;
 }
 
 function cpuTimes(): { busy: number; total: number } {
@@ -273,6 +143,8 @@ async function main(): Promise<Figures> {
       fake,
       probe,
       webhookUrl: `${test.url}/webhooks/telegram`,
+      webhookSecret: WEBHOOK_SECRET,
+      replyTimeoutMs: REPLY_TIMEOUT_MS,
       clubName: club.name,
       sendUntil: startedAt + SECONDS * 1000,
       results,
@@ -362,11 +234,7 @@ function report(r: Report) {
   const ack = latencySummary(results.ackLatencies);
   const outbox = latencySummary(results.outboxLatencies);
   const roundTrips = r.mongoCommands.total / handled;
-  const redisDelta = new Tally();
-  for (const [name, calls] of r.redisAfter) {
-    const delta = calls - (r.redisBefore.get(name) ?? 0);
-    if (delta > 0) redisDelta.add(name, delta);
-  }
+  const redisCommands = redisDelta(r.redisBefore, r.redisAfter);
 
   console.log(
     `updates handled: ${num(handled)} of ${num(results.posted)} sent in ${num(r.elapsedMs / 1000, 1)} s ` +
@@ -411,8 +279,8 @@ function report(r: Report) {
         .join(', ')})`,
   );
   console.log(
-    `Redis commands (server-wide, incl. inside Lua scripts and BullMQ): ${num(redisDelta.total / handled, 1)} per update; ` +
-      `most: ${redisDelta
+    `Redis commands (server-wide, incl. inside Lua scripts and BullMQ): ${num(redisCommands.total / handled, 1)} per update; ` +
+      `most: ${redisCommands
         .entries()
         .slice(0, 8)
         .map(([name, count]) => `${name} ${num(count / handled, 2)}`)
@@ -462,7 +330,7 @@ function report(r: Report) {
     posted: results.posted,
     registrations: results.registrations,
     mongoRoundTripsPerUpdate: round(roundTrips),
-    redisCommandsPerUpdate: round(redisDelta.total / handled),
+    redisCommandsPerUpdate: round(redisCommands.total / handled),
     outboxBacklogMean: round(r.backlog.mean),
     outboxBacklogMax: r.backlog.max,
     errors: results.errors.total,
@@ -473,7 +341,7 @@ function report(r: Report) {
     loopUtilization: round(r.loopUtilization),
     loopDelayP99Ms: round(r.loopDelayP99),
     mongoByCommand: Object.fromEntries(r.mongoCommands.entries()),
-    redisByCommand: Object.fromEntries(redisDelta.entries()),
+    redisByCommand: Object.fromEntries(redisCommands.entries()),
   };
 }
 

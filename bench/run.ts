@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 export const BENCHMARKS: Record<string, string> = {
   conversation:
     'people registering at once through the Telegram webhook: updates/s, reply latency, round trips',
+  inbound:
+    'the app as its own process (production settings, webhook) against a grammY reference bot, same people, same run',
   storage: 'FerretDB on PostgreSQL and on SQLite under the same load: steps/s and latency',
 };
 

@@ -26,7 +26,7 @@ function runner(args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 describe('npm run bench -- <name>', () => {
   it('has a bench/<name>.ts for every benchmark it lists', () => {
-    expect(Object.keys(BENCHMARKS)).toEqual(expect.arrayContaining(['conversation', 'storage']));
+    expect(Object.keys(BENCHMARKS)).toEqual(expect.arrayContaining(['conversation', 'inbound', 'storage']));
     for (const name of Object.keys(BENCHMARKS))
       expect(existsSync(`${ROOT}bench/${name}.ts`), name).toBe(true);
   });

@@ -1,0 +1,36 @@
+/**
+ * Counts the MongoDB commands a benchmarked process sends and serves the count as JSON on a
+ * loopback port of its own, so bench/inbound.ts can read it before and after a run. Used by the
+ * reference bot and, through bench/count-app-commands.ts, by the app: the app's own code is not
+ * changed for the benchmark.
+ */
+import type { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+
+/** The variable that names the port; nothing is counted or served without it. */
+export const COUNTERS_PORT_VARIABLE = 'BENCH_COUNTERS_PORT';
+
+const counts = { mongoCommands: 0 };
+
+/** Counts every `commandStarted` of a MongoDB client created with `monitorCommands: true`. */
+export function countCommandsOf(client: EventEmitter): void {
+  client.on('commandStarted', () => {
+    counts.mongoCommands += 1;
+  });
+}
+
+/** Serves `{"mongoCommands":n}` on 127.0.0.1:`port`; the server does not keep the process alive. */
+export function serveCounters(port: number): void {
+  const server = createServer((_request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify(counts));
+  });
+  server.listen(port, '127.0.0.1');
+  server.unref();
+}
+
+/** What a process served by `serveCounters` has counted so far. */
+export async function readCounters(port: number): Promise<typeof counts> {
+  const response = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
+  return (await response.json()) as typeof counts;
+}

@@ -1,0 +1,544 @@
+/**
+ * Inbound benchmark, measured the way production runs (issue 12, item 1).
+ *
+ * The app runs as its own process, started as production starts it (`node src/main.ts`,
+ * NODE_ENV=production, Telegram in webhook mode with its secret, the outbox and its worker on,
+ * its own database and Redis prefix). This process is the driver: it hosts the fake Telegram Bot
+ * API (real HTTP on loopback) and BENCH_PEOPLE people (default 50) in a closed loop — each sends
+ * the next message, as a webhook POST with the secret like Telegram, only after the previous POST
+ * was answered 2xx AND the bot's reply reached the fake API — for BENCH_SECONDS (default 20).
+ *
+ * In the same run the same driver drives a reference bot (bench/reference-bot.ts, its own process:
+ * grammY + @grammyjs/conversations + @grammyjs/storage-mongodb, on the same FerretDB, its own
+ * database) with the same people and duration, app and reference one after the other for each
+ * scenario, so the ratio is measured, not remembered:
+ *
+ * - `register`: today's 8 turns of registration with the open club code (each round a new
+ *   Telegram user; the last turn creates the member and asks the chairs).
+ * - `short`: stands in for `health` until the health check exists: the app cannot load a flow
+ *   kept in bench/, so each person (a guest, the same chat every round) has an existing 3-turn
+ *   conversation — "menu", "ngôn ngữ" (language), "1" (Tiếng Việt).
+ * The reference bot always does its 3-question check ("health", then three one-digit answers).
+ *
+ * Counted per update: MongoDB commands (each process counts its driver's commandStarted events
+ * and serves the count on a loopback port: bench/counters.ts; the app gets it preloaded by
+ * bench/count-app-commands.ts, its code is unchanged), Redis commands (`INFO commandstats`, server
+ * wide: other clients of the same Redis count too), resident memory of the process (VmRSS after
+ * the run, and the peak sampled during it), how long SIGTERM takes to stop it (killed after 15 s),
+ * and whether the app's message log holds a record of every message the fake received: records
+ * missing once the run settled (logBacklogAtEnd, still in memory) and after the app exited
+ * (logDropped: lost). Commands are read once the run settled: log writes still pending then
+ * (logBacklogAtEnd) are not in dbPerUpdate.
+ *
+ * The outbox's rate limit is raised to 1000 messages/s: this measures our pipeline, not Telegram's
+ * ~30 messages/s cap. Quiet hours are off and the per-chat inbound limit is raised above the load.
+ * Pools: app 8 + reference 8 + driver 2 connections to FerretDB (STORAGE.md: the sum over every
+ * process stays below 45). Everything started is stopped, and its database and keys dropped.
+ *
+ *   npm run bench -- inbound
+ *   BENCH_PEOPLE=10 BENCH_SECONDS=8 npm run bench -- inbound
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import mongoose from 'mongoose';
+import { DEMO_CODES, seedDemoData } from '../src/demo/seed.ts';
+import { createModels, type Models } from '../src/models/index.ts';
+import { FakeTelegram, type FakeUser } from '../test/fakes/telegram.ts';
+import { dropTestData, isolatedEnv, PROJECT_NODE } from '../test/support/app.ts';
+import { vi } from '../test/support/text.ts';
+import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
+import {
+  type Chatting,
+  ReplyProbe,
+  Results,
+  redisCommandStats,
+  redisDelta,
+  registration,
+  type Step,
+  turn,
+} from './people.ts';
+import { REFERENCE, REFERENCE_WEBHOOK_PATH } from './reference-bot.ts';
+import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, table } from './stats.ts';
+
+const PEOPLE = envInt('BENCH_PEOPLE', 50, 999);
+const SECONDS = envInt('BENCH_SECONDS', 20, 3600);
+/** How long a reply may take before the turn counts as lost; also the wait for in-flight replies. */
+const REPLY_TIMEOUT_MS = 10_000;
+/** How long a process may take to start, and to stop after SIGTERM before it is killed. */
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+const WEBHOOK_SECRET = 'bench-inbound-secret';
+const POOL = { app: 8, reference: 8, driver: 2 };
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Telegram user ids: phase p, person k, round r → 10_000_000·(p+1) + k·10_000 + r. */
+const ROUNDS_PER_PERSON = 10_000;
+
+/** What one kind of person says, round after round. */
+interface Script {
+  steps(person: number, round: number): Step[];
+  /** A new Telegram user every round (registration), or the same chat again (a daily check). */
+  newUserEachRound: boolean;
+}
+
+interface Scenario {
+  name: string;
+  about: string;
+  app(clubName: string): Script;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'register',
+    about: 'the 8 turns of registration with the open club code DH2026; the last creates the member',
+    app: (clubName) => ({ steps: (k, r) => registration(k, r, clubName), newUserEachRound: true }),
+  },
+  {
+    name: 'short',
+    about:
+      'stands in for `health` (not built yet): a guest types "menu", "ngôn ngữ", "1" — an existing 3-turn conversation',
+    app: () => ({
+      steps: () => [
+        { name: 'menu', text: 'menu', expect: vi('menu.language') },
+        { name: 'language', text: 'ngôn ngữ', expect: vi('language.en') },
+        { name: 'choice', text: '1', expect: vi('language.changed') },
+      ],
+      newUserEachRound: false,
+    }),
+  },
+];
+
+/** The reference bot's check: "health" and three one-digit answers, each answered by the next line. */
+const REFERENCE_SCRIPT: Script = {
+  steps: () =>
+    [REFERENCE.start, '1', '1', '1'].map((text, i) => ({
+      name: i === 0 ? 'start' : `answer ${i}`,
+      text,
+      expect: REFERENCE.questions[i] ?? REFERENCE.done,
+    })),
+  newUserEachRound: false,
+};
+
+/** A benchmarked bot running as its own process. */
+interface Target {
+  label: string;
+  child: ChildProcess;
+  webhookUrl: string;
+  healthUrl: string;
+  countersPort: number;
+}
+
+/** A port nobody listens on now (loopback). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `args` with the project's Node; resolves once `healthUrl` answers 200. */
+async function startProcess(
+  label: string,
+  args: string[],
+  env: Record<string, string>,
+  urls: { webhookUrl: string; healthUrl: string; countersPort: number },
+): Promise<Target> {
+  const child = spawn(PROJECT_NODE, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const deadline = performance.now() + START_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${label} exited with code ${child.exitCode} while starting`);
+    const up = await fetch(urls.healthUrl, { signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (up) return { label, child, ...urls };
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${label} did not answer ${urls.healthUrl} within ${START_TIMEOUT_MS / 1000} s`);
+}
+
+/** SIGTERM, then how long the process took to exit (ms), or null if it had to be killed. */
+async function stopProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return 0;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const startedAt = performance.now();
+  child.kill('SIGTERM');
+  if (await settlesWithin(exited, STOP_TIMEOUT_MS)) return performance.now() - startedAt;
+  child.kill('SIGKILL');
+  await settlesWithin(exited, 5000);
+  return null;
+}
+
+/** Resident memory of a process in MB (VmRSS), NaN when it cannot be read. */
+function residentMB(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kB = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kB === undefined ? Number.NaN : Number(kB) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** What one process did under load. */
+interface Phase {
+  results: Results;
+  elapsedMs: number;
+  finished: boolean;
+  handled: number;
+  mongoCommands: number;
+  redisCommands: number;
+  rssMB: number;
+  peakRssMB: number;
+  /** sendMessage calls the fake answered during the phase. */
+  delivered: number;
+  stray: number;
+}
+
+interface Drive {
+  fake: FakeTelegram;
+  probe: ReplyProbe;
+  redis: Redis;
+  /** Runs once the people stopped, before the counters are read (e.g. until the message log settles). */
+  settle(delivered: number): Promise<void>;
+}
+
+/** The people chat with `target` for SECONDS; counters are read around it. */
+async function drive(target: Target, script: Script, phase: number, d: Drive): Promise<Phase> {
+  const results = new Results();
+  const run: Chatting = {
+    fake: d.fake,
+    probe: d.probe,
+    webhookUrl: target.webhookUrl,
+    webhookSecret: WEBHOOK_SECRET,
+    replyTimeoutMs: REPLY_TIMEOUT_MS,
+    results,
+  };
+  const countersBefore = await readCounters(target.countersPort);
+  const redisBefore = await redisCommandStats(d.redis);
+  const deliveredBefore = d.probe.delivered;
+  const strayBefore = d.probe.stray.total;
+  let peakRssMB = 0;
+  const sampler = setInterval(() => {
+    peakRssMB = Math.max(peakRssMB, residentMB(target.child.pid) || 0);
+  }, 500);
+
+  const startedAt = performance.now();
+  const sendUntil = startedAt + SECONDS * 1000;
+  const person = async (k: number) => {
+    for (let r = 0; r < ROUNDS_PER_PERSON && performance.now() < sendUntil; r++) {
+      const id = 10_000_000 * (phase + 1) + k * ROUNDS_PER_PERSON + (script.newUserEachRound ? r : 0);
+      const user: FakeUser = { id, first_name: 'Bench' };
+      for (const step of script.steps(k, r)) {
+        if (performance.now() >= sendUntil) return;
+        if (!(await turn(user, step, run))) break; // this chat is stuck: the person starts over
+      }
+    }
+  };
+  const people = Promise.all(Array.from({ length: PEOPLE }, (_, k) => person(k)));
+  const finished = await settlesWithin(people, SECONDS * 1000 + REPLY_TIMEOUT_MS + 1000);
+  const elapsedMs = performance.now() - startedAt;
+  clearInterval(sampler);
+
+  const delivered = d.probe.delivered - deliveredBefore;
+  await d.settle(delivered);
+  const countersAfter = await readCounters(target.countersPort);
+  const redisAfter = await redisCommandStats(d.redis);
+  const rssMB = residentMB(target.child.pid);
+  return {
+    results,
+    elapsedMs,
+    finished,
+    handled: results.replyLatencies.length,
+    mongoCommands: countersAfter.mongoCommands - countersBefore.mongoCommands,
+    redisCommands: redisDelta(redisBefore, redisAfter).total,
+    rssMB,
+    peakRssMB: Math.max(peakRssMB, rssMB || 0),
+    delivered,
+    stray: d.probe.stray.total - strayBefore,
+  };
+}
+
+/**
+ * Waits until the app's message log holds as many telegram records as messages the fake received,
+ * or stops growing for 3 s (bounded by REPLY_TIMEOUT_MS); returns the records counted.
+ */
+async function settleMessageLog(models: Models, delivered: number): Promise<number> {
+  const deadline = performance.now() + REPLY_TIMEOUT_MS;
+  let last = -1;
+  let stableSince = performance.now();
+  for (;;) {
+    const count = await models.Message.countDocuments({ channel: 'telegram' }).maxTimeMS(5000);
+    if (count >= delivered || performance.now() >= deadline) return count;
+    if (count !== last) {
+      last = count;
+      stableSince = performance.now();
+    } else if (performance.now() - stableSince >= 3000) {
+      return count;
+    }
+    await sleep(250);
+  }
+}
+
+/** The app as production starts it, with its own database (demo data seeded) and Redis prefix. */
+async function startApp(fake: FakeTelegram) {
+  // isolatedEnv gives the database name, Redis prefix and loopback host; its test-only settings go.
+  const { OUTBOX_BACKOFF_MS: _testBackoff, ...base } = isolatedEnv();
+  const port = await freePort();
+  const countersPort = await freePort();
+  const env: Record<string, string> = {
+    ...base,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SIMULATOR: 'false',
+    DEMO_SEED: 'false',
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_MODE: 'webhook',
+    PUBLIC_URL: 'https://bot.example.org',
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TELEGRAM_RATE_PER_SECOND: '1000',
+    INBOUND_PER_CHAT_PER_MINUTE: '100000',
+    QUIET_HOURS_START: '00:00',
+    QUIET_HOURS_END: '00:00',
+    MONGODB_POOL_SIZE: String(POOL.app),
+    [COUNTERS_PORT_VARIABLE]: String(countersPort),
+  };
+  const connection = await mongoose
+    .createConnection(env.MONGODB_URI!, { maxPoolSize: POOL.driver })
+    .asPromise();
+  const models = createModels(connection);
+  await seedDemoData(models);
+  const invite = await models.Invite.findById(DEMO_CODES.openClub1).lean();
+  const club = await models.Club.findById(invite?.clubId).lean();
+  if (!club) throw new Error('demo data has no club for the open code');
+  const url = `http://127.0.0.1:${port}`;
+  const target = await startProcess(
+    'app',
+    ['--import', './bench/count-app-commands.ts', 'src/main.ts'],
+    env,
+    {
+      webhookUrl: `${url}/webhooks/telegram`,
+      healthUrl: `${url}/healthz`,
+      countersPort,
+    },
+  );
+  return { target, env, connection, models, clubName: club.name };
+}
+
+async function startReference(fake: FakeTelegram) {
+  const { MONGODB_URI, REDIS_URL, REDIS_PREFIX } = isolatedEnv();
+  const env = { MONGODB_URI: MONGODB_URI!, REDIS_URL: REDIS_URL!, REDIS_PREFIX: REDIS_PREFIX! };
+  const port = await freePort();
+  const countersPort = await freePort();
+  const target = await startProcess(
+    'reference',
+    ['bench/reference-bot.ts'],
+    {
+      REF_BOT_TOKEN: fake.token,
+      REF_API_ROOT: fake.apiRoot,
+      REF_PORT: String(port),
+      REF_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      REF_MONGODB_URI: env.MONGODB_URI,
+      REF_MONGODB_POOL_SIZE: String(POOL.reference),
+      [COUNTERS_PORT_VARIABLE]: String(countersPort),
+    },
+    {
+      webhookUrl: `http://127.0.0.1:${port}${REFERENCE_WEBHOOK_PATH}`,
+      healthUrl: `http://127.0.0.1:${port}/healthz`,
+      countersPort,
+    },
+  );
+  return { target, env };
+}
+
+interface Measured {
+  phase: Phase;
+  stopMs: number | null;
+  /** The app's message log: telegram records once the run settled, and after the app exited. */
+  log?: { atEnd: number; afterExit: number };
+}
+
+/** Runs the app on one scenario, then stops it and drops its data. */
+async function measureApp(
+  scenario: Scenario,
+  phase: number,
+  fake: FakeTelegram,
+  probe: ReplyProbe,
+  redis: Redis,
+) {
+  const app = await startApp(fake);
+  let atEnd = 0;
+  try {
+    const measured = await drive(app.target, scenario.app(app.clubName), phase, {
+      fake,
+      probe,
+      redis,
+      settle: async (delivered) => {
+        atEnd = await settleMessageLog(app.models, delivered);
+      },
+    });
+    const stopMs = await stopProcess(app.target.child);
+    // A clean stop writes what the log still holds; what is missing now is lost.
+    const afterExit = await app.models.Message.countDocuments({ channel: 'telegram' }).maxTimeMS(5000);
+    return { phase: measured, stopMs, log: { atEnd, afterExit } } satisfies Measured;
+  } finally {
+    await stopProcess(app.target.child);
+    await app.connection.close();
+    await dropTestData(app.env);
+  }
+}
+
+async function measureReference(phase: number, fake: FakeTelegram, probe: ReplyProbe, redis: Redis) {
+  const reference = await startReference(fake);
+  try {
+    const measured = await drive(reference.target, REFERENCE_SCRIPT, phase, {
+      fake,
+      probe,
+      redis,
+      settle: () => sleep(300),
+    });
+    return { phase: measured, stopMs: await stopProcess(reference.target.child) } satisfies Measured;
+  } finally {
+    await stopProcess(reference.target.child);
+    await dropTestData(reference.env);
+  }
+}
+
+function summary(m: Measured) {
+  const { phase } = m;
+  return {
+    perSecond: phase.handled / (phase.elapsedMs / 1000),
+    reply: latencySummary(phase.results.replyLatencies),
+    ack: latencySummary(phase.results.ackLatencies),
+    dbPerUpdate: phase.mongoCommands / phase.handled,
+    redisPerUpdate: phase.redisCommands / phase.handled,
+  };
+}
+
+/** Prints the comparison of one scenario and returns its entry of the JSON line. */
+function report(scenario: Scenario, app: Measured, ref: Measured) {
+  const a = summary(app);
+  const r = summary(ref);
+  const mb = (value: number) => (Number.isFinite(value) ? `${num(value)} MB` : '–');
+  const stop = (value: number | null) => (value === null ? 'killed' : ms(value));
+  console.log(`\n== ${scenario.name}: ${scenario.about}`);
+  console.log(
+    table(
+      ['', 'app', 'reference'],
+      [
+        ['updates handled', num(app.phase.handled), num(ref.phase.handled)],
+        ['updates/s', num(a.perSecond, 1), num(r.perSecond, 1)],
+        ['reply p50', ms(a.reply.p50), ms(r.reply.p50)],
+        ['reply p95', ms(a.reply.p95), ms(r.reply.p95)],
+        ['reply p99', ms(a.reply.p99), ms(r.reply.p99)],
+        ['webhook ack p50', ms(a.ack.p50), ms(r.ack.p50)],
+        ['webhook ack p99', ms(a.ack.p99), ms(r.ack.p99)],
+        ['MongoDB commands/update', num(a.dbPerUpdate, 2), num(r.dbPerUpdate, 2)],
+        ['Redis commands/update (server-wide)', num(a.redisPerUpdate, 1), num(r.redisPerUpdate, 1)],
+        [
+          'resident memory after / peak',
+          `${mb(app.phase.rssMB)} / ${mb(app.phase.peakRssMB)}`,
+          `${mb(ref.phase.rssMB)} / ${mb(ref.phase.peakRssMB)}`,
+        ],
+        ['SIGTERM → exit', stop(app.stopMs), stop(ref.stopMs)],
+        [
+          'errors / stray messages',
+          `${app.phase.results.errors.total} / ${app.phase.stray}`,
+          `${ref.phase.results.errors.total} / ${ref.phase.stray}`,
+        ],
+      ],
+    ),
+  );
+  if (app.phase.results.byStep.size > 1) {
+    console.log(
+      `\n${table(
+        ['app reply latency by step', 'p50', 'p95', 'p99'],
+        [...app.phase.results.byStep].map(([name, values]) => {
+          const step = latencySummary(values);
+          return [name, ms(step.p50), ms(step.p95), ms(step.p99)];
+        }),
+      )}`,
+    );
+  }
+  for (const [label, m] of [
+    ['app', app],
+    ['reference', ref],
+  ] as const) {
+    if (!m.phase.finished) console.log(`${label}: some people were still waiting after the grace period`);
+    for (const [message, count] of m.phase.results.errors.entries())
+      console.log(`${label}: ${count} × ${message}`);
+  }
+  const log = app.log ?? { atEnd: Number.NaN, afterExit: Number.NaN };
+  const logDropped = app.phase.delivered - log.afterExit;
+  console.log(
+    `message log: ${num(app.phase.delivered)} messages the fake received; telegram records ${num(log.atEnd)} ` +
+      `when the run settled, ${num(log.afterExit)} after the app exited → ${num(logDropped)} lost`,
+  );
+  console.log(`ratio to the reference: ${num(a.perSecond / r.perSecond, 2)}×`);
+  return {
+    scenario: scenario.name,
+    C: PEOPLE,
+    seconds: SECONDS,
+    updatesPerSec: round(a.perSecond, 1),
+    p50Ms: round(a.reply.p50),
+    p95Ms: round(a.reply.p95),
+    p99Ms: round(a.reply.p99),
+    ackP50Ms: round(a.ack.p50),
+    ackP99Ms: round(a.ack.p99),
+    refUpdatesPerSec: round(r.perSecond, 1),
+    refP99Ms: round(r.reply.p99),
+    ratio: round(a.perSecond / r.perSecond),
+    dbPerUpdate: round(a.dbPerUpdate),
+    refDbPerUpdate: round(r.dbPerUpdate),
+    redisPerUpdate: round(a.redisPerUpdate, 1),
+    rssMB: round(app.phase.rssMB, 0),
+    peakRssMB: round(app.phase.peakRssMB, 0),
+    refRssMB: round(ref.phase.rssMB, 0),
+    stopMs: app.stopMs === null ? null : round(app.stopMs, 0),
+    logBacklogAtEnd: app.phase.delivered - log.atEnd,
+    logDropped: Number.isFinite(logDropped) ? logDropped : null,
+    errors: app.phase.results.errors.total,
+    refErrors: ref.phase.results.errors.total,
+  };
+}
+
+async function main() {
+  const fake = await FakeTelegram.start();
+  const probe = new ReplyProbe(fake);
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  console.log(
+    `${PEOPLE} people in a closed loop, ${SECONDS} s per run; the app (node src/main.ts, production settings, ` +
+      'Telegram webhook) and the reference grammY bot, one after the other for each scenario.',
+  );
+  console.log('Outbox rate limit raised to 1000 messages/s: this measures our pipeline, not Telegram’s cap.');
+  const runs = [];
+  try {
+    for (const [i, scenario] of SCENARIOS.entries()) {
+      const app = await measureApp(scenario, 2 * i, fake, probe, redis);
+      const ref = await measureReference(2 * i + 1, fake, probe, redis);
+      runs.push(report(scenario, app, ref));
+    }
+  } finally {
+    redis.disconnect();
+    await fake.close();
+  }
+  return { bench: 'inbound', runs };
+}
+
+console.log(JSON.stringify(await main()));
