@@ -42,6 +42,8 @@ const READ_AT_ONCE = 500;
  * every process far below its pool_max_conns while still batching.
  */
 const STATEMENTS_PER_COMMAND = 10;
+/** New records per insert command (inserts hold no connection per document on FerretDB). */
+const INSERTS_PER_COMMAND = 100;
 /** The drainer's lock lives this long unless renewed (a drainer that died is taken over). */
 const LOCK_MS = 30_000;
 /** After a failed write (MongoDB down), the next try waits this long. */
@@ -133,13 +135,18 @@ export class MessageLog {
           const earlier = merged.get(id);
           merged.set(id, earlier ? merge(earlier, write) : write);
         }
+        // A record whose "queued" write is in this read is new: inserted whole, in bulk (far
+        // cheaper than an upsert per state). The others update records stored before.
         const entries = [...merged];
-        for (let at = 0; at < entries.length; at += STATEMENTS_PER_COMMAND) {
-          if (!(await this.#writeBatch(entries.slice(at, at + STATEMENTS_PER_COMMAND)))) {
-            // MongoDB is failing: everything stays in Redis (writes already done repeat harmlessly).
-            this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
-            return;
-          }
+        const fresh = entries.filter(([, write]) => write.setOnInsert.status === 'queued');
+        const updates = entries.filter(([, write]) => write.setOnInsert.status !== 'queued');
+        const stored =
+          (await this.#insertFresh(fresh)) &&
+          (await this.#inChunks(updates, STATEMENTS_PER_COMMAND, (chunk) => this.#writeBatch(chunk)));
+        if (!stored) {
+          // MongoDB is failing: everything stays in Redis (writes already done repeat harmlessly).
+          this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
+          return;
         }
         await this.#redis.ltrim(this.#listKey, raw.length, -1);
         await this.#redis.pexpire(this.#lockKey, LOCK_MS);
@@ -148,6 +155,33 @@ export class MessageLog {
       // Released only if still ours (a drainer slower than LOCK_MS may have been taken over).
       if ((await this.#redis.get(this.#lockKey)) === this.#owner) await this.#redis.del(this.#lockKey);
     }
+  }
+
+  /**
+   * Inserts new records INSERTS_PER_COMMAND at a time. Any that exist already (a drain that
+   * stopped before trimming the list) or that MongoDB refuses go the update path, one by one.
+   */
+  async #insertFresh(entries: [string, PendingWrite][]): Promise<boolean> {
+    return this.#inChunks(entries, INSERTS_PER_COMMAND, async (chunk) => {
+      try {
+        await this.#models.Message.insertMany(chunk.map(toDocument), { ordered: false });
+        return true;
+      } catch {
+        return this.#writeBatch(chunk);
+      }
+    });
+  }
+
+  /** Runs `write` over `entries` in chunks, in order; false as soon as one fails (MongoDB down). */
+  async #inChunks(
+    entries: [string, PendingWrite][],
+    size: number,
+    write: (chunk: [string, PendingWrite][]) => Promise<boolean>,
+  ): Promise<boolean> {
+    for (let at = 0; at < entries.length; at += size) {
+      if (!(await write(entries.slice(at, at + size)))) return false;
+    }
+    return true;
   }
 
   /**
@@ -188,6 +222,11 @@ function merge(earlier: PendingWrite, later: PendingWrite): PendingWrite {
     set: { ...earlier.set, ...later.set },
     setOnInsert: { ...later.setOnInsert, ...earlier.setOnInsert },
   };
+}
+
+/** A new record whole: what only a new document gets, and the latest state over it. */
+function toDocument([id, write]: [string, PendingWrite]): Record<string, unknown> {
+  return { _id: id, ...write.setOnInsert, ...write.set };
 }
 
 function toOperation([id, write]: [string, PendingWrite]): AnyBulkWriteOperation<MessageDoc> {
