@@ -296,8 +296,10 @@ export class App {
       this.#workers.push(
         this.#unreachable.startWorker(),
         await this.retention.start(),
-        this.#fanOut.startWorker(this.#audiences, (effect, memberIds) =>
-          this.effects.notifyPage(effect, memberIds, this.clock.now()),
+        this.#fanOut.startWorker(
+          this.#audiences,
+          (effect, memberIds) => this.effects.notifyPage(effect, memberIds, this.clock.now()),
+          (effect) => this.effects.start(effect, this.clock.now()),
         ),
         this.scheduler.startWorker((firing) => this.effects.fire(firing, this.clock.now())),
       );

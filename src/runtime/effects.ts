@@ -80,7 +80,8 @@ export class Effects {
           await this.notify(effect, now);
           break;
         case 'start':
-          await this.start(effect, now);
+          // Opened by the fan-out job, after the reply to the person who caused it.
+          await this.#deps.fanOut.add(effect);
           break;
         case 'schedule': {
           const { when } = effect;
