@@ -74,12 +74,18 @@ async function main(): Promise<void> {
   bot.use(conversations({ storage }));
   bot.use(createConversation(healthCheck, 'health'));
   bot.hears(REFERENCE.start, (ctx) => ctx.conversation.enter('health'));
+  bot.catch(() => undefined);
   await bot.init();
 
   const handleUpdate = webhookCallback(bot, 'http', { secretToken: required('REF_WEBHOOK_SECRET') });
   const server = createServer((request, response) => {
     if (request.method === 'POST' && request.url === REFERENCE_WEBHOOK_PATH) {
-      void handleUpdate(request, response);
+      // A failed update (e.g. a dropped connection to the API) answers 500, as grammY's users see it;
+      // it must not end the process in the middle of a measurement.
+      handleUpdate(request, response).catch(() => {
+        if (!response.headersSent) response.statusCode = 500;
+        response.end();
+      });
       return;
     }
     response.statusCode = request.url === '/healthz' ? 200 : 404;
