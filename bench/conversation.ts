@@ -32,6 +32,7 @@ import { FakeTelegram, type FakeUser } from '../test/fakes/telegram.ts';
 import { isolatedEnv, startTestApp } from '../test/support/app.ts';
 import {
   type Chatting,
+  fakeTelegramEnv,
   ReplyProbe,
   Results,
   redisCommandStats,
@@ -91,14 +92,7 @@ async function main(): Promise<Figures> {
   const fake = await FakeTelegram.start();
   const probe = new ReplyProbe(fake);
   const env = isolatedEnv({
-    SIMULATOR: 'false',
-    DEMO_SEED: 'false',
-    TELEGRAM_BOT_TOKEN: fake.token,
-    TELEGRAM_API_ROOT: fake.apiRoot,
-    TELEGRAM_MODE: 'webhook',
-    PUBLIC_URL: 'https://bot.example.org',
-    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    TELEGRAM_RATE_PER_SECOND: '1000',
+    ...fakeTelegramEnv(fake, WEBHOOK_SECRET),
     MONGODB_POOL_SIZE: '10',
     LOG_LEVEL: 'silent',
   });

@@ -53,6 +53,7 @@ import { vi } from '../test/support/text.ts';
 import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
 import {
   type Chatting,
+  fakeTelegramEnv,
   ReplyProbe,
   Results,
   redisCommandStats,
@@ -305,14 +306,7 @@ async function startApp(fake: FakeTelegram) {
     LOG_LEVEL: 'warn',
     PORT: String(port),
     HOST: '127.0.0.1',
-    SIMULATOR: 'false',
-    DEMO_SEED: 'false',
-    TELEGRAM_BOT_TOKEN: fake.token,
-    TELEGRAM_API_ROOT: fake.apiRoot,
-    TELEGRAM_MODE: 'webhook',
-    PUBLIC_URL: 'https://bot.example.org',
-    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    TELEGRAM_RATE_PER_SECOND: '1000',
+    ...fakeTelegramEnv(fake, WEBHOOK_SECRET),
     INBOUND_PER_CHAT_PER_MINUTE: '100000',
     QUIET_HOURS_START: '00:00',
     QUIET_HOURS_END: '00:00',

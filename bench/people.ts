@@ -10,6 +10,23 @@ import type { FakeTelegram, FakeUser, MethodHandler } from '../test/fakes/telegr
 import { vi } from '../test/support/text.ts';
 import { Tally } from './stats.ts';
 
+/**
+ * The settings that point the app at the fake Telegram by webhook, with no outbox cap of
+ * Telegram's (1000 messages/s): the benchmarks measure our pipeline, not Telegram's limit.
+ */
+export function fakeTelegramEnv(fake: FakeTelegram, webhookSecret: string): Record<string, string> {
+  return {
+    SIMULATOR: 'false',
+    DEMO_SEED: 'false',
+    TELEGRAM_BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_MODE: 'webhook',
+    PUBLIC_URL: 'https://bot.example.org',
+    TELEGRAM_WEBHOOK_SECRET: webhookSecret,
+    TELEGRAM_RATE_PER_SECOND: '1000',
+  };
+}
+
 export interface Step {
   /** What the question is, for the per-step table. */
   name: string;
