@@ -112,6 +112,14 @@ function oneMessage(parts: Outbound[]): Outbound[] {
   return last ? [{ ...last, text: parts.map((part) => part.text).join('\n\n') }] : [];
 }
 
+/**
+ * Whether the person is in the middle of a question. The menu is none: someone sitting at it may
+ * type a flow's word, gets help alone, and is not busy for a flow opened by someone else.
+ */
+export function inQuestion(session: Session | undefined): session is Session {
+  return session !== undefined && session.flow !== 'menu';
+}
+
 /** Takes the first flow offered to a busy person, if any (see `ChatState.offers`). */
 function takeOffer(state: ChatState): Offer | undefined {
   const [first, ...rest] = state.offers ?? [];
@@ -316,7 +324,7 @@ export class Engine {
         // Help alone outside a question (the menu is no question: its digits still work after help),
         // so it stays short; inside one, the question follows.
         turn.says.push({ key: 'common.help' }, await this.#whomToCall(turn, session));
-        return session && session.flow !== 'menu' ? this.#askAgain(turn, session) : undefined;
+        return inQuestion(session) ? this.#askAgain(turn, session) : undefined;
       case 'menu':
         this.#leave(turn, session);
         return this.#startFlow(turn, 'menu', {}, 0);
@@ -352,7 +360,7 @@ export class Engine {
     if (smallTalk) return this.#smallTalk(turn, smallTalk, session);
 
     // Someone sitting at the menu may still type a flow's word ("DUYỆT", "NGẮT") instead of a digit.
-    if (session && session.flow !== 'menu') return this.#answer(turn, session, answer);
+    if (inQuestion(session)) return this.#answer(turn, session, answer);
     const keyword = [...this.#flows.values()].find((flow) => flow.keywords?.includes(answer.norm));
     if (keyword) return this.#startFlow(turn, keyword.id, {}, 0);
     if (session) return this.#answer(turn, session, answer);

@@ -9,7 +9,7 @@
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Clock } from '../clock.ts';
-import type { Engine } from '../engine/engine.ts';
+import { type Engine, inQuestion } from '../engine/engine.ts';
 import { isEssential, type MessageKind, mayHoldAtNight } from '../engine/message-kinds.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
@@ -390,9 +390,8 @@ export class Effects {
       const state = await chatStates.load(chat);
       const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
       const tag = (messages: Outbound[]) => messages.map((message) => ({ ...message, kind: effect.kind }));
-      // Someone sitting at the menu is not busy; someone halfway through a question is.
       const session = state.session;
-      const busy = session && session.flow !== 'menu' && now.getTime() - session.updatedAt < BUSY_MS;
+      const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
       if (!state.whoCheckedAt) {
         state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
         state.whoCheckedAt = now.getTime();

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { WRONG_CODES_PER_HOUR } from '../../src/store/link-codes.ts';
-import { converse, DH, PEOPLE, standardWorld } from '../support/engine.ts';
+import { converse, DH, PEOPLE, standardWorld, worldWithNewcomer } from '../support/engine.ts';
 
 describe('menu', () => {
   it('a guest may register or choose a language; a digit opens the line shown', async () => {
@@ -144,15 +144,8 @@ describe('link another app', () => {
   });
 
   it('a member who is not active yet gets no code', async () => {
-    const world = standardWorld();
-    world.lookups.member({
-      id: 'pending-1',
-      fullName: 'Mai',
-      status: 'pending',
-      clubIds: [DH],
-      chats: [{ channel: 'telegram', chatId: '302' }],
-    });
-    const [reply] = await converse(world.chat('302'), [['liên kết', 'menu.title']]);
+    const world = worldWithNewcomer();
+    const [reply] = await converse(world.chat(PEOPLE.pending.chat), [['liên kết', 'menu.title']]);
     expect(reply!.effects).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../src/engine/types.ts';
-import { CODES, converse, DH, NOW, PEOPLE, standardWorld, TK } from '../support/engine.ts';
+import { CODES, converse, DH, NOW, PEOPLE, standardWorld, TK, worldWithNewcomer } from '../support/engine.ts';
 
 /** The first effect of `type` in a turn's effects. */
 function effect<T extends Effect['type']>(effects: Effect[], type: T): Extract<Effect, { type: T }> {
@@ -321,15 +321,8 @@ describe('a member who types a club code', () => {
   });
 
   it('while still waiting for the chair is told so', async () => {
-    const world = standardWorld();
-    world.lookups.member({
-      id: 'pending-1',
-      fullName: 'Mai',
-      status: 'pending',
-      clubIds: [DH],
-      chats: [{ channel: 'telegram', chatId: '131' }],
-    });
-    const [reply] = await converse(world.chat('131'), [
+    const world = worldWithNewcomer();
+    const [reply] = await converse(world.chat(PEOPLE.pending.chat), [
       ['/start', ['register.alreadyWaiting', 'menu.title']],
     ]);
     expect(reply!.vars[0]).toEqual({ club: 'CLB Điền Hồng' });

@@ -189,6 +189,8 @@ export const PEOPLE = {
   member: { id: 'member-dh', chat: '9004', phone: '84912000004' },
   /** A member with no chat of her own: a volunteer registered her. */
   noChat: { id: 'nochat-dh', phone: '84912000007' },
+  /** A newcomer still waiting for the chair. */
+  pending: { id: 'pending-1', chat: '9005' },
 } as const;
 
 /**
@@ -232,6 +234,20 @@ export function standardWorld(seed = 1): EngineWorld {
     birthYear: 1940,
     gender: 'female',
     ...inClub('member'),
+  });
+  return world;
+}
+
+/** The standard world and a newcomer in it still waiting for Điền Hồng's chair (PEOPLE.pending). */
+export function worldWithNewcomer(seed = 1): EngineWorld {
+  const world = standardWorld(seed);
+  const { pending } = PEOPLE;
+  world.lookups.member({
+    id: pending.id,
+    fullName: 'Mai',
+    status: 'pending',
+    clubIds: [DH],
+    chats: [{ channel: 'telegram', chatId: pending.chat }],
   });
   return world;
 }

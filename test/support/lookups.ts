@@ -11,43 +11,31 @@ import type {
   ChatRef,
   ClubContact,
   Effect,
-  Gender,
   InviteView,
   Lang,
   Lookups,
   MemberSettings,
-  MemberStatus,
   MemberView,
-  RoleGrant,
   Who,
 } from '../../src/engine/types.ts';
 import { CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../../src/store/link-codes.ts';
 
 /** A member as the fixture keeps it (the MongoDB record's fields that flows read). */
-export interface FixtureMember {
-  id: string;
-  fullName: string;
-  birthYear?: number;
-  gender?: Gender;
-  phone?: string;
-  status: MemberStatus;
-  clubIds: string[];
+export interface FixtureMember
+  extends Pick<
+    MemberView,
+    'id' | 'fullName' | 'birthYear' | 'gender' | 'phone' | 'status' | 'clubIds' | 'roles' | 'decidedBy'
+  > {
   /** Clubs an active member asked to join, whose leaders have yet to decide. */
   pendingClubIds: string[];
-  roles: RoleGrant[];
   language: Lang;
   chats: ChatRef[];
-  decidedBy?: string;
 }
 
 export interface FixtureInvite extends InviteView {
   expiresAt?: Date;
   used?: boolean;
 }
-
-/** Wrong link codes a chat may type per hour, and confirm codes a member may be sent: the store's. */
-const WRONG_LINK_CODES = WRONG_CODES_PER_HOUR;
-const CONFIRM_CODES = CONFIRM_CODES_PER_HOUR;
 
 const chatKey = (chat: ChatRef) => `${chat.channel}:${chat.chatId}`;
 
@@ -176,7 +164,7 @@ export class FixtureLookups implements Lookups {
 
   async findLinkCode(code: string, chat: ChatRef): Promise<MemberView | 'tooManyTries' | undefined> {
     const wrong = this.#wrongCodes.get(chatKey(chat)) ?? 0;
-    if (wrong >= WRONG_LINK_CODES) return 'tooManyTries';
+    if (wrong >= WRONG_CODES_PER_HOUR) return 'tooManyTries';
     const memberId = this.linkCodes.get(canonicalCode(code));
     if (!memberId) this.#wrongCodes.set(chatKey(chat), wrong + 1);
     return memberId ? this.getMember(memberId) : undefined;
@@ -185,7 +173,7 @@ export class FixtureLookups implements Lookups {
   async allowConfirmCode(memberId: string): Promise<boolean> {
     const sent = (this.#confirmCodes.get(memberId) ?? 0) + 1;
     this.#confirmCodes.set(memberId, sent);
-    return sent <= CONFIRM_CODES;
+    return sent <= CONFIRM_CODES_PER_HOUR;
   }
 
   async memberSettings(memberId: string): Promise<MemberSettings | undefined> {
