@@ -5,6 +5,7 @@ import {
   parseBirthYearOrAge,
   parseBloodPressure,
   parseChoice,
+  parseFeeling,
   parseInteger,
   parsePhone,
   parseSmallTalk,
@@ -445,6 +446,27 @@ describe('parseWeightKg', () => {
   });
   it.each(NOISE)('%s → undefined', (_, text) => {
     expect(parseWeightKg(text)).toBeUndefined();
+  });
+});
+
+describe('parseFeeling', () => {
+  it.each([
+    ['1', 1],
+    ['khỏe', 1],
+    ['Khoẻ lắm', 1],
+    ['2', 2],
+    ['bình thường', 2],
+    ['bt', 2],
+    ['3', 3],
+    ['không khỏe', 3],
+    ['ko khoe', 3],
+    ['mệt lắm', 3],
+    ['đau lưng', 3],
+  ])('%j → %j', (text, expected) => {
+    expect(parseFeeling(text)).toBe(expected);
+  });
+  it.each(NOISE)('%s → undefined', (_, text) => {
+    expect(parseFeeling(text)).toBeUndefined();
   });
 });
 

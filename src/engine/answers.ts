@@ -362,3 +362,25 @@ export function parseWeightKg(text: string): number | undefined {
   const kg = extra !== undefined ? undefined : only === undefined ? findSpelledNumber(ws) : toDecimal(only);
   return kg !== undefined && kg >= 20 && kg <= 250 ? kg : undefined;
 }
+
+/** Everyday words for feeling unwell: tired, ill, in pain, feverish, dizzy. */
+const UNWELL =
+  /\b(?:met|om|benh|dau|sot|chong mat|kho chiu|yeu|khong khoe|ko khoe|k khoe|chang khoe|khong on|ko on|khong tot)\b/;
+/** "So-so": neither well nor unwell. */
+const SO_SO = /\b(?:binh thuong|bt|tam duoc|tam tam|tam|so so|so-so|on|ok|cung duoc|thuong thuong)\b/;
+const WELL = /\b(?:khoe|tot|fine|well|good|khoe manh)\b/;
+
+/**
+ * Reads the answer to "how do you feel": 1 well, 2 so-so, 3 unwell — by digit or by the words
+ * people use ("khỏe", "bt", "mệt", "không khỏe"). A negation is never read as well: "không khỏe"
+ * and "ko khoe" are 3. Undefined when it is none of these.
+ */
+export function parseFeeling(text: string): 1 | 2 | 3 | undefined {
+  const choice = parseChoice(text, 3);
+  if (choice !== undefined) return choice as 1 | 2 | 3;
+  const phrase = words(text).join(' ');
+  if (UNWELL.test(phrase)) return 3;
+  if (SO_SO.test(phrase)) return 2;
+  if (WELL.test(phrase)) return 1;
+  return undefined;
+}
