@@ -37,6 +37,7 @@
  *
  *   npm run bench -- inbound
  *   BENCH_PEOPLE=10 BENCH_SECONDS=8 npm run bench -- inbound
+ *   BENCH_SCENARIOS=short BENCH_APP_NODE_ARGS=--cpu-prof npm run bench -- inbound   (one scenario; profile the app)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ import {
   turn,
 } from './people.ts';
 import { REFERENCE, REFERENCE_WEBHOOK_PATH } from './reference-bot.ts';
-import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, table } from './stats.ts';
+import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, type Tally, table } from './stats.ts';
 
 const PEOPLE = envInt('BENCH_PEOPLE', 50, 999);
 const SECONDS = envInt('BENCH_SECONDS', 20, 3600);
@@ -77,6 +78,8 @@ const POOL = { app: 8, reference: 8, driver: 2 };
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Telegram user ids: phase p, person k, round r → 10_000_000·(p+1) + k·10_000 + r. */
 const ROUNDS_PER_PERSON = 10_000;
+/** Extra Node arguments for the app process, e.g. `--cpu-prof` to see where its time goes. */
+const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** What one kind of person says, round after round. */
 interface Script {
@@ -111,6 +114,9 @@ const SCENARIOS: Scenario[] = [
     }),
   },
 ];
+
+/** BENCH_SCENARIOS=short,register runs only those (all when unset). */
+const ONLY = process.env.BENCH_SCENARIOS?.split(',');
 
 /** The reference bot's check: "health" and three one-digit answers, each answered by the next line. */
 const REFERENCE_SCRIPT: Script = {
@@ -202,6 +208,8 @@ interface Phase {
   handled: number;
   mongoCommands: number;
   redisCommands: number;
+  /** The same, by command name (commands run inside scripts count under their own names). */
+  redisByCommand: Tally;
   rssMB: number;
   peakRssMB: number;
   /** sendMessage calls the fake answered during the phase. */
@@ -258,6 +266,7 @@ async function drive(target: Target, script: Script, phase: number, d: Drive): P
   await d.settle(delivered);
   const countersAfter = await readCounters(target.countersPort);
   const redisAfter = await redisCommandStats(d.redis);
+  const redisByCommand = redisDelta(redisBefore, redisAfter);
   const rssMB = residentMB(target.child.pid);
   return {
     results,
@@ -265,7 +274,8 @@ async function drive(target: Target, script: Script, phase: number, d: Drive): P
     finished,
     handled: results.replyLatencies.length,
     mongoCommands: countersAfter.mongoCommands - countersBefore.mongoCommands,
-    redisCommands: redisDelta(redisBefore, redisAfter).total,
+    redisCommands: redisByCommand.total,
+    redisByCommand,
     rssMB,
     peakRssMB: Math.max(peakRssMB, rssMB || 0),
     delivered,
@@ -324,7 +334,7 @@ async function startApp(fake: FakeTelegram) {
   const url = `http://127.0.0.1:${port}`;
   const target = await startProcess(
     'app',
-    ['--import', './bench/count-app-commands.ts', 'src/main.ts'],
+    [...APP_NODE_ARGS, '--import', './bench/count-app-commands.ts', 'src/main.ts'],
     env,
     {
       webhookUrl: `${url}/webhooks/telegram`,
@@ -459,6 +469,11 @@ function report(scenario: Scenario, app: Measured, ref: Measured) {
       ],
     ),
   );
+  const perUpdate = (calls: number) => (calls / app.phase.handled).toFixed(1);
+  const topRedis = app.phase.redisByCommand.entries().slice(0, 10);
+  console.log(
+    `app Redis commands/update by name: ${topRedis.map(([n, c]) => `${n} ${perUpdate(c)}`).join(', ')}`,
+  );
   if (app.phase.results.byStep.size > 1) {
     console.log(
       `\n${table(
@@ -524,6 +539,7 @@ async function main() {
   const runs = [];
   try {
     for (const [i, scenario] of SCENARIOS.entries()) {
+      if (ONLY && !ONLY.includes(scenario.name)) continue;
       const app = await measureApp(scenario, 2 * i, fake, probe, redis);
       const ref = await measureReference(2 * i + 1, fake, probe, redis);
       runs.push(report(scenario, app, ref));

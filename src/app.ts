@@ -343,7 +343,7 @@ export class App {
     await this.#fanOut.close();
     await this.retention.close();
     // A last drain if there is time; what is left stays in Redis.
-    await within(this.messageLog.flush(), remaining() - STOP_RESERVE_MS);
+    await within(this.messageLog.flush({ everything: true }), remaining() - STOP_RESERVE_MS);
     this.messageLog.close();
     await this.#mongo.close();
     this.#redis.disconnect();
