@@ -4,8 +4,16 @@ import type { Logger } from '../log.ts';
 /** Connection errors are logged once per this interval, not on every reconnect attempt. */
 const ERROR_LOG_INTERVAL_MS = 30_000;
 
+/** INCR, and start the window's expiry if it has none — atomically, so no count lives forever. */
+const COUNT_IN_WINDOW = `
+local n = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
 function connect(url: string, name: string, log: Logger, options: RedisOptions): Redis {
   const redis = new Redis(url, { connectionName: name, ...options });
+  // Defined before any command: an auto-pipeline only knows the scripts defined when it began.
+  redis.defineCommand('ishcCountInWindow', { numberOfKeys: 1, lua: COUNT_IN_WINDOW });
   let lastLogged = 0;
   redis.on('error', (error: Error) => {
     if (Date.now() - lastLogged < ERROR_LOG_INTERVAL_MS) return;
@@ -43,19 +51,10 @@ export function connectRedisFailFast(url: string, name: string, log: Logger): Re
  * Counts one more event under `key` in a window of `seconds` that starts at the first event
  * (one round trip); returns the count so far. Rate limits are built on it.
  */
-/** INCR, and start the window's expiry if it has none — atomically, so no count lives forever. */
-const COUNT_IN_WINDOW = `
-local n = redis.call('INCR', KEYS[1])
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n`;
-
 type CountingRedis = Redis & { ishcCountInWindow(key: string, seconds: number): Promise<number> };
 
 export async function countInWindow(redis: Redis, key: string, seconds: number): Promise<number> {
   // A script rather than MULTI: it travels with the other commands of the tick (auto-pipelining),
   // where a MULTI block is a socket write of its own.
-  const counting = redis as CountingRedis;
-  if (typeof counting.ishcCountInWindow !== 'function')
-    redis.defineCommand('ishcCountInWindow', { numberOfKeys: 1, lua: COUNT_IN_WINDOW });
-  return counting.ishcCountInWindow(key, seconds);
+  return (redis as CountingRedis).ishcCountInWindow(key, seconds);
 }

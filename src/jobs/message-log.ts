@@ -36,7 +36,8 @@ export interface MessageResult {
   sentAt?: Date;
 }
 
-const DRAIN_DELAY_MS = 250;
+/** Writes gather this long before a drain: batches of hundreds, not a command per message. */
+const DRAIN_DELAY_MS = 1000;
 /** How long a record that is only "queued" waits in Redis for its result (real time, see above). */
 const HOLD_MS = 2000;
 /** Writes read from the list at a time (merged per record before they go to MongoDB). */
