@@ -224,6 +224,9 @@ describe('parseYesNo', () => {
     'nope',
     'NO',
     'không đâu',
+    'khong dau',
+    'chưa đâu',
+    'ĐÂU CÓ',
     'không có đâu',
     'đâu có',
     'có đâu',
@@ -263,6 +266,11 @@ describe('parseYesNo', () => {
     'có không có',
     'rồi không',
   ])('%j has both answers: unclear', (text) => {
+    expect(parseYesNo(text)).toBeUndefined();
+  });
+  // "đâu" (not at all) and "đau" (it hurts) differ only by diacritics: a yes said with pain is
+  // never read as no.
+  it.each(['có đau', 'Có, đau', 'co dau', 'dau co'])('%j may be "yes, it hurts": unclear', (text) => {
     expect(parseYesNo(text)).toBeUndefined();
   });
   // Every negation of a yes-word: read as yes would be the worst mistake of all.
@@ -709,6 +717,16 @@ describe('parseFeeling', () => {
     ['không đau', 2],
     ['hết đau rồi', 2],
     ['not bad', 2],
+    ['không bị mệt', 2],
+    ['không quá mệt', 2],
+    ['không bị cảm', 2],
+    ['khỏe, không mệt', 1],
+    ['không biết, hơi mệt', 3],
+    ['khong biet hoi met', 3],
+    ['không cảm thấy khỏe', 3],
+    ['chẳng cảm thấy khỏe lắm', 3],
+    ['not feeling well', 3],
+    ['I do not feel well', 3],
   ])('%j → %j', (text, expected) => {
     expect(parseFeeling(text)).toBe(expected);
   });

@@ -28,8 +28,14 @@ const YES_NO_PHRASES: [RegExp, string][] = [
   [/\b(?:dong y|chac chan|tat nhien)\b/g, 'yes'],
   [/\btu choi\b/g, 'no'],
 ];
-/** "Đâu" ("không đâu", "đâu có", "có đâu") turns any yes/no answer into a no. */
-const NOT_AT_ALL = 'dau';
+/**
+ * "Đâu" ("đâu có", "có đâu": not at all) turns a yes/no answer into a no. It is told from "đau"
+ * (pain: "có đau" is yes, it hurts) by its diacritics only, so it is marked before they go.
+ */
+const NOT_AT_ALL = /(?<!\p{L})đâu(?!\p{L})/giu;
+const NOT_AT_ALL_MARK = 'notatall';
+/** "dau" without diacritics: "đâu" or "đau". Right after a no-word either is no ("không đâu"). */
+const DAU = 'dau';
 
 /** Digit words 1-9 (after diacritic stripping "năm" is "nam", "tư" is "tu"). */
 const DIGITS = new Map(
@@ -233,7 +239,9 @@ export function parseChoice(text: string, count: number, labels: string[] = []):
  * yes; "không", "ko", "k", "hok", "chưa", "không đâu", "từ chối", "2", "👎" are no.
  * - A no-word right before a yes-word negates it: "không có", "chưa có", "không đồng ý",
  *   "không được", "ko phải" are no — one answer, not two.
- * - "Đâu" makes any answer no: "không đâu", "đâu có", "có đâu" ("not at all").
+ * - "Đâu" makes an answer no: "đâu có", "có đâu" ("not at all"), "không đâu". Typed without
+ *   diacritics ("co dau") it may be "có đau" (yes, it hurts): unclear, unless it follows a
+ *   no-word ("khong dau" is no either way).
  * - Both a yes and a no otherwise ("có không", "có, không", "yes no") is unclear: undefined,
  *   never no. "Rồi" after another word only stresses it ("sai rồi" is no, "đúng rồi" yes).
  * - Any other word ("không biết", "có lẽ", "co hay khong") makes the answer undefined.
@@ -241,6 +249,8 @@ export function parseChoice(text: string, count: number, labels: string[] = []):
 export function parseYesNo(text: string): boolean | undefined {
   let phrase = words(
     text
+      .normalize('NFC')
+      .replace(NOT_AT_ALL, ` ${NOT_AT_ALL_MARK} `)
       .replace(/[\u{1f3fb}-\u{1f3ff}\ufe0f]/gu, '')
       .replace(/👍|👌|✅/gu, ' co ')
       .replace(/👎|❌/gu, ' khong '),
@@ -253,8 +263,9 @@ export function parseYesNo(text: string): boolean | undefined {
   let previous: boolean | undefined;
   for (const w of phrase.split(' ')) {
     if (w === '' || w === ',') previous = undefined;
-    else if (w === NOT_AT_ALL) notAtAll = true;
-    else if (w === 'roi' && previous !== undefined) continue;
+    else if (w === NOT_AT_ALL_MARK) notAtAll = true;
+    else if ((w === 'roi' && previous !== undefined) || (w === DAU && previous === false)) continue;
+    else if (w === DAU) return undefined;
     else if (YES.has(w)) {
       // "không có": the yes-word is what the no-word negates.
       if (previous !== false) said.add(true);
@@ -478,6 +489,8 @@ export function parseWeightKg(text: string): number | undefined {
 }
 
 type Feeling = 'well' | 'soSo' | 'unwell';
+/** What a sentence says: a feeling, or a negated unwell word ("không mệt"). */
+type FeelingSaid = Feeling | 'notUnwell';
 
 const feelingPhrases = (list: string, feeling: Feeling) =>
   list.split('|').map((phrase): [string, Feeling] => [phrase, feeling]);
@@ -502,8 +515,12 @@ const FEELINGS = new Map(FEELING_PHRASES.sort(([a], [b]) => b.split(' ').length 
 const FEELING_NEGATIONS = new Set('khong ko k kg khg kh hok hong chang chua het not'.split(' '));
 /** Thanks are no feeling ("khỏe, cảm ơn": the "ơn" is not "ổn"). */
 const THANKS = /\b(?:cam on|cam ta|thank you|thanks)\b/g;
-/** A negation reaches a feeling word at most this many words later: "không được khỏe lắm". */
-const NEGATION_REACH = 3;
+/**
+ * Words that may stand between a negation and the feeling it negates: "không được khỏe",
+ * "không thấy khỏe", "chẳng cảm thấy khỏe", "không còn khỏe", "không bị mệt", "không quá mệt".
+ * Any other word ("không biết, hơi mệt") or a comma ends the negation.
+ */
+const NEGATION_BRIDGE = new Set('duoc thay cam con he bi co may qua feel feeling very so too'.split(' '));
 
 /**
  * Reads the answer to "how do you feel": 1 well, 2 so-so, 3 unwell — by digit ("1", "3 · Không
@@ -511,8 +528,9 @@ const NEGATION_REACH = 3;
  * "hơi mệt", "đau lưng", "tired").
  * - A negation is never read as well: a negated well or so-so word ("không khỏe", "ko khoe",
  *   "chẳng khỏe", "không được khỏe", "chưa khỏe lắm", "không ổn", "not well") is 3.
- * - A negated unwell word ("không mệt", "không đau", "not bad") is 2: the person says what they
- *   are not, which is "bình thường" rather than "khỏe".
+ * - A negated unwell word ("không mệt", "không đau", "not bad") is 2 when nothing else is
+ *   said: the person says what they are not, which is "bình thường" rather than "khỏe"
+ *   ("khỏe, không mệt" is 1).
  * - Several feelings: unwell wins, then so-so ("khỏe nhưng hơi mệt" is 3): a missed "unwell"
  *   costs more than a needless call.
  * Undefined when no feeling is said ("không", "không biết").
@@ -520,27 +538,28 @@ const NEGATION_REACH = 3;
 export function parseFeeling(text: string): 1 | 2 | 3 | undefined {
   const choice = parseChoice(text, 3);
   if (choice !== undefined) return choice as 1 | 2 | 3;
-  const ws = words(text.replace(/[,;.!?]/g, ' '))
+  const ws = words(text.replace(/[,;.!?]+/g, ' , '))
     .join(' ')
     .replace(THANKS, ' ')
     .split(' ')
     .filter(Boolean);
-  const found = new Set<Feeling>();
-  let negatedAt = Number.NEGATIVE_INFINITY;
+  const found = new Set<FeelingSaid>();
+  let negated = false;
   for (let i = 0; i < ws.length; ) {
+    const w = ws[i]!;
     const phrase = [...FEELINGS.keys()].find((p) => ws.slice(i, i + p.split(' ').length).join(' ') === p);
     if (phrase === undefined) {
-      if (FEELING_NEGATIONS.has(ws[i] ?? '')) negatedAt = i;
+      negated = FEELING_NEGATIONS.has(w) || (negated && NEGATION_BRIDGE.has(w));
       i += 1;
       continue;
     }
     const feeling = FEELINGS.get(phrase)!;
-    const negated = i - negatedAt <= NEGATION_REACH;
-    found.add(negated ? (feeling === 'unwell' ? 'soSo' : 'unwell') : feeling);
-    negatedAt = Number.NEGATIVE_INFINITY;
+    found.add(negated ? (feeling === 'unwell' ? 'notUnwell' : 'unwell') : feeling);
+    negated = false;
     i += phrase.split(' ').length;
   }
   if (found.has('unwell')) return 3;
   if (found.has('soSo')) return 2;
-  return found.has('well') ? 1 : undefined;
+  if (found.has('well')) return 1;
+  return found.has('notUnwell') ? 2 : undefined;
 }

@@ -101,6 +101,19 @@ describe('"quay lại" in a flow', () => {
     expect(chat.state.session!.tries).toBe(0);
   });
 
+  it('from "try again / back to the menu" after three failed tries returns to the question before', async () => {
+    const chat = standardWorld().chat('508');
+    await converse(chat, [
+      ...upToYear,
+      ['khong nho', ['register.yearHint', 'register.askYear']],
+      ['khong nho', ['register.yearHint', 'register.askYear']],
+      ['khong nho', 'common.stuck'],
+      ['quay lại', 'register.askName'],
+      ['nguyen thi mai', 'register.askYear'],
+    ]);
+    expect(chat.state.session!.data).not.toHaveProperty('__resume');
+  });
+
   it('keeps the last MAX_HISTORY questions', async () => {
     const chat = standardWorld().chat('507');
     await converse(chat, upToYear);
