@@ -190,6 +190,8 @@ describe('parseYesNo', () => {
     'tất nhiên',
     'Có, có',
     'Vâng, đúng rồi',
+    'dạ',
+    'Dạ vâng',
   ];
   const no = [
     'khong',
@@ -239,6 +241,10 @@ describe('parseYesNo', () => {
     'sai',
     'sai rồi',
     'không, không',
+    'dạ không',
+    'Dạ, không ạ',
+    'dạ chưa',
+    'thưa không',
   ];
   it.each(yes)('%j is yes', (text) => {
     expect(parseYesNo(text)).toBe(true);
@@ -726,6 +732,7 @@ describe('parseFeeling', () => {
     ['không cảm thấy khỏe', 3],
     ['chẳng cảm thấy khỏe lắm', 3],
     ['not feeling well', 3],
+    ['không sao đâu', 2],
     ['I do not feel well', 3],
   ])('%j → %j', (text, expected) => {
     expect(parseFeeling(text)).toBe(expected);
@@ -744,7 +751,7 @@ describe('parseFeeling', () => {
   ])('negation %j is never 1', (text) => {
     expect(parseFeeling(text)).not.toBe(1);
   });
-  it.each(['không', 'ko', 'không biết', 'có', '4', 'chín'])('%j is no feeling', (text) => {
+  it.each(['không', 'ko', 'không biết', 'có', '4', 'chín', 'có sao đâu'])('%j is no feeling', (text) => {
     expect(parseFeeling(text)).toBeUndefined();
   });
   it.each(NOISE)('%s → undefined', (_, text) => {

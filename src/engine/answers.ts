@@ -9,7 +9,7 @@ const FILLERS = new Set('a nhe nha nhen oi chu luon vay toi'.split(' '));
 
 /** Yes, as typed: words, abbreviations ("dc", "vg", "uk") and typos of "có" ("coa", "cos", "cóo"). */
 const YES = new Set(
-  'co coa cos coo c yes y yep yeah ok oke okay oki okie uh u uk um uhm vang vg da duoc dc roi dung phai 1'.split(
+  'co coa cos coo c yes y yep yeah ok oke okay oki okie uh u uk um uhm vang vg duoc dc roi dung phai 1'.split(
     ' ',
   ),
 );
@@ -34,6 +34,8 @@ const YES_NO_PHRASES: [RegExp, string][] = [
  */
 const NOT_AT_ALL = /(?<!\p{L})đâu(?!\p{L})/giu;
 const NOT_AT_ALL_MARK = 'notatall';
+/** "Dạ" (and "thưa"): politeness before an answer ("dạ không" is no), yes when alone ("dạ"). */
+const POLITE = new Set(['da', 'thua']);
 /** "dau" without diacritics: "đâu" or "đau". Right after a no-word either is no ("không đâu"). */
 const DAU = 'dau';
 
@@ -242,6 +244,7 @@ export function parseChoice(text: string, count: number, labels: string[] = []):
  * - "Đâu" makes an answer no: "đâu có", "có đâu" ("not at all"), "không đâu". Typed without
  *   diacritics ("co dau") it may be "có đau" (yes, it hurts): unclear, unless it follows a
  *   no-word ("khong dau" is no either way).
+ * - "Dạ" is politeness: "dạ có" is yes, "dạ không" no, "dạ" alone yes.
  * - Both a yes and a no otherwise ("có không", "có, không", "yes no") is unclear: undefined,
  *   never no. "Rồi" after another word only stresses it ("sai rồi" is no, "đúng rồi" yes).
  * - Any other word ("không biết", "có lẽ", "co hay khong") makes the answer undefined.
@@ -260,12 +263,14 @@ export function parseYesNo(text: string): boolean | undefined {
   for (const [pattern, word] of YES_NO_PHRASES) phrase = phrase.replace(pattern, word);
   const said = new Set<boolean>();
   let notAtAll = false;
+  let polite = false;
   let previous: boolean | undefined;
   for (const w of phrase.split(' ')) {
     if (w === '' || w === ',') previous = undefined;
     else if (w === NOT_AT_ALL_MARK) notAtAll = true;
     else if ((w === 'roi' && previous !== undefined) || (w === DAU && previous === false)) continue;
     else if (w === DAU) return undefined;
+    else if (POLITE.has(w)) polite = true;
     else if (YES.has(w)) {
       // "không có": the yes-word is what the no-word negates.
       if (previous !== false) said.add(true);
@@ -275,7 +280,7 @@ export function parseYesNo(text: string): boolean | undefined {
       previous = false;
     } else if (!FILLERS.has(w)) return undefined;
   }
-  if (said.size === 0) return undefined;
+  if (said.size === 0) return polite && !notAtAll ? true : undefined;
   if (notAtAll) return false;
   return said.size === 1 ? said.has(true) : undefined;
 }
@@ -538,7 +543,13 @@ const NEGATION_BRIDGE = new Set('duoc thay cam con he bi co may qua feel feeling
 export function parseFeeling(text: string): 1 | 2 | 3 | undefined {
   const choice = parseChoice(text, 3);
   if (choice !== undefined) return choice as 1 | 2 | 3;
-  const ws = words(text.replace(/[,;.!?]+/g, ' , '))
+  // "có sao đâu" (it is nothing): "đâu" is no "đau" (pain).
+  const ws = words(
+    text
+      .normalize('NFC')
+      .replace(NOT_AT_ALL, ' ')
+      .replace(/[,;.!?]+/g, ' , '),
+  )
     .join(' ')
     .replace(THANKS, ' ')
     .split(' ')
