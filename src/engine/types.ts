@@ -90,6 +90,19 @@ export interface Session {
   /** Invalid answers in a row to the current step. */
   tries: number;
   updatedAt: number;
+  /**
+   * The questions answered before this one in this flow, oldest first (the last MAX_HISTORY),
+   * each with the data as it was before its answer: "quay lại" / "back" returns to the last.
+   * Going back undoes no effect an answer had (a code sent stays sent); answering again has
+   * them again.
+   */
+  history?: PastStep[];
+}
+
+/** A question answered earlier in the open session, and the session's data before that answer. */
+export interface PastStep {
+  step: string;
+  data: Record<string, unknown>;
 }
 
 /** Everything kept per chat between messages. */
