@@ -9,8 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../src/clock.ts';
 import type { Role } from '../src/engine/types.ts';
-import { eventually } from './support/app.ts';
-import { type ChannelHarness, type ChatDriver, HARNESSES, telegramHarness } from './support/chats.ts';
+import { dropTestData, eventually, isolatedEnv, startTestApp, type TestApp } from './support/app.ts';
+import {
+  type ChannelHarness,
+  type ChatDriver,
+  HARNESSES,
+  simulatorChat,
+  telegramHarness,
+} from './support/chats.ts';
+import { WELL_CHECK } from './support/health.ts';
 import { chatOf, memberWith } from './support/people.ts';
 import { vi } from './support/text.ts';
 
@@ -46,13 +53,7 @@ describe.each(HARNESSES)('health check on $name', ({ start }) => {
       answeredBy: hoa.id,
       clubId: 'club-health',
       survey: { id: 'default', version: 1 },
-      answers: {
-        feeling: 1,
-        bloodPressure: { systolic: 130, diastolic: 80 },
-        fall: false,
-        visit: false,
-        note: null,
-      },
+      answers: WELL_CHECK.answers,
       level: 'ok',
       flags: [],
     });
@@ -60,6 +61,52 @@ describe.each(HARNESSES)('health check on $name', ({ start }) => {
 
     const results = await hoa.chat.say('kết quả của tôi');
     expect(results.text).toContain(`${vi('health.feeling.well')} — ${vi('health.level.ok')}`);
+  });
+});
+
+describe('a check interrupted by a restart', () => {
+  const env = isolatedEnv({ SIMULATOR: 'true' });
+  let test: TestApp | undefined;
+  afterAll(async () => {
+    await test?.app.stop();
+    await dropTestData(env);
+  });
+
+  it('resumes at the question it was on; the answers given before the restart are kept', async () => {
+    test = await startTestApp(env);
+    const member = await test.app.models.Member.create({
+      fullName: 'Đỗ Thị Lan',
+      birthYear: 1940,
+      status: 'active',
+      roles: [{ role: 'member', clubId: 'club-restart' }],
+      clubIds: ['club-restart'],
+    });
+    const chatId = '84970000601';
+    await test.app.models.Identity.create({
+      _id: `simulator:${chatId}`,
+      channel: 'simulator',
+      chatId,
+      memberId: String(member._id),
+    });
+    const before = simulatorChat(test.url, chatId);
+    await before.say('khám sức khỏe');
+    await before.say('3');
+    expect((await before.say('0')).text).toContain(vi('health.ask.bloodPressure'));
+    await test.app.stop();
+
+    test = await startTestApp(env);
+    const after = simulatorChat(test.url, chatId);
+    // The chat's earlier messages are still there: the three questions answered or open.
+    for (let seen = 0; seen < 3; seen++) await after.next();
+    expect((await after.say('0')).text).toContain(vi('health.ask.fall'));
+    await after.say('2');
+    await after.say('2');
+    expect((await after.say('0')).text).toContain(vi('health.volunteerTold'));
+    const [response] = await test.app.models.HealthResponse.find({ subjectId: String(member._id) }).lean();
+    expect(response).toMatchObject({
+      answers: { feeling: 3, dangerSigns: [], bloodPressure: null, fall: false, visit: false, note: null },
+      level: 'watch',
+    });
   });
 });
 

@@ -15,6 +15,7 @@ import {
   standardWorld,
   TK,
 } from '../support/engine.ts';
+import { WELL_CHECK } from '../support/health.ts';
 
 const FEELING = ['health.feeling.well', 'health.feeling.soSo', 'health.feeling.unwell'];
 const YES_NO = ['health.yes', 'health.no'];
@@ -78,13 +79,7 @@ describe('health check', () => {
           answeredBy: PEOPLE.member.id,
           clubId: DH,
           survey: { id: 'default', version: 1 },
-          answers: {
-            feeling: 1,
-            bloodPressure: { systolic: 130, diastolic: 80 },
-            fall: false,
-            visit: false,
-            note: null,
-          },
+          answers: WELL_CHECK.answers,
           level: 'ok',
           flags: [],
         },
