@@ -77,7 +77,9 @@ export function alertStep(alert: AlertFacts, stage: number, settings: HealthSett
         urgent,
         key: `alert.${alert.id}.${stage}.${role}`,
         kind: 'health_alert',
-        busy: { otherFlow: { key: 'healthAlert.busy' }, sameFlow: { key: 'healthAlert.busy' } },
+        // Busy with another alert: this one waits in her list ("cảnh báo"); with anything else, it
+        // comes when that ends.
+        busy: { otherFlow: { key: 'healthAlert.busy' }, sameFlow: { key: 'healthAlert.busyAlert' } },
         // A volunteer checking her own health is not asked to visit herself.
         except: [alert.memberId],
       },

@@ -1,7 +1,8 @@
 /**
- * "Cảnh báo": a chair (or vice chair) sees the health alerts of her club(s) that nobody has
- * acknowledged yet, and opens one to act on it (flows/health-alert.ts). Only her clubs: the
- * list is read for the clubs she leads, whatever she types.
+ * "Cảnh báo": a chair, vice chair or volunteer sees the health alerts of her club(s) that nobody
+ * has acknowledged yet, and opens one to act on it (flows/health-alert.ts). Only her clubs: the
+ * list is read for the clubs where she holds one of these roles, whatever she types. (A
+ * volunteer sees her clubs' alerts: when members are assigned to volunteers, hers.)
  *
  *   start → choose ─N─→ the alert N (healthAlert) ─last─→ menu
  */
@@ -9,7 +10,7 @@
 import { parseChoice } from '../src/engine/answers.ts';
 import type { Flow, FlowContext, Step } from '../src/engine/flow.ts';
 import { formatDay } from '../src/engine/format.ts';
-import { CLUB_LEADERS, clubsWithRole } from '../src/engine/roles.ts';
+import { clubsWithRole, HELPERS } from '../src/engine/roles.ts';
 import type { HealthAlertView } from '../src/engine/types.ts';
 
 /** Alerts listed at most (the newest first). */
@@ -44,11 +45,11 @@ export const healthAlertsFlow: Flow<ListData> = {
   menu: {
     label: 'menu.healthAlerts',
     order: 21,
-    visible: (who) => clubsWithRole(who, CLUB_LEADERS).length > 0,
+    visible: (who) => clubsWithRole(who, HELPERS).length > 0,
   },
   keywords: ['canh bao', 'alerts'],
   async start(_args, ctx) {
-    const clubs = clubsWithRole(ctx.who, CLUB_LEADERS);
+    const clubs = clubsWithRole(ctx.who, HELPERS);
     if (clubs.length === 0)
       return { end: true, say: [{ key: 'healthAlerts.notAllowed' }], open: { flow: 'menu' } };
     const alerts = await ctx.lookups.openHealthAlerts(clubs, LISTED);

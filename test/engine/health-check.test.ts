@@ -416,7 +416,8 @@ describe('acting on an alert', () => {
       'Phạm Thị Hoa — health.level.emergency — 02/03 10:00',
       'common.backToMenu',
     ]);
-    // A member (no leader) gets no list.
+    // A volunteer of another club sees none of it; a member (no helper) gets no list.
+    await converse(world.chat('9200'), [['cảnh báo', 'healthAlerts.none']]);
     await converse(world.chat(PEOPLE.member.chat), [['cảnh báo', ['healthAlerts.notAllowed', 'menu.title']]]);
   });
 });
