@@ -25,7 +25,7 @@ import {
   type Question,
   readAnswer,
 } from '../src/engine/surveys.ts';
-import type { Effect, PersonRef } from '../src/engine/types.ts';
+import type { Effect, PersonRef, Who } from '../src/engine/types.ts';
 import { alertStep, firstTold } from './health-alert.ts';
 import { DEFAULT_SURVEY } from './surveys/default.ts';
 
@@ -60,20 +60,28 @@ function begin(data: Pick<CheckData, 'responseId' | 'actedFor'>, subject: Person
   };
 }
 
+/** The person writing as the subject of a check: in her first club; none for staff, who have no club. */
+function self(who: Who | null): PersonRef | undefined {
+  const clubId = who?.clubIds[0];
+  return who && clubId ? { id: who.memberId, fullName: '', clubId } : undefined;
+}
+
+/** The names offered by the `whom` question: the members she acts for, then herself if she has a club. */
+const whomLabels = (data: CheckData, ctx: FlowContext) => [
+  ...data.actedFor!.map((person) => person.fullName),
+  ...(self(ctx.who) ? [ctx.label('health.myself')] : []),
+];
+
 /** "Bạn đang trả lời cho: 1 Bà Lan, 2 Ông Minh, 3 Chính tôi". */
 const whomStep: Step<CheckData> = {
-  ask: (data, ctx) => ({
-    key: 'health.askWhom',
-    choiceTexts: [...data.actedFor!.map((person) => person.fullName), ctx.label('health.myself')],
-  }),
+  ask: (data, ctx) => ({ key: 'health.askWhom', choiceTexts: whomLabels(data, ctx) }),
   answer(answer, data, ctx) {
     const people = data.actedFor!;
-    const labels = [...people.map((person) => person.fullName), ctx.label('health.myself')];
+    const labels = whomLabels(data, ctx);
     const picked = parseChoice(answer.text, labels.length, labels);
     if (picked === undefined) return { retry: { key: 'common.pickNumber', vars: { max: labels.length } } };
-    const who = ctx.who!;
-    const me = { id: who.memberId, fullName: '', clubId: who.clubIds[0]! };
-    return begin(data, people[picked - 1] ?? me, ctx);
+    // The line after the people is "Chính tôi", shown only to someone with a club.
+    return begin(data, people[picked - 1] ?? self(ctx.who)!, ctx);
   },
 };
 
@@ -152,7 +160,11 @@ async function finish(data: CheckData, ctx: FlowContext): Promise<StepOutcome<Ch
 
 export const healthCheckFlow: Flow<CheckData> = {
   id: 'healthCheck',
-  menu: { label: 'menu.healthCheck', order: 5, visible: isActiveMember },
+  menu: {
+    label: 'menu.healthCheck',
+    order: 5,
+    visible: (who) => isActiveMember(who) && who.clubIds.length > 0,
+  },
   keywords: ['kham suc khoe', 'suc khoe', 'kham', 'health check', 'health'],
   savesAtEnd: true,
   async start(_args, ctx) {
@@ -161,7 +173,9 @@ export const healthCheckFlow: Flow<CheckData> = {
     const responseId = ctx.random.id();
     const actedFor = await ctx.lookups.membersActedFor(who.memberId);
     if (actedFor.length > 0) return { goto: 'whom', data: { responseId, actedFor, answers: {} } };
-    return begin({ responseId }, { id: who.memberId, fullName: '', clubId: who.clubIds[0]! }, ctx);
+    const me = self(who);
+    // Staff belong to no club: their health is not the clubs' to watch.
+    return me ? begin({ responseId }, me, ctx) : { end: true, open: { flow: 'menu' } };
   },
   steps: {
     whom: whomStep,

@@ -98,7 +98,7 @@ export function readAnswer(
 ): { value: AnswerValue } | undefined {
   const { type } = question;
   const norm = normalize(text);
-  if (question.optional && (norm === '0' || norm === 'bo qua' || norm === 'khong do')) return { value: null };
+  if (question.optional && isSkip(norm, text)) return { value: null };
   const found = ((): AnswerValue | undefined => {
     switch (type.kind) {
       case 'feeling':
@@ -126,6 +126,13 @@ export function readAnswer(
     }
   })();
   return found === undefined ? undefined : { value: found };
+}
+
+/** "0", "bỏ qua", "chưa đo", or a plain no ("không", "ko") to a question that may be skipped. */
+function isSkip(norm: string, text: string): boolean {
+  if (norm === '0' || norm === 'bo qua' || norm === 'chua do' || norm === 'khong do') return true;
+  // A digit is an answer, never a "no" ("2" may be a number asked for).
+  return !/\d/.test(norm) && parseYesNo(text) === false;
 }
 
 /** "1,3", "1 3", "1 và 3" → [1, 3]; "0" or "không có" → []; anything else, or a number out of range: undefined. */

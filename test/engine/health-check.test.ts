@@ -252,6 +252,27 @@ describe('health check', () => {
     ]);
   });
 
+  it('"không" skips what may be skipped: blood pressure not measured, nothing to add', async () => {
+    const chat = healthWorld().chat(PEOPLE.member.chat);
+    await upToBloodPressure(chat);
+    const replies = await converse(chat, [
+      ['chưa đo', 'health.ask.fall'],
+      ['ko', 'health.ask.visit'],
+      ['không', 'health.ask.note'],
+      ['không ạ', 'health.thanks'],
+    ]);
+    expect(saved(replies[3]!.effects)).toMatchObject({
+      response: { answers: { bloodPressure: null, fall: false, visit: false, note: null } },
+    });
+  });
+
+  it('staff, who belong to no club, have no check of their own', async () => {
+    const world = healthWorld();
+    const [menu] = await converse(world.chat('9100'), [['menu', 'menu.title']]);
+    expect(menu!.choices).not.toContain('menu.healthCheck');
+    await converse(world.chat('9100'), [['khám sức khỏe', 'menu.title']]);
+  });
+
   it('the menu of an active member opens the check; a newcomer has none', async () => {
     const world = healthWorld();
     const [menu] = await converse(world.chat(PEOPLE.member.chat), [['menu', 'menu.title']]);
