@@ -120,7 +120,7 @@ export function escalation(
 /** The people told first about an alert of `level`. */
 export const firstTold = (level: Level): AlertRole[] => ladderOf(level)[0]!;
 
-/** "Cảm thấy: không khỏe. Dấu hiệu: đau ngực. Huyết áp: 190/125." — the answers, in plain words. */
+/** "Cảm thấy: Không khỏe", "Dấu hiệu: Đau ngực", "Huyết áp: 190/125", one a line: the answers in plain words. */
 export function answersText(
   survey: { id: string; version: number },
   answers: HealthAlertView['answers'],

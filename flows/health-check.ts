@@ -47,14 +47,14 @@ type CheckData = {
 
 /** The first question, for `subject` (chosen, or the person herself). */
 function begin(data: Pick<CheckData, 'responseId' | 'actedFor'>, subject: PersonRef, ctx: FlowContext) {
-  const self = subject.id === ctx.who?.memberId;
+  const own = subject.id === ctx.who?.memberId;
   return {
     goto: SURVEY.questions[0]!.id,
     data: {
       ...data,
       subjectId: subject.id,
       clubId: subject.clubId,
-      subjectName: self ? undefined : subject.fullName,
+      subjectName: own ? undefined : subject.fullName,
       answers: {},
     },
   };
