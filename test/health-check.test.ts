@@ -146,7 +146,9 @@ describe('health alerts (Telegram webhook)', () => {
   }
 
   beforeAll(async () => {
-    h = await telegramHarness('webhook', { QUIET_HOURS_START: '21:00', QUIET_HOURS_END: '06:00' }, { clock });
+    // Hoa answers several checks within a minute of real time: more than a chat's usual allowance.
+    const env = { QUIET_HOURS_START: '21:00', QUIET_HOURS_END: '06:00', INBOUND_PER_CHAT_PER_MINUTE: '100' };
+    h = await telegramHarness('webhook', env, { clock });
     const { OrgUnit, Club, Member } = h.test.app.models;
     await OrgUnit.create([
       { _id: 'tinh-thu-nghiem', name: 'Tỉnh', kind: 'province', ancestors: [] },
@@ -308,5 +310,24 @@ describe('health alerts (Telegram webhook)', () => {
     expect((await chair.chat.say('1')).text).toContain('Phạm Thị Hoa, 78');
     await chair.chat.say('1');
     expect((await h.test.app.models.HealthAlert.findById(alert._id).lean())!.status).toBe('acknowledged');
+  });
+
+  it('an alert that is no emergency, raised at night, reaches the volunteer when the quiet hours end', async () => {
+    clock.set(new Date(NIGHT.getTime() + 24 * 3600_000));
+    await hoaAnswers(['1', '0', '1', '2']);
+    const toVolunteerBefore = h.fake.sent(volunteer.chat.chatId).length;
+    expect((await hoa.chat.say('0')).text).toContain(vi('health.volunteerTold'));
+    const alert = await latestAlert();
+    const morning = await eventually(
+      async () =>
+        (await h.test.app.scheduler.queue.getDelayed()).find(
+          (job) => job.data.key === `alert.${alert._id}.0.volunteer.morning`,
+        ),
+      'the alert planned for 06:00',
+    );
+    expect(h.fake.sent(volunteer.chat.chatId)).toHaveLength(toVolunteerBefore);
+    clock.set(new Date(MORNING.getTime() + 24 * 3600_000));
+    await morning.promote();
+    expect((await volunteer.chat.next()).text).toContain(`${vi('health.short.fall')}: ${vi('health.yes')}`);
   });
 });

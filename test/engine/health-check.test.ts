@@ -302,7 +302,7 @@ describe('a proxy answering for others', () => {
   }
 
   it('chooses whom first; the questions name that person; the response stores subject and answered-by', async () => {
-    const { volunteer } = withProxy();
+    const { world, volunteer } = withProxy();
     const replies = await converse(volunteer, [
       ['khám sức khỏe', 'health.askWhom'],
       ['1', 'health.ask.feelingFor'],
@@ -318,6 +318,14 @@ describe('a proxy answering for others', () => {
       response: { subjectId: PEOPLE.noChat.id, answeredBy: PEOPLE.volunteer.id, level: 'watch' },
     });
     expect(starts(replies[6]!.effects)[0]!.for).toEqual({ volunteersOf: PEOPLE.noChat.id });
+    // Whoever acts on the alert sees who answered for her.
+    const alert = await world
+      .chat(PEOPLE.chair.chat)
+      .open('healthAlert', { alertId: world.lookups.alerts[0]!.id });
+    expect(alert.vars[0]).toMatchObject({
+      name: 'Đỗ Thị Lan',
+      proxy: '\nhealth.short.answeredBy: Lê Thị Giúp',
+    });
   });
 
   it('"Chính tôi" answers for herself', async () => {
