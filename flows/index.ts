@@ -1,6 +1,10 @@
 /** Every conversation the bot knows. Later flows (health check, attendance, reports…) are added here. */
 import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
+import { healthAlertFlow } from './health-alert.ts';
+import { healthAlertsFlow } from './health-alerts.ts';
+import { healthCheckFlow } from './health-check.ts';
+import { healthResultsFlow } from './health-results.ts';
 import { languageFlow } from './language.ts';
 import { linkAppFlow } from './link-app.ts';
 import { menuFlow } from './menu.ts';
@@ -19,4 +23,8 @@ export const flows: Flow[] = [
   linkAppFlow,
   unlinkAppsFlow,
   settingsFlow,
+  healthCheckFlow,
+  healthAlertFlow,
+  healthResultsFlow,
+  healthAlertsFlow,
 ];

@@ -15,7 +15,7 @@ import type { Channel, ChannelContext } from './channels/types.ts';
 import { zaloBotChannel } from './channels/zalo-bot.ts';
 import { zaloOaChannel } from './channels/zalo-oa.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { Config } from './config.ts';
+import { type Config, flowSettings } from './config.ts';
 import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
 import { seedDemoData } from './demo/seed.ts';
@@ -91,6 +91,7 @@ export class App {
       translate,
       sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000,
       random: randomSource(randomInt),
+      settings: flowSettings(config),
     });
     const renderer = new Renderer(translate);
     const chatStates = new ChatStates(this.#redis, prefix);

@@ -20,6 +20,7 @@ import type {
   ChatState,
   Effect,
   FlowId,
+  FlowSettings,
   Inbound,
   Lang,
   Lookups,
@@ -97,6 +98,8 @@ export interface EngineOptions {
   sessionIdleMs: number;
   /** Ids and codes for flows (crypto in the app, seeded in engine tests). */
   random: RandomSource;
+  /** Configured values flows read (see `flowSettings` in src/config.ts). */
+  settings: FlowSettings;
 }
 
 export interface TurnResult {
@@ -461,6 +464,7 @@ export class Engine {
       menu,
       label: (key) => this.#options.translate(lang, key),
       random: this.#options.random,
+      settings: this.#options.settings,
     };
   }
 

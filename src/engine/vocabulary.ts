@@ -21,4 +21,8 @@ export const FLOW_IDS = [
   'linkApp',
   'unlinkApps',
   'settings',
+  'healthCheck',
+  'healthAlert',
+  'healthResults',
+  'healthAlerts',
 ] as const;

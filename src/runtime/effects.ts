@@ -36,6 +36,7 @@ import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
 import { Audiences } from './audiences.ts';
+import { HealthRecords } from './health.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -63,9 +64,11 @@ const CHANNEL_PREFERENCE: ChannelName[] = ['zalo-oa', 'zalo-bot', 'telegram', 's
 
 export class Effects {
   readonly #deps: EffectsDeps;
+  readonly #health: HealthRecords;
 
   constructor(deps: EffectsDeps) {
     this.#deps = deps;
+    this.#health = new HealthRecords(deps.models, (effects, now) => this.apply(effects, now));
   }
 
   /**
@@ -130,6 +133,18 @@ export class Effects {
           break;
         case 'setPreferredChat':
           await this.#setPreferredChat(effect.memberId, effect.chat);
+          break;
+        case 'saveHealthResponse':
+          await this.#health.saveResponse(effect, now);
+          break;
+        case 'raiseHealthAlert':
+          await this.#health.raise(effect, now);
+          break;
+        case 'escalateHealthAlert':
+          await this.#health.escalate(effect, now);
+          break;
+        case 'acknowledgeHealthAlert':
+          await this.#health.acknowledge(effect, now);
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
@@ -373,7 +388,8 @@ export class Effects {
     // At night a flow is not opened in someone's chat: its question would wait for the morning
     // while a digit typed meanwhile answered it unseen. It is opened when the quiet hours end.
     const untilMorning = msUntilQuietEnds(now, quietHours);
-    if (untilMorning > 0 && effect.ifBusy !== 'interrupt' && mayHoldAtNight({ kind: effect.kind })) {
+    const urgent = effect.urgent || undefined;
+    if (untilMorning > 0 && effect.ifBusy !== 'interrupt' && mayHoldAtNight({ kind: effect.kind, urgent })) {
       await scheduler.schedule(
         `${effect.key}.morning`,
         { at: new Date(now.getTime() + untilMorning) },
@@ -383,13 +399,14 @@ export class Effects {
     }
     const { memberIds } = await audiences.page(effect.for);
     const to = memberIds.filter((id) => !effect.except?.includes(id));
-    // Only an urgent flow may interrupt, so that is what counts as urgent here.
-    const essential = isEssential(effect.kind, effect.ifBusy === 'interrupt');
+    // An urgent flow, or one that may interrupt, reaches those who opted out.
+    const essential = isEssential(effect.kind, urgent || effect.ifBusy === 'interrupt');
     for (const { chat, memberId, lang, optedOut } of await this.chatsOf(to)) {
       if (optedOut && !essential) continue;
       const state = await chatStates.load(chat);
       const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
-      const tag = (messages: Outbound[]) => messages.map((message) => ({ ...message, kind: effect.kind }));
+      const tag = (messages: Outbound[]) =>
+        messages.map((message) => ({ ...message, kind: effect.kind, urgent }));
       const session = state.session;
       const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
       if (!state.whoCheckedAt) {
