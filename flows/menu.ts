@@ -4,6 +4,21 @@
  * The lines shown are kept with the question, so a digit opens what the person read even when
  * who they are changed in between (a chair approved them, a role was taken away): a menu does
  * what it says. Each flow checks again what it allows when it opens.
+ *
+ * Which lines, in which order: each flow's `menu: { visible(who), order, label }`. A person sees
+ * what every role of hers allows — a member's lines first, then a volunteer's, then a chair's —
+ * and never more than nine, so every line is one digit:
+ *
+ *   guests         10 register                        95 language
+ *   member         10 health check   20 my results    30 settings   40 my data   45 register someone
+ *   volunteer      50 my alerts      60 my people ("người tôi chăm sóc")
+ *   chair          70 approve        80 alerts        90 assign ("phân công")
+ *
+ * (Guests and members never see each other's lines, so they share numbers.) The language and
+ * "use me on another app" are in the settings, not here. A later entry takes a free number in
+ * its band and keeps a chair who volunteers at nine lines or fewer (test/engine/menus.test.ts):
+ * "my alerts" (a volunteer's own) is meant for volunteers who lead no club, whose "alerts"
+ * (the club's) already hold theirs.
  */
 import { choiceStep, type Flow, type FlowContext, type MenuEntry } from '../src/engine/flow.ts';
 

@@ -3,6 +3,7 @@
  * with long but plausible values (a long club name, a four-word name).
  */
 import { describe, expect, it } from 'vitest';
+import { LINES_PER_PAGE_CHARS } from '../flows/pages.ts';
 import { createTranslator, loadLocale } from '../src/i18n.ts';
 import { LANGUAGES } from '../src/models/index.ts';
 
@@ -38,6 +39,11 @@ const VALUES: Record<string, string | number> = {
   tries: 5,
   app: 'trang thử nghiệm',
   link: 'https://t.me/ishc_clb_lien_the_he_bot?start=',
+  roles: 'Thành viên, Tình nguyện viên, Phó chủ nhiệm',
+  date: '02/03/2026',
+  how: 'do Nguyễn Thị Phương Thảo đồng ý thay',
+  // A page of a list is at most LINES_PER_PAGE_CHARS (flows/pages.ts).
+  lines: 'x'.repeat(LINES_PER_PAGE_CHARS),
 };
 
 type Tree = { [key: string]: string | Tree };

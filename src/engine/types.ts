@@ -146,6 +146,22 @@ export interface Lookups {
   clubContact(clubId: string): Promise<ClubContact | undefined>;
   /** A member's own settings: her live chats (the most recently linked first) and what she chose. */
   memberSettings(memberId: string): Promise<MemberSettings | undefined>;
+  /** The active members of a club, by name (a club has tens of members: read whole, paged by the flow). */
+  clubMembers(clubId: string): Promise<MemberView[]>;
+  /** The active members a volunteer is assigned to ("phân công"), by name. */
+  assignedTo(volunteerId: string): Promise<MemberView[]>;
+  /**
+   * A member's last `limit` completed health checks, the newest first (what "dữ liệu của tôi"
+   * shows; the health-check flow stores them).
+   */
+  recentHealthResults(memberId: string, limit: number): Promise<HealthResultView[]>;
+}
+
+/** One completed health check, as a member's own data shows it. */
+export interface HealthResultView {
+  at: Date;
+  /** The worst flag its answers raised ('ok', 'watch', 'high', 'emergency'). */
+  flag: string;
 }
 
 export interface MemberSettings {
@@ -190,6 +206,10 @@ export interface MemberView {
   hasChat?: boolean;
   /** Who last approved or rejected this member. */
   decidedBy?: string;
+  /** The volunteers the chair assigned to look after this member ("phân công"). */
+  volunteerIds: string[];
+  /** When and how the member (or someone on her behalf) agreed to the club keeping her data. */
+  consent?: { givenAt: Date; channel?: ChannelName; byMemberId?: string };
 }
 
 export interface NewMember {
@@ -217,7 +237,11 @@ export type Audience =
   | { members: string[] }
   /** The chair and vice chairs of a club. */
   | { leadersOf: string }
-  /** The volunteers of the clubs a member belongs to. */
+  /**
+   * The volunteers who look after a member: those the chair assigned to her ("phân công") who
+   * still volunteer in one of her clubs; when none is, every volunteer of her clubs, so an alert
+   * about someone nobody was assigned to yet still reaches a volunteer.
+   */
   | { volunteersOf: string }
   /** The people who answer for a member (who registered them on their behalf). */
   | { proxiesOf: string }
@@ -351,4 +375,25 @@ export type Effect =
    * chats, or — when they have none — to the people who answer for them (proxies, else the club's
    * leaders), who hand it over in person. `sendId` names the delivery (never the code).
    */
-  | { type: 'sendConfirmCode'; memberId: string; code: string; sendId: string };
+  | { type: 'sendConfirmCode'; memberId: string; code: string; sendId: string }
+  /**
+   * A leader assigns a volunteer of `clubId` to look after a member of it (`assign`), or takes
+   * the assignment away. Applied only if `byMemberId` leads the club then, the member is an
+   * active member of it and (to assign) the volunteer volunteers in it; `whenDone` (the notices)
+   * only then.
+   */
+  | {
+      type: 'assignVolunteer';
+      memberId: string;
+      volunteerId: string;
+      clubId: string;
+      byMemberId: string;
+      assign: boolean;
+      whenDone?: Effect[];
+    }
+  /**
+   * The member erases her data ("xoá dữ liệu", src/runtime/erase-member.ts): her record is
+   * anonymised (status 'deleted'), her health responses deleted, every chat of hers unlinked
+   * and cleared, and the leaders of her clubs told she left.
+   */
+  | { type: 'eraseMember'; memberId: string };

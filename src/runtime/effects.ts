@@ -20,6 +20,7 @@ import type {
   NotifyEffect,
   Offer,
   Outbound,
+  Role,
   Say,
   ScheduledEffect,
   StartEffect,
@@ -36,6 +37,7 @@ import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
 import { Audiences } from './audiences.ts';
+import { eraseMember } from './erase-member.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -130,6 +132,16 @@ export class Effects {
           break;
         case 'setPreferredChat':
           await this.#setPreferredChat(effect.memberId, effect.chat);
+          break;
+        case 'assignVolunteer':
+          if (await this.#assign(effect)) await this.apply(effect.whenDone ?? [], now);
+          break;
+        case 'eraseMember':
+          await eraseMember(
+            { ...this.#deps, notify: (notice) => this.notify(notice, now) },
+            effect.memberId,
+            now,
+          );
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
@@ -314,10 +326,7 @@ export class Effects {
       models.Member.findById(byMemberId, { status: 1, roles: 1 }).lean(),
       models.Member.findById(memberId, { clubIds: 1, pendingClubIds: 1 }).lean(),
     ]);
-    const leads =
-      leader?.status === 'active' &&
-      leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role));
-    if (!leads || !member) return false;
+    if (!holdsRole(leader, clubId, CLUB_LEADERS) || !member) return false;
     // Joining one more club, or (a retry after approving) the newcomer path no longer applies.
     const joining = Boolean(member.pendingClubIds?.includes(clubId)) || !member.clubIds.includes(clubId);
     const { filter, update } = decisionWrite(decision, joining, now);
@@ -331,6 +340,26 @@ export class Effects {
     const chats = await this.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
     await chatStates.forgetWho(chats.map(({ chat }) => chat));
     return true;
+  }
+
+  /**
+   * A leader's assignment of a volunteer to a member (or its removal), if the leader leads the
+   * club now, the member is an active member of it and (to assign) the volunteer volunteers in it.
+   */
+  async #assign(effect: Extract<Effect, { type: 'assignVolunteer' }>): Promise<boolean> {
+    const { models } = this.#deps;
+    const { memberId, volunteerId, clubId } = effect;
+    const [leader, volunteer] = await Promise.all([
+      models.Member.findById(effect.byMemberId, { status: 1, roles: 1 }).lean(),
+      models.Member.findById(volunteerId, { status: 1, roles: 1 }).lean(),
+    ]);
+    if (!holdsRole(leader, clubId, CLUB_LEADERS)) return false;
+    if (effect.assign && !holdsRole(volunteer, clubId, ['volunteer'])) return false;
+    const written = await models.Member.updateOne(
+      { _id: memberId, clubIds: clubId, status: 'active' },
+      effect.assign ? { $addToSet: { volunteerIds: volunteerId } } : { $pull: { volunteerIds: volunteerId } },
+    );
+    return written.matchedCount > 0;
   }
 
   /**
@@ -543,6 +572,18 @@ export class Effects {
 }
 
 type Decision = Extract<Effect, { type: 'decideMember' }>;
+
+/** Whether `member` is active and holds one of `roles` in `clubId` (read at the moment of applying). */
+function holdsRole(
+  member: { status: string; roles: { role: string; clubId?: string | null }[] } | null,
+  clubId: string,
+  roles: Role[],
+): boolean {
+  return (
+    member?.status === 'active' &&
+    member.roles.some((grant) => grant.clubId === clubId && roles.includes(grant.role as Role))
+  );
+}
 
 /**
  * The guarded write of a decision: it matches while the person still waits for this club, or

@@ -11,6 +11,7 @@ import type {
   ChatRef,
   ClubContact,
   Effect,
+  HealthResultView,
   InviteView,
   Lang,
   Lookups,
@@ -24,7 +25,17 @@ import { CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../../src/store/li
 export interface FixtureMember
   extends Pick<
     MemberView,
-    'id' | 'fullName' | 'birthYear' | 'gender' | 'phone' | 'status' | 'clubIds' | 'roles' | 'decidedBy'
+    | 'id'
+    | 'fullName'
+    | 'birthYear'
+    | 'gender'
+    | 'phone'
+    | 'status'
+    | 'clubIds'
+    | 'roles'
+    | 'decidedBy'
+    | 'volunteerIds'
+    | 'consent'
   > {
   /** Clubs an active member asked to join, whose leaders have yet to decide. */
   pendingClubIds: string[];
@@ -59,6 +70,7 @@ export class FixtureLookups implements Lookups {
       clubIds: [],
       pendingClubIds: [],
       roles: [],
+      volunteerIds: [],
       language: 'vi',
       chats: [],
       ...fields,
@@ -123,6 +135,18 @@ export class FixtureLookups implements Lookups {
         else member.pendingClubIds.push(effect.clubId);
         return;
       }
+      case 'assignVolunteer': {
+        const member = this.#get(effect.memberId);
+        const others = member.volunteerIds.filter((id) => id !== effect.volunteerId);
+        member.volunteerIds = effect.assign ? [...others, effect.volunteerId] : others;
+        return;
+      }
+      case 'eraseMember': {
+        const member = this.#get(effect.memberId);
+        Object.assign(member, { fullName: '', phone: undefined, birthYear: undefined, status: 'deleted' });
+        member.chats = [];
+        return;
+      }
       case 'setLanguage':
         this.#get(effect.memberId).language = effect.lang;
         return;
@@ -181,6 +205,29 @@ export class FixtureLookups implements Lookups {
     return member && { chats: [...member.chats].reverse(), optedOut: false };
   }
 
+  /** Completed health checks per member, the newest first (none unless a case adds some). */
+  readonly healthResults = new Map<string, HealthResultView[]>();
+
+  async clubMembers(clubId: string): Promise<MemberView[]> {
+    return this.#viewsOf((m) => m.status === 'active' && m.clubIds.includes(clubId));
+  }
+
+  async assignedTo(volunteerId: string): Promise<MemberView[]> {
+    return this.#viewsOf((m) => m.status === 'active' && m.volunteerIds.includes(volunteerId));
+  }
+
+  async recentHealthResults(memberId: string, limit: number): Promise<HealthResultView[]> {
+    return (this.healthResults.get(memberId) ?? []).slice(0, limit);
+  }
+
+  /** The members `which` picks, by name (as the store sorts them). */
+  #viewsOf(which: (member: FixtureMember) => boolean): MemberView[] {
+    return this.members
+      .filter(which)
+      .sort((a, b) => a.fullName.localeCompare(b.fullName))
+      .map((member) => this.#view(member));
+  }
+
   async clubContact(clubId: string): Promise<ClubContact | undefined> {
     for (const role of CLUB_LEADERS) {
       const leader = this.members.find(
@@ -213,6 +260,8 @@ export class FixtureLookups implements Lookups {
       roles: member.roles,
       waitingFor: waitingFor.map((id) => ({ id, name: name(id) })),
       decidedBy: member.decidedBy,
+      volunteerIds: member.volunteerIds,
+      consent: member.consent,
     };
   }
 }
