@@ -8,13 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PEOPLE_PER_PAGE } from '../../flows/pages.ts';
 import type { Effect } from '../../src/engine/types.ts';
 import { converse, DH, NOW, PEOPLE, standardWorld, TK } from '../support/engine.ts';
-
-/** The digit of `label` among a reply's choices. */
-const digit = (reply: { choices?: string[] }, label: string) => {
-  const index = reply.choices?.indexOf(label) ?? -1;
-  expect(index, `${label} in ${JSON.stringify(reply.choices)}`).toBeGreaterThanOrEqual(0);
-  return String(index + 1);
-};
+import { digitOf } from '../support/text.ts';
 
 const of = <T extends Effect['type']>(effects: Effect[], type: T) =>
   effects.filter((effect): effect is Extract<Effect, { type: T }> => effect.type === type);
@@ -39,7 +33,7 @@ describe('menus by role', () => {
     expect(guest!.choices).toEqual(['menu.register', 'menu.language']);
     const chat = world.chat(PEOPLE.member.chat);
     const [menu] = await converse(chat, [['menu', 'menu.title']]);
-    const [settings] = await converse(chat, [[digit(menu!, 'menu.settings'), 'settings.ask']]);
+    const [settings] = await converse(chat, [[digitOf(menu!, 'menu.settings'), 'settings.ask']]);
     expect(settings!.choices).toEqual([
       'menu.linkApp',
       'menu.language',
@@ -63,7 +57,7 @@ describe('phân công', () => {
       'Trần Văn Chủ',
       'common.backToMenu',
     ]);
-    const [action] = await converse(chair, [[digit(members!, 'Phạm Thị Hoa'), 'assign.askAction']]);
+    const [action] = await converse(chair, [[digitOf(members!, 'Phạm Thị Hoa'), 'assign.askAction']]);
     expect(action!.vars[0]).toEqual({ name: 'Phạm Thị Hoa', names: 'assign.nobody' });
     expect(action!.choices).toEqual(['assign.add', 'assign.other', 'common.backToMenu']);
     const [volunteers] = await converse(chair, [['1', 'assign.askVolunteer']]);
@@ -103,10 +97,10 @@ describe('phân công', () => {
     ];
     const chair = world.chat(PEOPLE.chair.chat);
     const [members] = await converse(chair, [['phân công', 'assign.askMember']]);
-    const [action] = await converse(chair, [[digit(members!, 'Phạm Thị Hoa'), 'assign.askAction']]);
+    const [action] = await converse(chair, [[digitOf(members!, 'Phạm Thị Hoa'), 'assign.askAction']]);
     expect(action!.vars[0]).toEqual({ name: 'Phạm Thị Hoa', names: 'Lê Thị Giúp' });
     await converse(chair, [['1', ['assign.noVolunteers', 'assign.askAction']]]);
-    const [remove] = await converse(chair, [[digit(action!, 'assign.remove'), 'assign.askRemove']]);
+    const [remove] = await converse(chair, [[digitOf(action!, 'assign.remove'), 'assign.askRemove']]);
     expect(remove!.choices).toEqual(['Lê Thị Giúp', 'common.backToMenu']);
     expect(world.engine.actsWithRole(chair.state)).toBe(true);
     const [removed] = await converse(chair, [['1', ['assign.removed', 'assign.askMember']]]);
@@ -139,10 +133,10 @@ describe('phân công', () => {
     const pages = Math.ceil(14 / PEOPLE_PER_PAGE);
     let reply = second!;
     for (let page = 2; page <= pages; page++) {
-      reply = (await converse(chair, [[digit(reply, 'common.nextPage'), 'assign.askMember']]))[0]!;
+      reply = (await converse(chair, [[digitOf(reply, 'common.nextPage'), 'assign.askMember']]))[0]!;
     }
     expect(reply.choices![0]).toBe(first!.choices![0]);
-    await converse(chair, [[digit(reply, 'common.backToMenu'), 'menu.title']]);
+    await converse(chair, [[digitOf(reply, 'common.backToMenu'), 'menu.title']]);
   });
 
   it('a chair of two clubs chooses the club first', async () => {
