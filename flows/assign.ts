@@ -116,7 +116,8 @@ function decide(
               vars: { name: member.name },
             },
             kind: 'notice',
-            key: `assign.${member.id}.${volunteer.id}.${ctx.now.getTime()}`,
+            // The chair's message names it: a redelivery of it tells nobody twice.
+            key: `assign.${member.id}.${volunteer.id}.${ctx.inbound.chatId}.${ctx.inbound.messageId}`,
           },
         ],
       },

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEALTH_RESPONSES } from '../src/runtime/erase-member.ts';
 import { eventually } from './support/app.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
-import { memberWith } from './support/people.ts';
+import { chatOf, memberWith } from './support/people.ts';
 import { digitOf, vi } from './support/text.ts';
 
 const CLUB = 'club-my-data';
@@ -24,6 +24,8 @@ describe.each(TRANSCRIPTS)('my data on $name', ({ start }) => {
   let h: ChannelHarness;
   let chair: ChatDriver;
   let hoa: { id: string; chat: ChatDriver };
+  /** A second chat of hers, left in the middle of a question. */
+  let second: ChatDriver;
   let cared: string;
   let redis: Redis;
 
@@ -84,6 +86,8 @@ describe.each(TRANSCRIPTS)('my data on $name', ({ start }) => {
       new Date(),
     );
     await hoa.chat.nextWith(NAME);
+    second = await chatOf(h, hoa.id, 3);
+    await second.say('dữ liệu của tôi');
   });
   afterAll(async () => {
     redis.disconnect();
@@ -148,13 +152,17 @@ describe.each(TRANSCRIPTS)('my data on $name', ({ start }) => {
     expect(await models.Message.countDocuments({ memberId: hoa.id, text: { $exists: true } })).toBe(0);
     expect(await models.Message.countDocuments({ kind: 'member_left' })).toBeGreaterThan(0);
 
-    // Her chat knows nobody; nothing in Redis points at her.
+    // Her chats know nobody, the other one's open question is gone; nothing in Redis points at her.
     const prefix = h.test.env.REDIS_PREFIX;
-    const state = await redis.hgetall(`${prefix}:chat:${h.channel}:${hoa.chat.chatId}`);
-    expect(state.session).toBeUndefined();
-    expect(JSON.parse(state.who ?? '{"who":null}').who).toBeNull();
+    for (const chat of [hoa.chat, second]) {
+      const state = await redis.hgetall(`${prefix}:chat:${h.channel}:${chat.chatId}`);
+      expect(state.session).toBeUndefined();
+      expect(state.offers).toBeUndefined();
+      expect(JSON.parse(state.who ?? '{"who":null}').who).toBeNull();
+    }
     expect(await redis.exists(`${prefix}:last-chat:${hoa.id}`)).toBe(0);
     expect((await hoa.chat.say('menu')).text).toContain(vi('menu.titleGuest'));
+    expect((await second.say('1')).text).toContain(vi('menu.titleGuest'));
 
     // Members, identities and invites hold neither her name nor her phone.
     for (const collection of ['members', 'identities', 'invites']) {

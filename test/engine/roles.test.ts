@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PEOPLE_PER_PAGE } from '../../flows/pages.ts';
 import type { Effect } from '../../src/engine/types.ts';
-import { converse, DH, NOW, PEOPLE, standardWorld, TK } from '../support/engine.ts';
+import { converse, DH, PEOPLE, standardWorld, TK } from '../support/engine.ts';
 import { digitOf } from '../support/text.ts';
 
 const of = <T extends Effect['type']>(effects: Effect[], type: T) =>
@@ -80,7 +80,8 @@ describe('phân công', () => {
             to: { members: [PEOPLE.volunteer.id] },
             say: { key: 'assign.toldVolunteer', vars: { name: 'Phạm Thị Hoa' } },
             kind: 'notice',
-            key: `assign.${PEOPLE.member.id}.${PEOPLE.volunteer.id}.${NOW.getTime()}`,
+            // Named by the chair's fourth message in her chat.
+            key: `assign.${PEOPLE.member.id}.${PEOPLE.volunteer.id}.${PEOPLE.chair.chat}.m4`,
           },
         ],
       },
