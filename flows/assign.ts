@@ -2,7 +2,7 @@
  * "Phân công": a chair (or vice chair) chooses which volunteers of the club look after a
  * member. Health alerts about her go to them (the `volunteersOf` audience).
  *
- *   start → (club, when she leads several) → member (a page of names, "Trang sau")
+ *   start → (club, when she leads several) → member (a page of names, "Xem tiếp")
  *         → action ─ add ────→ volunteer (the club's volunteers not yet hers) → assigned → member
  *                  ─ remove ─→ assigned (hers) → removed → member
  *                  ─ other ──→ member
@@ -29,7 +29,6 @@ type AssignData = {
   /** The clubs this person leads, when several (to choose from). */
   clubs: Person[];
   clubId: string;
-  club: string;
   members: Person[];
   /** The club's volunteers. */
   volunteers: Person[];
@@ -61,7 +60,6 @@ async function openClub(club: Person, ctx: FlowContext): Promise<StepOutcome<Ass
     goto: 'member',
     data: {
       clubId: club.id,
-      club: club.name,
       members: members.map(person),
       volunteers: volunteers.map(person),
       page: 0,
@@ -146,7 +144,7 @@ export const assignFlow: Flow<AssignData> = {
     }),
     member: pickPersonStep<AssignData>({
       name: 'member',
-      question: (data) => ({ key: 'assign.askMember', vars: { club: data.club } }),
+      question: () => ({ key: 'assign.askMember' }),
       people: (data) => data.members,
       pick: chooseMember,
     }),

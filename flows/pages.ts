@@ -5,14 +5,17 @@
  * - `readingStep`: pages to read ("dữ liệu của tôi", "người tôi chăm sóc"), with "Xem tiếp",
  *   the flow's own choices, and "Về danh mục".
  * - `pickPersonStep`: people to choose from ("phân công"), up to PEOPLE_PER_PAGE a page, then
- *   "Trang sau" and "Về danh mục" — nine answers at most, each one digit.
+ *   "Xem tiếp" and "Về danh mục" — seven answers at most, each one digit.
  */
 import { parseChoice } from '../src/engine/answers.ts';
 import type { FlowContext, Step, StepOutcome } from '../src/engine/flow.ts';
 import type { Say } from '../src/engine/types.ts';
 
-/** People on one page of a choice: with "Trang sau" and "Về danh mục", nine digits at most. */
-export const PEOPLE_PER_PAGE = 7;
+/**
+ * People on one page of a choice: with "Xem tiếp" and "Về danh mục", seven one-digit answers,
+ * whose lines ("Gõ 1 = Nguyễn Thị Phương Thảo") leave the message under 300 characters.
+ */
+export const PEOPLE_PER_PAGE = 5;
 /** Characters of list lines on one page (the message around them stays under 300). */
 export const LINES_PER_PAGE_CHARS = 200;
 
@@ -76,7 +79,7 @@ export function readingStep<D extends { pages: Say[]; page: number }>(
 
 /**
  * A choice of one person among `people(data)`, a page at a time (`data.page`): names as the
- * answers, then "Trang sau" (back to the first page after the last) and "Về danh mục".
+ * answers, then "Xem tiếp" (back to the first page after the last) and "Về danh mục".
  */
 export function pickPersonStep<D extends { page: number }>(options: {
   name: string;
