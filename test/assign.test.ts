@@ -2,7 +2,7 @@
  * "Phân công" and "người tôi chăm sóc" with the real app (flows/assign.ts, flows/my-people.ts):
  * the chair assigns a volunteer of the club to a member by digits, the volunteer is told and
  * finds the member in her list, alerts about the member (`volunteersOf`) reach her alone, and
- * the chair can take the assignment back. Transcripts on the simulator and on Telegram.
+ * the chair can take the assignment back. Transcripts on every channel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotifyEffect } from '../src/engine/types.ts';
@@ -13,9 +13,7 @@ import { digitOf, vi } from './support/text.ts';
 const CLUB = 'club-assign';
 const CLUB_NAME = 'CLB Phân Công';
 
-const TRANSCRIPTS = HARNESSES.filter(({ name }) => name === 'simulator' || name === 'telegram-webhook');
-
-describe.each(TRANSCRIPTS)('phân công on $name', ({ start }) => {
+describe.each(HARNESSES)('phân công on $name', ({ start }) => {
   let h: ChannelHarness;
   let chair: ChatDriver;
   let giup: { id: string; chat: ChatDriver };

@@ -3,7 +3,7 @@
  * src/runtime/erase-member.ts): a member reads what is kept about her a page at a time, then
  * erases it, asked twice. Afterwards nothing that says who she was is left — in her record,
  * her chats, invites, the Message log's texts, the chat states in Redis, her health responses —
- * and the chair was told she left. Transcripts on the simulator and on Telegram.
+ * and the chair was told she left. Transcripts on every channel.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +18,7 @@ const CLUB_NAME = 'CLB Dữ Liệu';
 const NAME = 'Phạm Thị Hoa';
 const PHONE = '84912000044';
 
-const TRANSCRIPTS = HARNESSES.filter(({ name }) => name === 'simulator' || name === 'telegram-webhook');
-
-describe.each(TRANSCRIPTS)('my data on $name', ({ start }) => {
+describe.each(HARNESSES)('my data on $name', ({ start }) => {
   let h: ChannelHarness;
   let chair: ChatDriver;
   let hoa: { id: string; chat: ChatDriver };
