@@ -133,6 +133,7 @@ export class App {
       outbox: this.outbox,
       linkCodes,
       translate,
+      messageLog: this.messageLog,
     });
     this.conversations = new Conversations({
       engine,

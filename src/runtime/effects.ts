@@ -29,6 +29,7 @@ import type {
 } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import type { FanOut } from '../jobs/fan-out.ts';
+import type { MessageLog } from '../jobs/message-log.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
@@ -58,6 +59,7 @@ export interface EffectsDeps {
   scheduler: Scheduler<ScheduledEffect>;
   quietHours: QuietHours;
   clock: Clock;
+  messageLog: Pick<MessageLog, 'flush'>;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */

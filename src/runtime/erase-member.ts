@@ -14,6 +14,7 @@
  * the retry.
  */
 import type { ChannelName, NotifyEffect } from '../engine/types.ts';
+import type { MessageLog } from '../jobs/message-log.ts';
 import type { Models } from '../models/index.ts';
 import type { ChatStates } from '../store/chat-state.ts';
 import type { MongoLookups } from '../store/lookups.ts';
@@ -23,6 +24,8 @@ export const HEALTH_RESPONSES = { collection: 'healthresponses', subjectField: '
 
 export interface EraseDeps {
   models: Models;
+  /** Log records of messages sent to her until now are written before their texts are removed. */
+  messageLog: Pick<MessageLog, 'flush'>;
   chatStates: ChatStates;
   lookups: MongoLookups;
   notify(effect: NotifyEffect): Promise<void>;
@@ -52,6 +55,7 @@ export async function eraseMember(deps: EraseDeps, memberId: string, now: Date):
   await models.Member.db
     .collection(HEALTH_RESPONSES.collection)
     .deleteMany({ [HEALTH_RESPONSES.subjectField]: memberId });
+  await deps.messageLog.flush();
   await models.Message.updateMany(
     { $or: [{ memberId }, ...chats.map(({ channel, chatId }) => ({ channel, chatId }))] },
     { $unset: { text: 1 } },

@@ -5,7 +5,7 @@
  * who may see what is in test/authorization.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { PEOPLE_PER_PAGE } from '../../flows/pages.ts';
+import { LINES_PER_PAGE_CHARS, PEOPLE_PER_PAGE } from '../../flows/pages.ts';
 import type { Effect } from '../../src/engine/types.ts';
 import { converse, DH, PEOPLE, standardWorld, TK } from '../support/engine.ts';
 import { digitOf } from '../support/text.ts';
@@ -168,6 +168,38 @@ describe('người tôi chăm sóc', () => {
         '1. Đỗ Thị Lan, myPeople.age {"age":86}, 0912 000 007\n2. Phạm Thị Hoa, myPeople.age {"age":78}, 0912 000 004',
     });
     expect(list!.choices).toEqual(['common.backToMenu']);
+  });
+
+  it(`a long list comes in pages of at most ${LINES_PER_PAGE_CHARS} characters of lines, "Xem tiếp" to go on`, async () => {
+    const world = standardWorld();
+    for (let i = 0; i < 12; i++) {
+      world.lookups.member({
+        id: `cared-${i}`,
+        fullName: `Nguyễn Thị Phương Thảo ${String(i).padStart(2, '0')}`,
+        birthYear: 1940,
+        phone: `849120001${String(i).padStart(2, '0')}`,
+        clubIds: [DH],
+        volunteerIds: [PEOPLE.volunteer.id],
+      });
+    }
+    const chat = world.chat(PEOPLE.volunteer.chat);
+    let [page] = await converse(chat, [['người tôi chăm sóc', 'myPeople.list']]);
+    const seen: string[] = [];
+    while (page!.choices!.includes('common.nextPage')) {
+      seen.push(String(page!.vars[0]!.lines));
+      expect(page!.choices).toEqual(['common.nextPage', 'common.backToMenu']);
+      [page] = await converse(chat, [['1', 'myPeople.list']]);
+    }
+    seen.push(String(page!.vars[0]!.lines));
+    expect(page!.choices).toEqual(['common.backToMenu']);
+    expect(seen.length).toBeGreaterThan(1);
+    for (const lines of seen) expect(lines.length).toBeLessThanOrEqual(LINES_PER_PAGE_CHARS);
+    // Everyone once, numbered in order across the pages.
+    const all = seen.join('\n').split('\n');
+    expect(all).toHaveLength(12);
+    expect(all.map((line) => line.split('.')[0])).toEqual(
+      Array.from({ length: 12 }, (_, i) => String(i + 1)),
+    );
   });
 
   it('nobody assigned yet: she is told so', async () => {
