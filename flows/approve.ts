@@ -86,7 +86,7 @@ async function decide(
 
 export const approveFlow: Flow<ApproveData> = {
   id: 'approve',
-  menu: { label: 'menu.approve', order: 20, visible: (who) => clubsWithRole(who, CLUB_LEADERS).length > 0 },
+  menu: { label: 'menu.approve', order: 70, visible: (who) => clubsWithRole(who, CLUB_LEADERS).length > 0 },
   keywords: ['duyet', 'approve'],
   async start(args, ctx) {
     const clubs = clubsWithRole(ctx.who, CLUB_LEADERS);

@@ -20,7 +20,7 @@ type ListData = { alerts: { id: string; line: string }[] };
 
 /** "Đỗ Thị Lan — Khẩn cấp — 29/11 10:05". */
 function line(alert: HealthAlertView, ctx: FlowContext): string {
-  const when = formatDay(alert.createdAt, ctx.settings.timeZone, true);
+  const when = formatDay(alert.createdAt, ctx.settings.timeZone, { time: true });
   return `${alert.memberName} — ${ctx.label(`health.level.${alert.level}`)} — ${when}`;
 }
 
@@ -44,7 +44,7 @@ export const healthAlertsFlow: Flow<ListData> = {
   id: 'healthAlerts',
   menu: {
     label: 'menu.healthAlerts',
-    order: 21,
+    order: 50,
     visible: (who) => clubsWithRole(who, HELPERS).length > 0,
   },
   keywords: ['canh bao', 'alerts'],

@@ -162,7 +162,7 @@ export const healthCheckFlow: Flow<CheckData> = {
   id: 'healthCheck',
   menu: {
     label: 'menu.healthCheck',
-    order: 5,
+    order: 10,
     visible: (who) => isActiveMember(who) && who.clubIds.length > 0,
   },
   keywords: ['kham suc khoe', 'suc khoe', 'kham', 'health check', 'health'],

@@ -30,7 +30,7 @@ function line(result: HealthResultView, ctx: FlowContext): string {
 
 export const healthResultsFlow: Flow<ResultsData> = {
   id: 'healthResults',
-  menu: { label: 'menu.healthResults', order: 6, visible: isActiveMember },
+  menu: { label: 'menu.healthResults', order: 20, visible: isActiveMember },
   keywords: ['ket qua cua toi', 'ket qua', 'ket qua suc khoe', 'my results'],
   async start(_args, ctx) {
     if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };

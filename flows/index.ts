@@ -1,6 +1,8 @@
 /** Every conversation the bot knows. Later flows (health check, attendance, reports…) are added here. */
 import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
+import { assignFlow } from './assign.ts';
+import { eraseDataFlow } from './erase-data.ts';
 import { healthAlertFlow } from './health-alert.ts';
 import { healthAlertsFlow } from './health-alerts.ts';
 import { healthCheckFlow } from './health-check.ts';
@@ -9,6 +11,7 @@ import { languageFlow } from './language.ts';
 import { linkAppFlow } from './link-app.ts';
 import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
+import { myPeopleFlow } from './my-people.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
 import { settingsFlow } from './settings.ts';
 import { unlinkAppsFlow } from './unlink-apps.ts';
@@ -27,4 +30,7 @@ export const flows: Flow[] = [
   healthAlertFlow,
   healthResultsFlow,
   healthAlertsFlow,
+  assignFlow,
+  myPeopleFlow,
+  eraseDataFlow,
 ];

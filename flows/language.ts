@@ -6,7 +6,8 @@ const LANGS: Lang[] = ['vi', 'en'];
 
 export const languageFlow: Flow<NoData> = {
   id: 'language',
-  menu: { label: 'menu.language', order: 80, visible: () => true },
+  // Members change it in their settings (or type "ngôn ngữ"): the menu offers it to guests.
+  menu: { label: 'menu.language', order: 95, visible: (who) => who === null },
   start: () => ({ goto: 'choose' }),
   steps: {
     choose: choiceStep({

@@ -7,7 +7,6 @@ import { isActiveMember } from '../src/engine/roles.ts';
 
 export const linkAppFlow: Flow<NoData> = {
   id: 'linkApp',
-  menu: { label: 'menu.linkApp', order: 50, visible: isActiveMember },
   keywords: ['lien ket', 'noi ung dung', 'link'],
   start(_args, ctx) {
     if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };

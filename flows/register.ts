@@ -570,7 +570,7 @@ export const registerFlow: Flow<RegisterData> = {
 /** "Đăng ký hộ": a member registers someone without a phone; same flow, proxy mode. */
 export const registerProxyFlow: Flow<NoData> = {
   id: 'registerProxy',
-  menu: { label: 'menu.registerProxy', order: 30, visible: isActiveMember },
+  menu: { label: 'menu.registerProxy', order: 45, visible: isActiveMember },
   keywords: ['dang ky ho', 'dang ki ho'],
   start: () => ({ end: true, open: { flow: 'register', args: { proxy: true } } }),
   steps: {},

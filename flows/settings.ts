@@ -4,6 +4,7 @@
  * announcements; see src/engine/message-kinds.ts).
  *
  *   start → choose ─ app ──→ app → "messages go to <app>" → menu
+ *                  ─ link ─→ the link-app flow (a code for another app)
  *                  ─ language → the language flow
  *                  ─ stop ──→ confirmStop ─1─→ opted out → menu
  *                                         ─2─→ menu
@@ -14,22 +15,28 @@
  * question, so a digit does what the member read.
  */
 import { choiceStep, type Data, type Flow, type FlowContext, type StepOutcome } from '../src/engine/flow.ts';
+import { isActiveMember } from '../src/engine/roles.ts';
 import type { ChatRef, MemberSettings } from '../src/engine/types.ts';
 
-type Action = 'app' | 'language' | 'stop' | 'resume' | 'back';
+type Action = 'app' | 'link' | 'language' | 'stop' | 'resume' | 'back';
 
 const LABELS: Record<Action, string> = {
   app: 'settings.app',
+  link: 'menu.linkApp',
   language: 'menu.language',
   stop: 'settings.stop',
   resume: 'settings.resume',
   back: 'common.backToMenu',
 };
 
-/** What the member may change now: the app only when she has several, stop or resume as she is. */
-function actions(settings: MemberSettings): Action[] {
+/**
+ * What the member may change now: the app only when she has several, another app only once she
+ * is a member (flows/link-app.ts), stop or resume as she is.
+ */
+function actions(settings: MemberSettings, active: boolean): Action[] {
   return [
     ...(settings.chats.length > 1 ? (['app'] as const) : []),
+    ...(active ? (['link'] as const) : []),
     'language',
     settings.optedOut ? 'resume' : 'stop',
     'back',
@@ -44,6 +51,8 @@ function pick(action: Action, data: Data, ctx: FlowContext): StepOutcome {
   switch (action) {
     case 'app':
       return { goto: 'app' };
+    case 'link':
+      return { end: true, open: { flow: 'linkApp' } };
     case 'language':
       return { end: true, open: { flow: 'language' } };
     case 'stop':
@@ -64,13 +73,17 @@ function pick(action: Action, data: Data, ctx: FlowContext): StepOutcome {
 
 export const settingsFlow: Flow = {
   id: 'settings',
-  menu: { label: 'menu.settings', order: 70, visible: (who) => who !== null },
+  menu: { label: 'menu.settings', order: 30, visible: (who) => who !== null },
   keywords: ['cai dat', 'settings'],
   async start(args, ctx) {
     const settings = ctx.who && (await ctx.lookups.memberSettings(ctx.who.memberId));
     // Someone who is not a member (a newcomer typing "bắt đầu") has nothing to set: the menu helps.
     if (!settings) return toMenu;
-    const data = { actions: actions(settings), chats: settings.chats, optedOut: settings.optedOut };
+    const data = {
+      actions: actions(settings, isActiveMember(ctx.who)),
+      chats: settings.chats,
+      optedOut: settings.optedOut,
+    };
     if (args.action === 'stop' || args.action === 'resume') {
       const outcome = pick(args.action, data, ctx);
       return 'goto' in outcome ? { ...outcome, data } : outcome;

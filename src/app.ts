@@ -134,6 +134,7 @@ export class App {
       outbox: this.outbox,
       linkCodes,
       translate,
+      messageLog: this.messageLog,
     });
     this.conversations = new Conversations({
       engine,
@@ -345,7 +346,7 @@ export class App {
     await this.retention.close();
     // A last drain if there is time; what is left stays in Redis.
     await within(this.messageLog.flush({ everything: true }), remaining() - STOP_RESERVE_MS);
-    this.messageLog.close();
+    await this.messageLog.close().catch(() => undefined);
     await this.#mongo.close();
     this.#redis.disconnect();
     this.#bullRedis.disconnect();

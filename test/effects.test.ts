@@ -58,7 +58,7 @@ describe('effects addressed to audiences', () => {
     expect(await received(DEMO_PEOPLE.memberClub1)).not.toContainEqual(expect.stringContaining('Leaders of'));
   });
 
-  it("a member's volunteers and proxies are found; `except` leaves someone out", async () => {
+  it("a member's volunteers (those assigned to her, else her club's) and proxies are found; `except` leaves someone out", async () => {
     const { id: helperId, chat: helper } = await memberWith(h, 1, 'Người Giúp', [
       { role: 'volunteer', clubId: HONG },
     ]);
@@ -72,13 +72,31 @@ describe('effects addressed to audiences', () => {
       roles: [{ role: 'member', clubId: HONG }],
       proxyIds: [helperId],
     });
+    // Nobody assigned to her yet: every volunteer of her club.
     await apply(notice({ volunteersOf: String(elder._id) }, 'For the volunteers'));
     await helper.nextWith('For the volunteers');
     await other.nextWith('For the volunteers');
+    // Once the chair assigned one ("phân công"), only her.
+    await h.test.app.models.Member.updateOne({ _id: elder._id }, { $set: { volunteerIds: [otherId] } });
+    await apply(notice({ volunteersOf: String(elder._id) }, 'For her own volunteer'));
+    await other.nextWith('For her own volunteer');
+    // An assigned volunteer who no longer volunteers there: the club's volunteers again.
+    await h.test.app.models.Member.updateOne(
+      { _id: otherId },
+      { $set: { roles: [{ role: 'member', clubId: HONG }] } },
+    );
+    await apply(notice({ volunteersOf: String(elder._id) }, 'For the volunteers again'));
+    await helper.nextWith('For the volunteers again');
     await apply({ ...notice({ proxiesOf: String(elder._id) }, 'For her proxy'), except: [otherId] });
     await helper.nextWith('For her proxy');
     await settle();
     expect(await received(other.chatId)).not.toContainEqual(expect.stringContaining('For her proxy'));
+    expect(await received(helper.chatId)).not.toContainEqual(
+      expect.stringContaining('For her own volunteer'),
+    );
+    expect(await received(other.chatId)).not.toContainEqual(
+      expect.stringContaining('For the volunteers again'),
+    );
   });
 
   it(`an area's role holders are told in pages by the fan-out job (${AUDIENCE_PAGE} a page), each once`, async () => {

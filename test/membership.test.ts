@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CODES, DEMO_PEOPLE, seedDemoData } from '../src/demo/seed.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
 import { chatOfPhone, fillIn, memberWith } from './support/people.ts';
-import { vi } from './support/text.ts';
+import { digitOf, vi } from './support/text.ts';
 
 const CLUB1 = 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng';
 const CLUB2 = 'CLB Liên thế hệ tự giúp nhau xóm Trung Kỳ';
@@ -39,17 +39,18 @@ describe.each(HARNESSES)('membership on $name', ({ start }) => {
     await fillIn(chat, DEMO_CODES.openClub1, '0983 000 001', 'dinh thi lua');
     const done = await chat.say('1');
     expect(done.text).toContain(vi('register.donePending', { club: CLUB1 }));
-    expect(done.choices).not.toContain(vi('menu.register'));
-    expect(done.choices[0]).toBe(vi('menu.myInfo'));
-    expect((await chat.say('1')).text).toContain(vi('status.pending'));
+    // A pending member's menu: her settings and her data, nothing a member does yet.
+    expect(done.choices).toEqual([vi('menu.settings'), vi('menu.myInfo')]);
+    expect((await chat.say(digitOf(done, vi('menu.myInfo')))).text).toContain(vi('status.pending'));
 
-    // The chair approves while her menu is on screen: its first line still opens what it says,
-    // though she is a member now and a fresh menu would start with something else.
-    expect((await chat.say('menu')).choices[0]).toBe(vi('menu.myInfo'));
+    // The chair approves while her menu is on screen: its lines still open what they say,
+    // though she is a member now and a fresh menu has more.
+    const menu = await chat.say('menu');
     await chair1.nextWith('Dinh Thi Lua');
     await chair1.say('1');
     expect((await chat.next()).text).toContain(vi('register.approvedNotice', { club: CLUB1 }));
-    expect((await chat.say('1')).text).toContain(vi('status.active'));
+    expect((await chat.say(digitOf(menu, vi('menu.myInfo')))).text).toContain(vi('status.active'));
+    expect((await chat.say('menu')).choices).toContain(vi('menu.registerProxy'));
     expect((await chat.say('menu')).choices[0]).toBe(vi('menu.healthCheck'));
   });
 

@@ -3,6 +3,8 @@
  * with long but plausible values (a long club name, a four-word name).
  */
 import { describe, expect, it } from 'vitest';
+import { LINES_PER_PAGE_CHARS, PEOPLE_PER_PAGE } from '../flows/pages.ts';
+import { Renderer } from '../src/engine/render.ts';
 import { createTranslator, loadLocale } from '../src/i18n.ts';
 import { LANGUAGES } from '../src/models/index.ts';
 
@@ -45,6 +47,11 @@ const VALUES: Record<string, string | number> = {
   to: 'cán bộ Hội xã',
   results:
     '29/11: Khỏe — Bình thường\n22/11: Không khỏe — Cần theo dõi, không khỏe\n15/11: Bình thường — Bình thường',
+  roles: 'Thành viên, Tình nguyện viên, Phó chủ nhiệm',
+  date: '02/03/2026',
+  how: 'do Nguyễn Thị Phương Thảo đồng ý thay',
+  // A page of a list is at most LINES_PER_PAGE_CHARS (flows/pages.ts).
+  lines: 'x'.repeat(LINES_PER_PAGE_CHARS),
 };
 
 type Tree = { [key: string]: string | Tree };
@@ -72,6 +79,27 @@ describe.each(LANGUAGES)('messages in %s', (lang) => {
   it(`are at most ${MAX_LENGTH} characters`, () => {
     const tooLong = memberFacing
       .map((key) => ({ key, length: translate(lang, key, VALUES).length }))
+      .filter(({ length }) => length > MAX_LENGTH);
+    expect(tooLong).toEqual([]);
+  });
+
+  it('a page of people to choose from fits, with its answers, however long their names', () => {
+    const renderer = new Renderer(translate);
+    const names = Array.from({ length: PEOPLE_PER_PAGE }, () => String(VALUES.name));
+    const tooLong = ['assign.askMember', 'assign.askVolunteer', 'assign.askRemove', 'assign.askClub']
+      .map((key) => {
+        const choiceTexts = [
+          ...names,
+          translate(lang, 'common.nextPage'),
+          translate(lang, 'common.backToMenu'),
+        ];
+        const { text } = renderer.render({ channel: 'simulator', chatId: '1' }, lang, {
+          key,
+          vars: VALUES,
+          choiceTexts,
+        });
+        return { key, length: text.length };
+      })
       .filter(({ length }) => length > MAX_LENGTH);
     expect(tooLong).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { buildDemoData, DEMO_CODES, DEMO_PEOPLE } from '../src/demo/seed.ts';
 
 const NOW = new Date('2026-05-21T03:00:00Z');
 const data = buildDemoData(NOW);
+const byPhone = (phone: string) => data.members.find((m) => m.phone === phone)!;
 const inClub = (clubId: string) => data.members.filter((m) => m.clubIds.includes(clubId));
 const hasRole = (role: string, clubId: string) => (m: (typeof data.members)[number]) =>
   m.roles.some((g) => g.role === role && g.clubId === clubId);
@@ -52,7 +53,6 @@ describe('buildDemoData', () => {
   });
 
   it('puts the demo people in the right roles', () => {
-    const byPhone = (phone: string) => data.members.find((m) => m.phone === phone)!;
     expect(byPhone(DEMO_PEOPLE.chairClub1).roles).toContainEqual({ role: 'chair', clubId: 'club-dien-hong' });
     expect(byPhone(DEMO_PEOPLE.chairClub2).roles).toContainEqual({ role: 'chair', clubId: 'club-dien-ky' });
     expect(byPhone(DEMO_PEOPLE.volunteerClub1).roles).toContainEqual({
@@ -74,6 +74,19 @@ describe('buildDemoData', () => {
       expect(proxy && hasRole('volunteer', clubId)(proxy)).toBe(true);
       expect(proxy?.phone).toBeDefined();
     }
+  });
+
+  it('assigns every ordinary member a volunteer of her club; the demo volunteer looks after the demo member', () => {
+    const ordinary = data.members.filter((m) => m.clubIds.length > 0 && m.roles.length === 1);
+    expect(ordinary.length).toBeGreaterThan(40);
+    for (const m of ordinary) {
+      expect(m.volunteerIds).toHaveLength(1);
+      const volunteer = data.members.find((v) => v._id === m.volunteerIds[0]);
+      expect(volunteer && hasRole('volunteer', m.clubIds[0]!)(volunteer)).toBe(true);
+      // One who cannot answer herself is looked after by the volunteer who answers for her.
+      if (!m.phone) expect(m.volunteerIds).toEqual(m.proxyIds);
+    }
+    expect(byPhone(DEMO_PEOPLE.memberClub1).volunteerIds).toEqual([byPhone(DEMO_PEOPLE.volunteerClub1)._id]);
   });
 
   it('has unique invite codes of the expected shape', () => {

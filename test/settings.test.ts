@@ -15,17 +15,15 @@ import {
   telegramHarness,
 } from './support/chats.ts';
 import { memberWith } from './support/people.ts';
-import { vi } from './support/text.ts';
+import { digitOf, vi } from './support/text.ts';
 
 const CLUB = 'club-settings';
-const SETTINGS_ONE_APP = [vi('menu.language'), vi('settings.stop'), vi('common.backToMenu')];
-
-/** The digit that answers `label` in a question's choices. */
-function digitOf(reply: { choices: string[] }, label: string): string {
-  const index = reply.choices.indexOf(label);
-  expect(index, `"${label}" among ${JSON.stringify(reply.choices)}`).toBeGreaterThanOrEqual(0);
-  return String(index + 1);
-}
+const SETTINGS_ONE_APP = [
+  vi('menu.linkApp'),
+  vi('menu.language'),
+  vi('settings.stop'),
+  vi('common.backToMenu'),
+];
 
 /** Tells member `memberId` something of `kind` through the runtime, as a flow's effect would. */
 async function tell(
@@ -107,7 +105,12 @@ describe.each(HARNESSES)('settings on $name', ({ start }) => {
     // Her settings now offer to take them back instead.
     const settings = await lan.chat.say('cài đặt');
     expect(settings.text).toContain(vi('settings.askStopped'));
-    expect(settings.choices).toEqual([vi('menu.language'), vi('settings.resume'), vi('common.backToMenu')]);
+    expect(settings.choices).toEqual([
+      vi('menu.linkApp'),
+      vi('menu.language'),
+      vi('settings.resume'),
+      vi('common.backToMenu'),
+    ]);
   });
 
   it('"nhận tin" opts her back in, in the middle of a question too', async () => {

@@ -25,11 +25,11 @@ function connect(url: string, name: string, log: Logger, options: RedisOptions):
 
 /**
  * A connection for BullMQ: it needs `maxRetriesPerRequest: null` (commands
- * wait for Redis to come back instead of failing). Auto-pipelined like the request path's (the
- * outbox's adds and its worker's job moves were most of the socket writes left under load).
+ * wait for Redis to come back instead of failing). Not auto-pipelined: a worker started with
+ * it (and so its blocking connection) stopped taking jobs that waited from before it started.
  */
 export function connectRedis(url: string, name: string, log: Logger): Redis {
-  return connect(url, name, log, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  return connect(url, name, log, { maxRetriesPerRequest: null });
 }
 
 /**

@@ -38,6 +38,8 @@ export interface DemoMember {
   status: MemberDoc['status'];
   consent: { givenAt: Date; version: string; channel: string; byMemberId?: string };
   proxyIds: string[];
+  /** The volunteers the chair assigned to look after this member ("phân công"). */
+  volunteerIds: string[];
 }
 export type DemoIdentity = Pick<IdentityDoc, '_id' | 'channel' | 'chatId' | 'memberId'>;
 export type DemoInvite = Pick<InviteDoc, '_id' | 'clubId' | 'role' | 'kind' | 'expiresAt'> & {
@@ -176,6 +178,7 @@ export function buildDemoData(now: Date): DemoData {
     roles: DemoRoleGrant[];
     clubIds: string[];
     proxyId?: string;
+    volunteerId?: string;
   }): DemoMember => {
     counter += 1;
     const member: DemoMember = {
@@ -195,6 +198,7 @@ export function buildDemoData(now: Date): DemoData {
         ...(p.proxyId ? { byMemberId: p.proxyId } : {}),
       },
       proxyIds: p.proxyId ? [p.proxyId] : [],
+      volunteerIds: p.volunteerId ? [p.volunteerId] : [],
     };
     members.push(member);
     return member;
@@ -250,7 +254,9 @@ export function buildDemoData(now: Date): DemoData {
     const volunteerIds: string[] = [];
     // Roster: 0 chair, 1 vice chair, 2..6 volunteers, then ordinary members.
     // Two in three are women; ordinary members are elderly except every fourth,
-    // and four of the elderly have no phone and are looked after by a volunteer.
+    // and four of the elderly have no phone and are looked after by a volunteer who answers for
+    // them. Every ordinary member has a volunteer assigned, in turn (the first volunteer, the
+    // demo one, looks after the first member).
     for (let i = 0; i < MEMBERS_PER_CLUB; i++) {
       const j = i - 2 - VOLUNTEERS;
       const office: Role | undefined =
@@ -276,13 +282,15 @@ export function buildDemoData(now: Date): DemoData {
             : j === 0
               ? spec.phones.member
               : undefined;
+      const proxyId = noPhone ? pick(volunteerIds) : undefined;
       const member = addMember({
         female: i % 3 !== 2,
         age,
         phone: noPhone ? undefined : (fixedPhone ?? newPhone()),
         roles: [{ role: 'member', clubId }, ...(office ? [{ role: office, clubId }] : [])],
         clubIds: [clubId],
-        proxyId: noPhone ? pick(volunteerIds) : undefined,
+        proxyId,
+        volunteerId: j >= 0 ? (proxyId ?? volunteerIds[j % volunteerIds.length]) : undefined,
       });
       if (office === 'volunteer') volunteerIds.push(member._id);
       if (office === 'chair') chairs.push(member._id);

@@ -462,7 +462,7 @@ export class Engine {
       lang,
       lookups: turn.lookups,
       menu,
-      label: (key) => this.#options.translate(lang, key),
+      label: (key, vars) => this.#options.translate(lang, key, vars),
       random: this.#options.random,
       settings: this.#options.settings,
     };
@@ -541,6 +541,13 @@ export class Engine {
     if (outcome.lang) this.#setLanguage(turn, outcome.lang);
     turn.says.push(...(outcome.say ?? []));
     turn.effects.push(...(outcome.effects ?? []));
+    if (
+      outcome.effects?.some(
+        (effect) => effect.type === 'eraseMember' && effect.memberId === state.who?.memberId,
+      )
+    ) {
+      this.#forgetMember(turn);
+    }
     if ('goto' in outcome) {
       const step = flow.steps[outcome.goto];
       if (!step) throw new Error(`flow ${flow.id} has no step ${outcome.goto}`);
@@ -579,7 +586,11 @@ export class Engine {
 
   async #answerStuck(turn: Turn, session: Session, answer: Answer): Promise<void> {
     const { label } = this.#context(turn);
-    const choice = parseChoice(answer.text, STUCK_CHOICES.length, STUCK_CHOICES.map(label));
+    const choice = parseChoice(
+      answer.text,
+      STUCK_CHOICES.length,
+      STUCK_CHOICES.map((key) => label(key)),
+    );
     if (choice === 1) {
       session.step = String(session.data.__resume);
       delete session.data.__resume;
@@ -592,6 +603,17 @@ export class Engine {
       return this.#startFlow(turn, 'menu', {}, 0);
     }
     turn.says.push({ key: 'common.stuck', choices: STUCK_CHOICES });
+  }
+
+  /**
+   * The person erased her data: this chat knows nobody any more (the runtime unlinks it and
+   * clears her other chats), and what was waiting for her is dropped. Her language stays.
+   */
+  #forgetMember(turn: Turn): void {
+    const { state } = turn;
+    state.lang = this.#lang(state);
+    state.who = null;
+    state.offers = undefined;
   }
 
   #setLanguage(turn: Turn, lang: Lang): void {

@@ -31,8 +31,8 @@ export interface FlowContext {
   lookups: Lookups;
   /** Menu entries this person may open (for the menu flow). */
   menu: MenuEntry[];
-  /** The text of an i18n key in this person's language (to match typed labels). */
-  label(key: string): string;
+  /** The text of an i18n key in this person's language (to match typed labels, or build a list's lines). */
+  label(key: string, vars?: Record<string, string | number>): string;
   /** Ids and codes (seeded in engine tests, so a turn can be replayed). */
   random: RandomSource;
   /** What is configured for flows (health thresholds, the clubs' time zone). */

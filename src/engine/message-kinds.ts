@@ -30,6 +30,11 @@ export const MESSAGE_KINDS = {
   decision: { essential: true, holdAtNight: true, keepText: true },
   /** A notice about the person's own account or club (a chat linked, people unreachable). */
   notice: { essential: true, holdAtNight: true, keepText: true },
+  /**
+   * A leader is told that a member erased her data and left: it names her, so its text is not
+   * kept in the log (she asked for her data to be gone).
+   */
+  member_left: { essential: true, holdAtNight: true, keepText: false },
   /** A health alert to a volunteer or the chair (emergencies are sent `urgent`). */
   health_alert: { essential: true, holdAtNight: true, keepText: true },
   /** A question left unanswered, asked again once (see `Step.timeout`). */

@@ -170,6 +170,10 @@ export interface Lookups {
   healthAlert(alertId: string): Promise<HealthAlertView | undefined>;
   /** Alerts of these clubs that nobody has acknowledged yet, the newest first (at most `limit`). */
   openHealthAlerts(clubIds: string[], limit: number): Promise<HealthAlertView[]>;
+  /** The active members of a club, by name (a club has tens of members: read whole, paged by the flow). */
+  clubMembers(clubId: string): Promise<MemberView[]>;
+  /** The active members a volunteer is assigned to ("phân công"), by name. */
+  assignedTo(volunteerId: string): Promise<MemberView[]>;
 }
 
 /** A member named in a list (whom a proxy answers for). */
@@ -275,6 +279,10 @@ export interface MemberView {
   hasChat?: boolean;
   /** Who last approved or rejected this member. */
   decidedBy?: string;
+  /** The volunteers the chair assigned to look after this member ("phân công"). */
+  volunteerIds: string[];
+  /** When and how the member (or someone on her behalf) agreed to the club keeping her data. */
+  consent?: { givenAt: Date; channel?: ChannelName; byMemberId?: string };
 }
 
 export interface NewMember {
@@ -302,7 +310,11 @@ export type Audience =
   | { members: string[] }
   /** The chair and vice chairs of a club. */
   | { leadersOf: string }
-  /** The volunteers of the clubs a member belongs to. */
+  /**
+   * The volunteers who look after a member: those the chair assigned to her ("phân công") who
+   * still volunteer in one of her clubs; when none is, every volunteer of her clubs, so an alert
+   * about someone nobody was assigned to yet still reaches a volunteer.
+   */
   | { volunteersOf: string }
   /** The people who answer for a member (who registered them on their behalf). */
   | { proxiesOf: string }
@@ -468,4 +480,25 @@ export type Effect =
    * chats, or — when they have none — to the people who answer for them (proxies, else the club's
    * leaders), who hand it over in person. `sendId` names the delivery (never the code).
    */
-  | { type: 'sendConfirmCode'; memberId: string; code: string; sendId: string };
+  | { type: 'sendConfirmCode'; memberId: string; code: string; sendId: string }
+  /**
+   * A leader assigns a volunteer of `clubId` to look after a member of it (`assign`), or takes
+   * the assignment away. Applied only if `byMemberId` leads the club then, the member is an
+   * active member of it and (to assign) the volunteer volunteers in it; `whenDone` (the notices)
+   * only then.
+   */
+  | {
+      type: 'assignVolunteer';
+      memberId: string;
+      volunteerId: string;
+      clubId: string;
+      byMemberId: string;
+      assign: boolean;
+      whenDone?: Effect[];
+    }
+  /**
+   * The member erases her data ("xoá dữ liệu", src/runtime/erase-member.ts): her record is
+   * anonymised (status 'deleted'), her health responses deleted, every chat of hers unlinked
+   * and cleared, and the leaders of her clubs told she left.
+   */
+  | { type: 'eraseMember'; memberId: string };

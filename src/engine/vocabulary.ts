@@ -5,7 +5,8 @@
 export const CHANNELS = ['telegram', 'simulator', 'zalo-bot', 'zalo-oa'] as const;
 export const LANGUAGES = ['vi', 'en'] as const;
 export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin'] as const;
-export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped'] as const;
+/** 'deleted': the member erased her data ("xoá dữ liệu"); the record stays, anonymised, for counts. */
+export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped', 'deleted'] as const;
 export const GENDERS = ['female', 'male', 'other'] as const;
 /**
  * Every conversation the bot knows, by id (flows/index.ts lists their code). A flow id in an
@@ -25,4 +26,7 @@ export const FLOW_IDS = [
   'healthAlert',
   'healthResults',
   'healthAlerts',
+  'assign',
+  'myPeople',
+  'eraseData',
 ] as const;

@@ -126,10 +126,18 @@ export class MessageLog {
     return this.#draining;
   }
 
-  /** Stops planning drains (what waits stays in Redis for the next process). */
-  close(): void {
+  /**
+   * Stops planning drains and gives up the drainer's lock if this process holds it (what waits
+   * stays in Redis for the next process, which must not wait LOCK_MS for a lock nobody renews).
+   */
+  async close(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    await this.#releaseLock();
+  }
+
+  async #releaseLock(): Promise<void> {
+    if ((await this.#redis.get(this.#lockKey)) === this.#owner) await this.#redis.del(this.#lockKey);
   }
 
   async #drain(everything: boolean): Promise<void> {
@@ -177,7 +185,7 @@ export class MessageLog {
       }
     } finally {
       // Released only if still ours (a drainer slower than LOCK_MS may have been taken over).
-      if ((await this.#redis.get(this.#lockKey)) === this.#owner) await this.#redis.del(this.#lockKey);
+      await this.#releaseLock();
     }
   }
 

@@ -83,6 +83,13 @@ const memberSchema = new Schema(
     },
     /** People who answer for this member (a relative, a volunteer). */
     proxyIds: { type: [String], default: [] },
+    /**
+     * Volunteers the chair assigned to look after this member ("phân công"). A plain array of
+     * ids, changed with $addToSet/$pull (FerretDB has no positional updates or $elemMatch).
+     */
+    volunteerIds: { type: [String], default: [] },
+    /** When the member erased her data (status 'deleted'; the record is anonymised). */
+    erasedAt: { type: Date },
     inviteCode: { type: String },
     decidedBy: { type: String },
     decidedAt: { type: Date },
@@ -96,6 +103,7 @@ const memberSchema = new Schema(
 memberSchema.index({ clubIds: 1, phone: 1 });
 memberSchema.index({ clubIds: 1, status: 1 });
 memberSchema.index({ pendingClubIds: 1 });
+memberSchema.index({ volunteerIds: 1 });
 
 /** One chat account of a member on one app. `_id` is `channel:chatId`, the hot-path key. */
 const identitySchema = new Schema(

@@ -41,10 +41,7 @@ export class Audiences {
       return after ? { memberIds: [] } : { memberIds: member?.proxyIds ?? [] };
     }
     if ('leadersOf' in audience) return this.#holders([audience.leadersOf], [], CLUB_LEADERS, after);
-    if ('volunteersOf' in audience) {
-      const member = await this.#models.Member.findById(audience.volunteersOf, { clubIds: 1 }).lean();
-      return this.#holders(member?.clubIds ?? [], [], ['volunteer'], after);
-    }
+    if ('volunteersOf' in audience) return this.#volunteersOf(audience.volunteersOf, after);
     const [units, clubs] = await Promise.all([
       this.#models.OrgUnit.find(
         { $or: [{ _id: audience.orgUnit }, { ancestors: audience.orgUnit }] },
@@ -62,8 +59,30 @@ export class Audiences {
     return this.#holders(clubs, units, audience.roles, after);
   }
 
-  /** Active members holding one of `roles` in one of these clubs or org units. */
-  async #holders(clubIds: string[], unitIds: string[], roles: Role[], after?: string): Promise<AudiencePage> {
+  /**
+   * The volunteers assigned to a member who still volunteer in one of her clubs; when none
+   * is (nobody assigned yet, or they stopped), every volunteer of her clubs — an alert about
+   * her must reach someone who can help, and only people of her clubs.
+   */
+  async #volunteersOf(memberId: string, after?: string): Promise<AudiencePage> {
+    const member = await this.#models.Member.findById(memberId, { clubIds: 1, volunteerIds: 1 }).lean();
+    const clubIds = member?.clubIds ?? [];
+    const assigned = member?.volunteerIds ?? [];
+    if (assigned.length > 0 && !after) {
+      const { memberIds } = await this.#holders(clubIds, [], ['volunteer'], undefined, assigned);
+      if (memberIds.length > 0) return { memberIds };
+    }
+    return this.#holders(clubIds, [], ['volunteer'], after);
+  }
+
+  /** Active members (among `only`, when given) holding one of `roles` in one of these clubs or org units. */
+  async #holders(
+    clubIds: string[],
+    unitIds: string[],
+    roles: Role[],
+    after?: string,
+    only?: string[],
+  ): Promise<AudiencePage> {
     if (clubIds.length === 0 && unitIds.length === 0) return { memberIds: [] };
     const where = [
       ...(clubIds.length ? [{ clubIds: { $in: clubIds } }] : []),
@@ -75,6 +94,7 @@ export class Audiences {
         'roles.role': { $in: roles },
         $or: where,
         ...(after ? { _id: { $gt: after } } : {}),
+        ...(only ? { _id: { $in: only } } : {}),
       },
       { roles: 1 },
     )

@@ -20,6 +20,7 @@ import type {
   NotifyEffect,
   Offer,
   Outbound,
+  Role,
   Say,
   ScheduledEffect,
   StartEffect,
@@ -28,6 +29,7 @@ import type {
 } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import type { FanOut } from '../jobs/fan-out.ts';
+import type { MessageLog } from '../jobs/message-log.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
@@ -36,6 +38,7 @@ import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
 import { Audiences } from './audiences.ts';
+import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
@@ -57,6 +60,7 @@ export interface EffectsDeps {
   scheduler: Scheduler<ScheduledEffect>;
   quietHours: QuietHours;
   clock: Clock;
+  messageLog: Pick<MessageLog, 'flush'>;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */
@@ -145,6 +149,16 @@ export class Effects {
           break;
         case 'acknowledgeHealthAlert':
           await this.#health.acknowledge(effect, now);
+          break;
+        case 'assignVolunteer':
+          if (await this.#assign(effect)) await this.apply(effect.whenDone ?? [], now);
+          break;
+        case 'eraseMember':
+          await eraseMember(
+            { ...this.#deps, notify: (notice) => this.notify(notice, now) },
+            effect.memberId,
+            now,
+          );
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
@@ -329,10 +343,7 @@ export class Effects {
       models.Member.findById(byMemberId, { status: 1, roles: 1 }).lean(),
       models.Member.findById(memberId, { clubIds: 1, pendingClubIds: 1 }).lean(),
     ]);
-    const leads =
-      leader?.status === 'active' &&
-      leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role));
-    if (!leads || !member) return false;
+    if (!holdsRole(leader, clubId, CLUB_LEADERS) || !member) return false;
     // Joining one more club, or (a retry after approving) the newcomer path no longer applies.
     const joining = Boolean(member.pendingClubIds?.includes(clubId)) || !member.clubIds.includes(clubId);
     const { filter, update } = decisionWrite(decision, joining, now);
@@ -346,6 +357,26 @@ export class Effects {
     const chats = await this.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
     await chatStates.forgetWho(chats.map(({ chat }) => chat));
     return true;
+  }
+
+  /**
+   * A leader's assignment of a volunteer to a member (or its removal), if the leader leads the
+   * club now, the member is an active member of it and (to assign) the volunteer volunteers in it.
+   */
+  async #assign(effect: Extract<Effect, { type: 'assignVolunteer' }>): Promise<boolean> {
+    const { models } = this.#deps;
+    const { memberId, volunteerId, clubId } = effect;
+    const [leader, volunteer] = await Promise.all([
+      models.Member.findById(effect.byMemberId, { status: 1, roles: 1 }).lean(),
+      models.Member.findById(volunteerId, { status: 1, roles: 1 }).lean(),
+    ]);
+    if (!holdsRole(leader, clubId, CLUB_LEADERS)) return false;
+    if (effect.assign && !holdsRole(volunteer, clubId, ['volunteer'])) return false;
+    const written = await models.Member.updateOne(
+      { _id: memberId, clubIds: clubId, status: 'active' },
+      effect.assign ? { $addToSet: { volunteerIds: volunteerId } } : { $pull: { volunteerIds: volunteerId } },
+    );
+    return written.matchedCount > 0;
   }
 
   /**
@@ -560,6 +591,18 @@ export class Effects {
 }
 
 type Decision = Extract<Effect, { type: 'decideMember' }>;
+
+/** Whether `member` is active and holds one of `roles` in `clubId` (read at the moment of applying). */
+function holdsRole(
+  member: { status: string; roles: { role: string; clubId?: string | null }[] } | null,
+  clubId: string,
+  roles: Role[],
+): boolean {
+  return (
+    member?.status === 'active' &&
+    member.roles.some((grant) => grant.clubId === clubId && roles.includes(grant.role as Role))
+  );
+}
 
 /**
  * The guarded write of a decision: it matches while the person still waits for this club, or

@@ -100,6 +100,18 @@ export class ChatStates {
     return new Map(memberIds.flatMap((id, index) => (values[index] ? [[id, values[index]]] : [])));
   }
 
+  /**
+   * Clears what these chats of a member hold (her data was erased): who, the open session, the
+   * offers, the language; and which chat she last wrote from. The version stays, so a turn in
+   * one of them still saves what it decided (a chat that knows nobody).
+   */
+  async clear(chats: ChatKey[], memberId: string): Promise<void> {
+    const pipeline = this.#redis.pipeline();
+    for (const chat of chats) pipeline.hdel(this.#key(chat), 'who', 'session', 'offers', 'lang');
+    pipeline.del(this.#lastChatKey(memberId));
+    await pipeline.exec();
+  }
+
   /** Forgets who is behind these chats, so the next message looks them up again. */
   async forgetWho(chats: ChatKey[]): Promise<void> {
     if (chats.length === 0) return;

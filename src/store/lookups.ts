@@ -3,6 +3,7 @@
  * queries; the hot path (who is behind a chat) goes by `_id`.
  */
 
+import type { QueryFilter } from 'mongoose';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { Answers, Flag, Level } from '../engine/surveys.ts';
 import type {
@@ -19,7 +20,7 @@ import type {
   PersonRef,
   Who,
 } from '../engine/types.ts';
-import type { HealthAlertDoc, Models } from '../models/index.ts';
+import type { HealthAlertDoc, MemberDoc, Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
 
 type MemberRecord = {
@@ -34,7 +35,12 @@ type MemberRecord = {
   roles: { role: string; clubId?: string | null; orgUnitId?: string | null }[];
   language?: string | null;
   decidedBy?: string | null;
+  volunteerIds?: string[] | null;
+  consent?: { givenAt?: Date | null; channel?: string | null; byMemberId?: string | null } | null;
 };
+
+/** Whether `id` can be a member's `_id` (an ObjectId's hex): anything else finds nobody. */
+const isMemberId = (id: string) => /^[0-9a-f]{24}$/.test(id);
 
 /** Club names change rarely and there are few clubs: they are kept in memory this long. */
 const CLUB_NAMES_TTL_MS = 5 * 60_000;
@@ -86,7 +92,7 @@ export class MongoLookups implements Lookups {
     if (clubIds.length === 0) return undefined;
     const member = await this.#models.Member.findOne({
       $or: [{ clubIds: { $in: clubIds }, status: 'pending' }, { pendingClubIds: { $in: clubIds } }],
-      _id: { $nin: except.filter((id) => /^[0-9a-f]{24}$/.test(id)) },
+      _id: { $nin: except.filter(isMemberId) },
     })
       .sort({ createdAt: 1 })
       .lean();
@@ -110,13 +116,13 @@ export class MongoLookups implements Lookups {
   }
 
   async getMember(memberId: string): Promise<MemberView | undefined> {
-    if (!/^[0-9a-f]{24}$/.test(memberId)) return undefined;
+    if (!isMemberId(memberId)) return undefined;
     const member = await this.#models.Member.findById(memberId).lean();
     return member ? this.#view(member as MemberRecord) : undefined;
   }
 
   async memberSettings(memberId: string): Promise<MemberSettings | undefined> {
-    if (!/^[0-9a-f]{24}$/.test(memberId)) return undefined;
+    if (!isMemberId(memberId)) return undefined;
     const [member, identities] = await Promise.all([
       this.#models.Member.findById(memberId, { preferredChat: 1, optedOutAt: 1 }).lean(),
       this.#models.Identity.find({ memberId, stoppedAt: null }, { channel: 1, chatId: 1 })
@@ -235,6 +241,20 @@ export class MongoLookups implements Lookups {
     });
   }
 
+  async clubMembers(clubId: string): Promise<MemberView[]> {
+    return this.#views({ clubIds: clubId, status: 'active' });
+  }
+
+  async assignedTo(volunteerId: string): Promise<MemberView[]> {
+    return this.#views({ volunteerIds: volunteerId, status: 'active' });
+  }
+
+  /** The members matching `filter`, by name (small sets: one club, one volunteer's people). */
+  async #views(filter: QueryFilter<MemberDoc>): Promise<MemberView[]> {
+    const members = await this.#models.Member.find(filter).sort({ fullName: 1 }).lean();
+    return Promise.all(members.map((member) => this.#view(member as MemberRecord)));
+  }
+
   /** The name of a club, from the in-memory cache when it holds it. */
   async clubName(clubId: string): Promise<string | undefined> {
     return (await this.#clubNameMap([clubId])).get(clubId);
@@ -279,6 +299,16 @@ export class MongoLookups implements Lookups {
       waitingFor: waitingFor.map((id) => ({ id, name: clubNames.get(id) ?? id })),
       roles: toWho(member).roles,
       decidedBy: member.decidedBy ?? undefined,
+      volunteerIds: member.volunteerIds ?? [],
+      ...(member.consent?.givenAt
+        ? {
+            consent: {
+              givenAt: member.consent.givenAt,
+              channel: (member.consent.channel ?? undefined) as ChannelName | undefined,
+              byMemberId: member.consent.byMemberId ?? undefined,
+            },
+          }
+        : {}),
     };
   }
 }

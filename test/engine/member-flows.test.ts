@@ -23,13 +23,12 @@ describe('menu', () => {
     expect(chair!.choices).toEqual([
       'menu.healthCheck',
       'menu.healthResults',
-      'menu.approve',
-      'menu.healthAlerts',
-      'menu.registerProxy',
-      'menu.myInfo',
-      'menu.linkApp',
       'menu.settings',
-      'menu.language',
+      'menu.myInfo',
+      'menu.registerProxy',
+      'menu.healthAlerts',
+      'menu.approve',
+      'menu.assign',
     ]);
     const [member] = await converse(world.chat(PEOPLE.member.chat), [['menu', 'menu.title']]);
     expect(member!.choices).not.toContain('menu.approve');
@@ -38,11 +37,12 @@ describe('menu', () => {
   it('a line keeps what it said even when the role changed meanwhile (the flow checks again)', async () => {
     const world = standardWorld();
     const chair = world.chat(PEOPLE.chair.chat);
-    await converse(chair, [['menu', 'menu.title']]);
+    const [menu] = await converse(chair, [['menu', 'menu.title']]);
+    const approve = String(menu!.choices!.indexOf('menu.approve') + 1);
     world.lookups.members.find((member) => member.id === PEOPLE.chair.id)!.roles = [
       { role: 'member', clubId: DH },
     ];
-    await converse(chair, [['3', ['approve.none', 'menu.title']]]);
+    await converse(chair, [[approve, ['approve.none', 'menu.title']]]);
   });
 
   it('something not understood gets the menu', async () => {
@@ -77,10 +77,10 @@ describe('language', () => {
 describe('my info', () => {
   it('shows what the club holds about the member', async () => {
     const chat = standardWorld().chat(PEOPLE.member.chat);
-    await converse(chat, [['menu', 'menu.title']]);
+    const [menu] = await converse(chat, [['menu', 'menu.title']]);
     const replies = await converse(chat, [
-      ['4', 'myInfo.show'],
-      ['1', 'menu.title'],
+      [String(menu!.choices!.indexOf('menu.myInfo') + 1), 'myInfo.profile'],
+      ['3', 'menu.title'],
     ]);
     expect(replies[0]!.vars[0]).toEqual({
       name: 'Phạm Thị Hoa',
@@ -88,6 +88,7 @@ describe('my info', () => {
       gender: 'gender.female',
       phone: '0912 000 004',
       club: 'CLB Điền Hồng',
+      roles: 'roles.member',
       status: 'status.active',
     });
     expect(replies.flatMap((reply) => reply.effects)).toEqual([]);

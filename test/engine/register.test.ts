@@ -66,8 +66,8 @@ describe('registration with an open club code', () => {
         ifBusy: 'wait',
       }),
     ]);
-    // A pending member's menu: she may see her data and choose her language, nothing more yet.
-    expect(replies[7]!.choices).toEqual(['menu.myInfo', 'menu.settings', 'menu.language']);
+    // A pending member's menu: her settings (her language among them) and her data, nothing more yet.
+    expect(replies[7]!.choices).toEqual(['menu.settings', 'menu.myInfo']);
   });
 
   it('member ids are seeded: the same conversation creates the same id', async () => {
@@ -167,7 +167,7 @@ describe('registration with a personal invite', () => {
     const created = effect(replies[7]!.effects, 'createMember');
     expect(created.member).toMatchObject({ status: 'active', inviteKind: 'personal' });
     // An active member's menu offers what members do.
-    expect(replies[7]!.choices).toContain('menu.linkApp');
+    expect(replies[7]!.choices).toContain('menu.registerProxy');
   });
 });
 

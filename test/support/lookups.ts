@@ -29,7 +29,17 @@ import { CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../../src/store/li
 export interface FixtureMember
   extends Pick<
     MemberView,
-    'id' | 'fullName' | 'birthYear' | 'gender' | 'phone' | 'status' | 'clubIds' | 'roles' | 'decidedBy'
+    | 'id'
+    | 'fullName'
+    | 'birthYear'
+    | 'gender'
+    | 'phone'
+    | 'status'
+    | 'clubIds'
+    | 'roles'
+    | 'decidedBy'
+    | 'volunteerIds'
+    | 'consent'
   > {
   /** Clubs an active member asked to join, whose leaders have yet to decide. */
   pendingClubIds: string[];
@@ -86,6 +96,7 @@ export class FixtureLookups implements Lookups {
       clubIds: [],
       pendingClubIds: [],
       roles: [],
+      volunteerIds: [],
       language: 'vi',
       chats: [],
       proxyIds: [],
@@ -149,6 +160,18 @@ export class FixtureLookups implements Lookups {
         const member = this.#get(effect.memberId);
         if (effect.inviteKind === 'personal') member.clubIds.push(effect.clubId);
         else member.pendingClubIds.push(effect.clubId);
+        return;
+      }
+      case 'assignVolunteer': {
+        const member = this.#get(effect.memberId);
+        const others = member.volunteerIds.filter((id) => id !== effect.volunteerId);
+        member.volunteerIds = effect.assign ? [...others, effect.volunteerId] : others;
+        return;
+      }
+      case 'eraseMember': {
+        const member = this.#get(effect.memberId);
+        Object.assign(member, { fullName: '', phone: undefined, birthYear: undefined, status: 'deleted' });
+        member.chats = [];
         return;
       }
       case 'setLanguage':
@@ -294,6 +317,22 @@ export class FixtureLookups implements Lookups {
     return member && { chats: [...member.chats].reverse(), optedOut: false };
   }
 
+  async clubMembers(clubId: string): Promise<MemberView[]> {
+    return this.#viewsOf((m) => m.status === 'active' && m.clubIds.includes(clubId));
+  }
+
+  async assignedTo(volunteerId: string): Promise<MemberView[]> {
+    return this.#viewsOf((m) => m.status === 'active' && m.volunteerIds.includes(volunteerId));
+  }
+
+  /** The members `which` picks, by name (as the store sorts them). */
+  #viewsOf(which: (member: FixtureMember) => boolean): MemberView[] {
+    return this.members
+      .filter(which)
+      .sort((a, b) => a.fullName.localeCompare(b.fullName))
+      .map((member) => this.#view(member));
+  }
+
   async clubContact(clubId: string): Promise<ClubContact | undefined> {
     for (const role of CLUB_LEADERS) {
       const leader = this.members.find(
@@ -326,6 +365,8 @@ export class FixtureLookups implements Lookups {
       roles: member.roles,
       waitingFor: waitingFor.map((id) => ({ id, name: name(id) })),
       decidedBy: member.decidedBy,
+      volunteerIds: member.volunteerIds,
+      consent: member.consent,
     };
   }
 }
