@@ -104,6 +104,9 @@ const schema = z
     /** How long reports of people unreachable on Zalo are gathered before the chair is told. */
     UNREACHABLE_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(120_000),
 
+    /** How many weeks ahead each club's meetings are kept planned (materialised from its rule). */
+    MEETING_PLAN_WEEKS: z.coerce.number().int().min(1).max(52).default(8),
+
     SIMULATOR_RATE_PER_SECOND: z.coerce.number().positive().default(200),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),

@@ -8,6 +8,7 @@ import mongoose, { type Connection, type InferSchemaType, type Model } from 'mon
 
 const { Schema } = mongoose;
 
+import { MEETING_RULE_KINDS } from '../engine/meetings.ts';
 import { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from '../engine/vocabulary.ts';
 
 export { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES };
@@ -39,8 +40,23 @@ const clubSchema = new Schema(
     ancestors: { type: [String], default: [] },
     village: { type: String, default: '' },
     foundingDecision: { number: String, date: Date },
-    /** Placeholder until the meeting issue: e.g. { dayOfMonth: 21, time: '08:00' }. */
-    meetingRule: { dayOfMonth: Number, time: String, note: String },
+    /**
+     * When the club meets (a `MeetingRule` of src/engine/meetings.ts: kind, day or weekday and
+     * week, local time) and where; none: the club has no regular meeting (one-off ones only).
+     */
+    meetingRule: {
+      type: {
+        kind: { type: String, enum: MEETING_RULE_KINDS },
+        day: Number,
+        weekday: Number,
+        /** 1–5, or 'last'. */
+        week: Schema.Types.Mixed,
+        time: String,
+        place: String,
+        _id: false,
+      },
+      default: null,
+    },
   },
   { timestamps: true },
 );
@@ -130,6 +146,34 @@ const inviteSchema = new Schema(
 );
 inviteSchema.index({ clubId: 1 });
 
+export const MEETING_STATUSES = ['scheduled', 'cancelled', 'held'] as const;
+
+/**
+ * One meeting of a club. `_id` is `clubId|YYYY-MM-DD`, the local date it was planned for
+ * (`meetingId`): the planner only ever inserts, so a moved meeting keeps its name and is never
+ * planned again at its old time, and two planners at once insert it once (duplicate `_id`).
+ */
+const meetingSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    clubId: { type: String, required: true },
+    /** The local date it was planned for (part of the id; `startsAt` may move). */
+    date: { type: String, required: true },
+    startsAt: { type: Date, required: true },
+    place: { type: String, default: '' },
+    agenda: { type: String, default: '' },
+    status: { type: String, enum: MEETING_STATUSES, default: 'scheduled' },
+    /** 'rule': planned from the club's rule; 'once': a one-off the chair created. */
+    source: { type: String, enum: ['rule', 'once'], required: true },
+    /** Set when a leader moved it: the rule's planning leaves such a meeting alone. */
+    movedAt: { type: Date, default: null },
+    /** Who changed it last (moved, cancelled, created). */
+    changedBy: { type: String, default: null },
+  },
+  { timestamps: true },
+);
+meetingSchema.index({ clubId: 1, startsAt: 1 });
+
 /** 'expired': not sent, its `expiresAt` passed before it could go out (e.g. held in quiet hours). */
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'dead', 'expired'] as const;
 
@@ -176,6 +220,7 @@ export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.T
 export type IdentityDoc = InferSchemaType<typeof identitySchema>;
 export type InviteDoc = InferSchemaType<typeof inviteSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
+export type MeetingDoc = InferSchemaType<typeof meetingSchema>;
 export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
 
 export interface Models {
@@ -185,6 +230,7 @@ export interface Models {
   Identity: Model<IdentityDoc>;
   Invite: Model<InviteDoc>;
   Message: Model<MessageDoc>;
+  Meeting: Model<MeetingDoc>;
   ZaloOaToken: Model<ZaloOaTokenDoc>;
 }
 
@@ -197,6 +243,7 @@ export function createModels(connection: Connection): Models {
     Identity: connection.model('Identity', identitySchema, 'identities') as unknown as Model<IdentityDoc>,
     Invite: connection.model('Invite', inviteSchema, 'invites') as unknown as Model<InviteDoc>,
     Message: connection.model('Message', messageSchema, 'messages') as unknown as Model<MessageDoc>,
+    Meeting: connection.model('Meeting', meetingSchema, 'meetings') as unknown as Model<MeetingDoc>,
     ZaloOaToken: connection.model(
       'ZaloOaToken',
       zaloOaTokenSchema,

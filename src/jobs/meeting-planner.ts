@@ -1,0 +1,121 @@
+/**
+ * Keeps each club's next meetings in the database, MEETING_PLAN_WEEKS ahead, so members see
+ * them and reminders can be planned. Runs hourly on a BullMQ job scheduler (one per deployment,
+ * whatever the number of workers), and for one club at once when its chair sets a rule.
+ *
+ * Safe to run any number of times at once: a planned meeting's `_id` is its club and local date
+ * (`meetingId`), and the planner only inserts — FerretDB has no transactions, so two planners
+ * that insert the same meeting meet at the unique `_id`, one wins and the other's duplicate-key
+ * error is ignored. A meeting a leader moved or cancelled is never touched again by planning.
+ */
+import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import type { Clock } from '../clock.ts';
+import { type MeetingRule, meetingId, plannedMeetings } from '../engine/meetings.ts';
+import type { Logger } from '../log.ts';
+import type { ClubDoc, Models } from '../models/index.ts';
+
+const QUEUE = 'meeting-planner';
+export const PLANNER_SCHEDULER_ID = 'meeting-planner';
+const EVERY_MS = 3600_000;
+const WEEK_MS = 7 * 24 * 3600_000;
+/** Clubs read per page. */
+const PAGE = 500;
+/** MongoDB's duplicate-key error. */
+const DUPLICATE_KEY = 11000;
+
+export interface MeetingPlannerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  models: Models;
+  clock: Clock;
+  timeZone: string;
+  weeksAhead: number;
+  log: Logger;
+}
+
+type PlannedClub = Pick<ClubDoc, '_id' | 'meetingRule'>;
+
+export class MeetingPlanner {
+  readonly #options: MeetingPlannerOptions;
+  readonly queue: Queue;
+
+  constructor(options: MeetingPlannerOptions) {
+    this.#options = options;
+    this.queue = new Queue(QUEUE, { connection: options.connection, prefix: options.prefix });
+    this.queue.on('error', (error) => options.log.error({ err: error }, 'meeting planner queue error'));
+  }
+
+  /** Registers the hourly run (upserting it again changes nothing) and starts its worker. */
+  async start(): Promise<Worker> {
+    await this.queue.upsertJobScheduler(
+      PLANNER_SCHEDULER_ID,
+      { every: EVERY_MS },
+      { name: 'plan', opts: { removeOnComplete: { count: 24 }, removeOnFail: { count: 24 } } },
+    );
+    const { connection, prefix, log } = this.#options;
+    const worker = new Worker(QUEUE, () => this.planAll(), { connection, prefix });
+    worker.on('error', (error) => log.error({ err: error }, 'meeting planner worker error'));
+    return worker;
+  }
+
+  /** Plans every club that has a rule; returns how many meetings this run inserted. */
+  async planAll(): Promise<number> {
+    let inserted = 0;
+    let after: string | undefined;
+    for (;;) {
+      const clubs = await this.#options.models.Club.find(
+        { meetingRule: { $ne: null }, ...(after ? { _id: { $gt: after } } : {}) },
+        { meetingRule: 1 },
+      )
+        .sort({ _id: 1 })
+        .limit(PAGE)
+        .lean();
+      for (const club of clubs) inserted += await this.planClub(club);
+      if (clubs.length < PAGE) break;
+      after = clubs.at(-1)!._id;
+    }
+    if (inserted > 0) this.#options.log.info({ inserted }, 'meetings planned');
+    return inserted;
+  }
+
+  /** Inserts the club's meetings of the coming weeks that are not there yet; returns how many. */
+  async planClub(club: PlannedClub): Promise<number> {
+    const { models, clock, timeZone, weeksAhead } = this.#options;
+    const rule = club.meetingRule as (MeetingRule & { place?: string }) | null | undefined;
+    if (!rule?.kind) return 0;
+    const now = clock.now();
+    const planned = plannedMeetings(rule, now, new Date(now.getTime() + weeksAhead * WEEK_MS), timeZone);
+    if (planned.length === 0) return 0;
+    const docs = planned.map(({ date, startsAt }) => ({
+      _id: meetingId(club._id, date),
+      clubId: club._id,
+      date,
+      startsAt,
+      place: rule.place ?? '',
+      source: 'rule' as const,
+    }));
+    try {
+      const result = await models.Meeting.insertMany(docs, { ordered: false, rawResult: true });
+      return result.insertedCount;
+    } catch (error) {
+      // The meetings already there (planned before, or by another planner this very moment).
+      if (!onlyDuplicates(error)) throw error;
+      return (error as { insertedCount?: number }).insertedCount ?? 0;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/** Whether an `insertMany` failed only because some documents were there already. */
+function onlyDuplicates(error: unknown): boolean {
+  const { code, writeErrors } = error as {
+    code?: number;
+    writeErrors?: { code?: number; err?: { code?: number } }[];
+  };
+  if (!writeErrors) return code === DUPLICATE_KEY;
+  const list = Array.isArray(writeErrors) ? writeErrors : [writeErrors];
+  return list.every((entry) => (entry.code ?? entry.err?.code) === DUPLICATE_KEY);
+}

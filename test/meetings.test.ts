@@ -1,0 +1,82 @@
+/**
+ * Meetings planned from clubs' rules on the real database: N weeks ahead, each once however many
+ * planners run at once, and a meeting a leader moved or cancelled is left as it is.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TestClock } from '../src/clock.ts';
+import { MeetingPlanner } from '../src/jobs/meeting-planner.ts';
+import { createLogger } from '../src/log.ts';
+import { isolatedEnv, startTestApp, type TestApp } from './support/app.ts';
+
+/** Sunday 1 March 2026, 10:00 in Hanoi. */
+const NOW = new Date('2026-03-01T03:00:00Z');
+
+describe('meeting planner', () => {
+  const clock = new TestClock(NOW);
+  let test: TestApp;
+  const planner = () =>
+    new MeetingPlanner({
+      connection: { url: test.config.REDIS_URL },
+      prefix: `${test.config.REDIS_PREFIX}:bull`,
+      models: test.app.models,
+      clock,
+      timeZone: 'Asia/Ho_Chi_Minh',
+      weeksAhead: 8,
+      log: createLogger('silent'),
+    });
+  const meetings = (clubId: string) => test.app.models.Meeting.find({ clubId }).sort({ startsAt: 1 }).lean();
+
+  beforeAll(async () => {
+    test = await startTestApp(isolatedEnv(), { clock });
+  });
+  afterAll(() => test.stop());
+  beforeEach(() => clock.set(NOW));
+
+  async function club(id: string, meetingRule: Record<string, unknown> | null) {
+    await test.app.models.Club.create({ _id: id, name: id, orgUnitId: 'commune', meetingRule });
+    return { _id: id, meetingRule } as Parameters<MeetingPlanner['planClub']>[0];
+  }
+
+  it('plans the coming weeks once, even with two planners at once', async () => {
+    await club('club-a', {
+      kind: 'monthlyWeekday',
+      weekday: 4,
+      week: 2,
+      time: '08:00',
+      place: 'Nhà văn hoá',
+    });
+    await club('club-b', { kind: 'weekly', weekday: 6, time: '15:00' });
+    await club('club-none', null);
+    const [a, b] = [planner(), planner()];
+    // (The app's own hourly planner may run meanwhile too.)
+    const inserted = await Promise.all([a.planAll(), b.planAll(), a.planAll()]);
+    expect(inserted.reduce((sum, n) => sum + n, 0)).toBeLessThanOrEqual(2 + 8);
+    // Second Thursdays in 8 weeks from 1 March: 12 March, 9 April; Saturdays: 7 March … 25 April.
+    expect((await meetings('club-a')).map((m) => [m._id, m.startsAt, m.place, m.status])).toEqual([
+      ['club-a|2026-03-12', new Date('2026-03-12T01:00:00Z'), 'Nhà văn hoá', 'scheduled'],
+      ['club-a|2026-04-09', new Date('2026-04-09T01:00:00Z'), 'Nhà văn hoá', 'scheduled'],
+    ]);
+    expect(await meetings('club-b')).toHaveLength(8);
+    expect(await meetings('club-none')).toEqual([]);
+    expect(await Promise.all([a.planAll(), b.planAll()])).toEqual([0, 0]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('leaves a meeting moved across a month where the leader put it', async () => {
+    const rule = await club('club-c', { kind: 'monthlyDay', day: 31, time: '08:00' });
+    const p = planner();
+    await p.planClub(rule);
+    // March's meeting (the 31st) moved to 2 April; planning again a week later plans April's 30th only.
+    await test.app.models.Meeting.updateOne(
+      { _id: 'club-c|2026-03-31' },
+      { $set: { startsAt: new Date('2026-04-02T01:00:00Z'), movedAt: NOW } },
+    );
+    clock.set(new Date('2026-04-01T03:00:00Z'));
+    expect(await p.planClub(rule)).toBe(1);
+    expect((await meetings('club-c')).map((m) => [m._id, m.startsAt])).toEqual([
+      ['club-c|2026-03-31', new Date('2026-04-02T01:00:00Z')],
+      ['club-c|2026-04-30', new Date('2026-04-30T01:00:00Z')],
+    ]);
+    await p.close();
+  });
+});
