@@ -3,6 +3,11 @@ import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
 import { languageFlow } from './language.ts';
 import { linkAppFlow } from './link-app.ts';
+import { meetingAddFlow } from './meeting-add.ts';
+import { meetingCancelFlow } from './meeting-cancel.ts';
+import { meetingMoveFlow } from './meeting-move.ts';
+import { meetingRuleFlow } from './meeting-rule.ts';
+import { meetingsFlow } from './meetings.ts';
 import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
@@ -19,4 +24,9 @@ export const flows: Flow[] = [
   linkAppFlow,
   unlinkAppsFlow,
   settingsFlow,
+  meetingsFlow,
+  meetingRuleFlow,
+  meetingMoveFlow,
+  meetingCancelFlow,
+  meetingAddFlow,
 ];

@@ -93,6 +93,7 @@ export class App {
       translate,
       sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000,
       random: randomSource(randomInt),
+      timeZone: config.APP_TIMEZONE,
     });
     const renderer = new Renderer(translate);
     const chatStates = new ChatStates(this.#redis, prefix);
@@ -121,10 +122,20 @@ export class App {
     });
     this.#audiences = new Audiences(this.models);
     this.#fanOut = new FanOut({ connection: this.#bullRedis, prefix: `${prefix}:bull`, log: this.log });
+    this.meetingPlanner = new MeetingPlanner({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      models: this.models,
+      clock: this.clock,
+      timeZone: config.APP_TIMEZONE,
+      weeksAhead: config.MEETING_PLAN_WEEKS,
+      log: this.log,
+    });
     this.effects = new Effects({
       audiences: this.#audiences,
       fanOut: this.#fanOut,
       scheduler: this.scheduler,
+      meetingPlanner: this.meetingPlanner,
       quietHours: this.#quietHours,
       clock: this.clock,
       models: this.models,
@@ -199,15 +210,6 @@ export class App {
       models: this.models,
       log: this.log,
       retentionDays: config.MESSAGE_TEXT_RETENTION_DAYS,
-    });
-    this.meetingPlanner = new MeetingPlanner({
-      connection: this.#bullRedis,
-      prefix: `${prefix}:bull`,
-      models: this.models,
-      clock: this.clock,
-      timeZone: config.APP_TIMEZONE,
-      weeksAhead: config.MEETING_PLAN_WEEKS,
-      log: this.log,
     });
     this.#unreachable = new UnreachableNotices({
       connection: this.#bullRedis,

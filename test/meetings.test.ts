@@ -79,4 +79,63 @@ describe('meeting planner', () => {
     ]);
     await p.close();
   });
+
+  it("applies a leader's changes, and nobody else's", async () => {
+    const { Member, Meeting } = test.app.models;
+    const rule = await club('club-d', { kind: 'monthlyDay', day: 21, time: '08:00', place: 'Đình' });
+    const chair = await Member.create({
+      fullName: 'Chủ nhiệm',
+      status: 'active',
+      clubIds: ['club-d'],
+      roles: [{ role: 'chair', clubId: 'club-d' }],
+    });
+    const member = await Member.create({
+      fullName: 'Hội viên',
+      status: 'active',
+      clubIds: ['club-d'],
+      roles: [{ role: 'member', clubId: 'club-d' }],
+    });
+    await planner().planClub(rule);
+    const apply = (effects: Parameters<TestApp['app']['effects']['apply']>[0]) =>
+      test.app.effects.apply(effects, clock.now());
+    const [chairId, memberId] = [String(chair._id), String(member._id)];
+
+    await apply([{ type: 'cancelMeeting', meetingId: 'club-d|2026-03-21', byMemberId: memberId }]);
+    await apply([
+      {
+        type: 'moveMeeting',
+        meetingId: 'club-d|2026-04-21',
+        startsAt: '2026-04-22T01:00:00Z',
+        byMemberId: chairId,
+      },
+      { type: 'cancelMeeting', meetingId: 'club-d|2026-03-21', byMemberId: chairId },
+    ]);
+    // A new rule (the first Monday): the old rule's meetings go, but the one moved by the chair stays.
+    await apply([
+      {
+        type: 'setMeetingRule',
+        clubId: 'club-d',
+        rule: { kind: 'monthlyWeekday', weekday: 1, week: 1, time: '14:00', place: 'Đình' },
+        byMemberId: chairId,
+      },
+    ]);
+    const create = {
+      type: 'createMeeting' as const,
+      clubId: 'club-d',
+      date: '2026-03-15',
+      startsAt: '2026-03-15T01:00:00Z',
+      place: 'Trạm y tế',
+      byMemberId: chairId,
+    };
+    await apply([create, create, { ...create, date: '2026-03-16', byMemberId: memberId }]);
+    expect((await meetings('club-d')).map((m) => [m._id, m.status, m.source, m.startsAt])).toEqual([
+      ['club-d|2026-03-02', 'scheduled', 'rule', new Date('2026-03-02T07:00:00Z')],
+      ['club-d|2026-03-15', 'scheduled', 'once', new Date('2026-03-15T01:00:00Z')],
+      ['club-d|2026-03-21', 'cancelled', 'rule', new Date('2026-03-21T01:00:00Z')],
+      ['club-d|2026-04-06', 'scheduled', 'rule', new Date('2026-04-06T07:00:00Z')],
+      ['club-d|2026-04-21', 'scheduled', 'rule', new Date('2026-04-22T01:00:00Z')],
+    ]);
+    expect(await Meeting.countDocuments({ clubId: 'club-d', changedBy: memberId })).toBe(0);
+    expect((await test.app.models.Club.findById('club-d').lean())?.meetingRule?.kind).toBe('monthlyWeekday');
+  });
 });

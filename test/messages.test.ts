@@ -38,6 +38,14 @@ const VALUES: Record<string, string | number> = {
   tries: 5,
   app: 'trang thử nghiệm',
   link: 'https://t.me/ishc_clb_lien_the_he_bot?start=',
+  weekday: 'Chủ nhật',
+  date: '28/12',
+  time: '14:30',
+  day: 21,
+  week: 4,
+  place: 'Nhà văn hoá thôn Đông Hồng, cạnh trạm y tế xã Diễn Hồng, đường liên thôn số 3',
+  from: 'Thứ Năm 12/12',
+  meeting: 'Thứ Năm 12/12, 14:30',
 };
 
 type Tree = { [key: string]: string | Tree };

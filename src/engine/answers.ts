@@ -384,3 +384,54 @@ export function parseFeeling(text: string): 1 | 2 | 3 | undefined {
   if (WELL.test(phrase)) return 1;
   return undefined;
 }
+
+/**
+ * Reads a time of day as "HH:MM": "8", "8h", "8:30", "8h30", "8 giờ 30", "14g", "2 giờ chiều"
+ * (chiều / tối add 12 hours to 1–11), "8 rưỡi" (half past). Undefined for anything else.
+ */
+export function parseTimeOfDay(text: string): string | undefined {
+  const phrase = words(text).join(' ');
+  const match = /^(\d{1,2})\s*(?:h|g|gio|:|\.)?\s*(\d{2}|ruoi)?\s*(?:phut)?\s*(sang|trua|chieu|toi)?$/.exec(
+    phrase,
+  );
+  if (!match) return undefined;
+  let hours = Number(match[1]);
+  const minutes = match[2] === 'ruoi' ? 30 : Number(match[2] ?? 0);
+  if ((match[3] === 'chieu' || match[3] === 'toi') && hours >= 1 && hours < 12) hours += 12;
+  if (hours > 23 || minutes > 59) return undefined;
+  return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+}
+
+/**
+ * Reads a day of the week the Vietnamese way: "thứ 5", "thứ năm", "t5", or a bare "5" is
+ * Thursday (thứ Hai = 2 … thứ Bảy = 7); "chủ nhật", "cn" or "8" is Sunday. Returns 0 (Sunday)
+ * to 6 (Saturday), as `Date.getUTCDay`.
+ */
+export function parseWeekday(text: string): 0 | 1 | 2 | 3 | 4 | 5 | 6 | undefined {
+  const phrase = words(text).join(' ');
+  if (/^(?:chu nhat|cn|8)$/.test(phrase)) return 0;
+  const number = /^(?:thu|t)?\s*(.+)$/.exec(phrase)?.[1];
+  const value = number === undefined ? undefined : (parseInteger(number) ?? choiceNumber(number));
+  return value !== undefined && value >= 2 && value <= 7 ? ((value - 1) as 1 | 2 | 3 | 4 | 5 | 6) : undefined;
+}
+
+/**
+ * Reads a date as day and month ("21/12", "21-12", "ngày 21 tháng 12", "21/12/2026") and gives
+ * the local date ("YYYY-MM-DD") it means: that day this year, or next year when it has passed
+ * (`today` is the local date now). Undefined for a date that does not exist (31/4).
+ */
+export function parseDayMonth(text: string, today: string): string | undefined {
+  const phrase = words(text).join(' ');
+  const match =
+    /^(?:ngay\s*)?(\d{1,2})\s*(?:\/|-|\.|\s|thang)\s*(?:thang\s*)?(\d{1,2})(?:\s*(?:\/|-|\.|\s|nam)\s*(\d{4}))?$/.exec(
+      phrase,
+    );
+  if (!match) return undefined;
+  const [day, month] = [Number(match[1]), Number(match[2])];
+  const thisYear = Number(today.slice(0, 4));
+  const iso = (year: number) => `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const year = match[3] ? Number(match[3]) : iso(thisYear) >= today ? thisYear : thisYear + 1;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return iso(year);
+}

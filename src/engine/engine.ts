@@ -78,6 +78,8 @@ export interface EngineOptions {
   sessionIdleMs: number;
   /** Ids and codes for flows (crypto in the app, seeded in engine tests). */
   random: RandomSource;
+  /** The clubs' time zone (APP_TIMEZONE). */
+  timeZone: string;
 }
 
 export interface TurnResult {
@@ -439,6 +441,7 @@ export class Engine {
       menu,
       label: (key) => this.#options.translate(lang, key),
       random: this.#options.random,
+      timeZone: this.#options.timeZone,
     };
   }
 

@@ -35,6 +35,8 @@ export interface FlowContext {
   label(key: string): string;
   /** Ids and codes (seeded in engine tests, so a turn can be replayed). */
   random: RandomSource;
+  /** The clubs' time zone (APP_TIMEZONE): meeting dates and times are read and shown in it. */
+  timeZone: string;
 }
 
 /** What the person answered, in the forms steps need. */

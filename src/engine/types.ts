@@ -3,6 +3,7 @@
  * updates into an `Inbound` and render an `Outbound`; flows see neither the
  * platform nor the database, only these types and the read-only `Lookups`.
  */
+import type { MeetingRule } from './meetings.ts';
 import type { MessageKind } from './message-kinds.ts';
 import type { CHANNELS, FLOW_IDS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from './vocabulary.ts';
 
@@ -146,6 +147,22 @@ export interface Lookups {
   clubContact(clubId: string): Promise<ClubContact | undefined>;
   /** A member's own settings: her live chats (the most recently linked first) and what she chose. */
   memberSettings(memberId: string): Promise<MemberSettings | undefined>;
+  /** The next meetings (scheduled or cancelled) of these clubs starting at `from` or later, soonest first. */
+  upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]>;
+  /** A club's meeting rule and place, if it has one. */
+  meetingRule(clubId: string): Promise<ClubMeetingRule | undefined>;
+}
+
+/** A club's rule with where it meets. */
+export type ClubMeetingRule = MeetingRule & { place: string };
+
+export interface MeetingView {
+  id: string;
+  clubId: string;
+  clubName: string;
+  startsAt: Date;
+  place: string;
+  status: 'scheduled' | 'cancelled' | 'held';
 }
 
 export interface MemberSettings {
@@ -341,6 +358,26 @@ export type Effect =
   | { type: 'setLanguage'; memberId: string; lang: Lang }
   /** Messages to the member go to this chat of hers while it is live (see `chatsOf`). */
   | { type: 'setPreferredChat'; memberId: string; chat: ChatRef }
+  /**
+   * A leader sets a club's meeting rule: the coming meetings it gives are planned; those the old
+   * rule gave on other dates (not moved by a leader) are removed. Applied only if `byMemberId`
+   * leads the club then.
+   */
+  | { type: 'setMeetingRule'; clubId: string; rule: ClubMeetingRule; byMemberId: string }
+  /**
+   * A leader moves a meeting (`startsAt` ISO), cancels it, or creates a one-off one (on local
+   * `date`, which names it); applied only if `byMemberId` leads the meeting's club then.
+   */
+  | { type: 'moveMeeting'; meetingId: string; startsAt: string; byMemberId: string }
+  | { type: 'cancelMeeting'; meetingId: string; byMemberId: string }
+  | {
+      type: 'createMeeting';
+      clubId: string;
+      date: string;
+      startsAt: string;
+      place: string;
+      byMemberId: string;
+    }
   /** The member gets only essential messages (`optedOut`), or all of them again. */
   | { type: 'setOptOut'; memberId: string; optedOut: boolean }
   | { type: 'createLinkCode'; memberId: string; code: string }

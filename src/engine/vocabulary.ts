@@ -21,4 +21,9 @@ export const FLOW_IDS = [
   'linkApp',
   'unlinkApps',
   'settings',
+  'meetings',
+  'meetingRule',
+  'meetingMove',
+  'meetingCancel',
+  'meetingAdd',
 ] as const;

@@ -11,6 +11,7 @@
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { Clock } from '../clock.ts';
 import { type MeetingRule, meetingId, plannedMeetings } from '../engine/meetings.ts';
+import type { ClubMeetingRule } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { ClubDoc, Models } from '../models/index.ts';
 
@@ -80,11 +81,10 @@ export class MeetingPlanner {
 
   /** Inserts the club's meetings of the coming weeks that are not there yet; returns how many. */
   async planClub(club: PlannedClub): Promise<number> {
-    const { models, clock, timeZone, weeksAhead } = this.#options;
+    const { models, clock } = this.#options;
     const rule = club.meetingRule as (MeetingRule & { place?: string }) | null | undefined;
     if (!rule?.kind) return 0;
-    const now = clock.now();
-    const planned = plannedMeetings(rule, now, new Date(now.getTime() + weeksAhead * WEEK_MS), timeZone);
+    const planned = this.#window(rule, clock.now());
     if (planned.length === 0) return 0;
     const docs = planned.map(({ date, startsAt }) => ({
       _id: meetingId(club._id, date),
@@ -102,6 +102,33 @@ export class MeetingPlanner {
       if (!onlyDuplicates(error)) throw error;
       return (error as { insertedCount?: number }).insertedCount ?? 0;
     }
+  }
+
+  /**
+   * A club's new rule: stored, its coming meetings planned, and the meetings the old rule gave
+   * on other dates removed — those still scheduled and never moved by a leader (a moved or
+   * cancelled one stays as the leader left it).
+   */
+  async setRule(clubId: string, rule: ClubMeetingRule): Promise<void> {
+    const { models, clock } = this.#options;
+    await models.Club.updateOne({ _id: clubId }, { $set: { meetingRule: rule } });
+    const now = clock.now();
+    const kept = this.#window(rule, now).map(({ date }) => meetingId(clubId, date));
+    await models.Meeting.deleteMany({
+      clubId,
+      source: 'rule',
+      status: 'scheduled',
+      movedAt: null,
+      startsAt: { $gt: now },
+      _id: { $nin: kept },
+    });
+    await this.planClub({ _id: clubId, meetingRule: rule });
+  }
+
+  /** The meetings `rule` gives from `now` to the planning horizon. */
+  #window(rule: MeetingRule, now: Date) {
+    const { timeZone, weeksAhead } = this.#options;
+    return plannedMeetings(rule, now, new Date(now.getTime() + weeksAhead * WEEK_MS), timeZone);
   }
 
   close(): Promise<void> {

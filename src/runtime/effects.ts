@@ -10,6 +10,7 @@ import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Clock } from '../clock.ts';
 import { type Engine, inQuestion } from '../engine/engine.ts';
+import { meetingId } from '../engine/meetings.ts';
 import { isEssential, type MessageKind, mayHoldAtNight } from '../engine/message-kinds.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
@@ -28,6 +29,7 @@ import type {
 } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import type { FanOut } from '../jobs/fan-out.ts';
+import type { MeetingPlanner } from '../jobs/meeting-planner.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
@@ -54,6 +56,7 @@ export interface EffectsDeps {
   audiences: Audiences;
   fanOut: FanOut;
   scheduler: Scheduler<ScheduledEffect>;
+  meetingPlanner: MeetingPlanner;
   quietHours: QuietHours;
   clock: Clock;
 }
@@ -130,6 +133,17 @@ export class Effects {
           break;
         case 'setPreferredChat':
           await this.#setPreferredChat(effect.memberId, effect.chat);
+          break;
+        case 'setMeetingRule':
+          if (await this.#leads(effect.byMemberId, effect.clubId))
+            await this.#deps.meetingPlanner.setRule(effect.clubId, effect.rule);
+          break;
+        case 'moveMeeting':
+        case 'cancelMeeting':
+          await this.#changeMeeting(effect, now);
+          break;
+        case 'createMeeting':
+          await this.#createMeeting(effect);
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
@@ -310,13 +324,10 @@ export class Effects {
   async #decide(decision: Decision, now: Date): Promise<boolean> {
     const { models, chatStates } = this.#deps;
     const { memberId, clubId, byMemberId } = decision;
-    const [leader, member] = await Promise.all([
-      models.Member.findById(byMemberId, { status: 1, roles: 1 }).lean(),
+    const [leads, member] = await Promise.all([
+      this.#leads(byMemberId, clubId),
       models.Member.findById(memberId, { clubIds: 1, pendingClubIds: 1 }).lean(),
     ]);
-    const leads =
-      leader?.status === 'active' &&
-      leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role));
     if (!leads || !member) return false;
     // Joining one more club, or (a retry after approving) the newcomer path no longer applies.
     const joining = Boolean(member.pendingClubIds?.includes(clubId)) || !member.clubIds.includes(clubId);
@@ -331,6 +342,50 @@ export class Effects {
     const chats = await this.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
     await chatStates.forgetWho(chats.map(({ chat }) => chat));
     return true;
+  }
+
+  /** Whether `memberId` is an active chair or vice chair of `clubId` now (read from MongoDB, not a cache). */
+  async #leads(memberId: string, clubId: string): Promise<boolean> {
+    const leader = await this.#deps.models.Member.findById(memberId, { status: 1, roles: 1 }).lean();
+    return (
+      leader?.status === 'active' &&
+      leader.roles.some((grant) => grant.clubId === clubId && CLUB_LEADERS.includes(grant.role))
+    );
+  }
+
+  /** A leader of the meeting's club moves or cancels it, while it is still scheduled. */
+  async #changeMeeting(
+    change: Extract<Effect, { type: 'moveMeeting' | 'cancelMeeting' }>,
+    now: Date,
+  ): Promise<void> {
+    const { Meeting } = this.#deps.models;
+    const meeting = await Meeting.findById(change.meetingId, { clubId: 1 }).lean();
+    if (!meeting || !(await this.#leads(change.byMemberId, meeting.clubId))) return;
+    const set =
+      change.type === 'moveMeeting'
+        ? { startsAt: new Date(change.startsAt), movedAt: now, changedBy: change.byMemberId }
+        : { status: 'cancelled', changedBy: change.byMemberId };
+    await Meeting.updateOne({ _id: change.meetingId, status: 'scheduled' }, { $set: set });
+  }
+
+  /** A one-off meeting, named by its club and date (a retry, or a meeting that day already, inserts nothing). */
+  async #createMeeting(create: Extract<Effect, { type: 'createMeeting' }>): Promise<void> {
+    if (!(await this.#leads(create.byMemberId, create.clubId))) return;
+    await this.#deps.models.Meeting.updateOne(
+      { _id: meetingId(create.clubId, create.date) },
+      {
+        $setOnInsert: {
+          clubId: create.clubId,
+          date: create.date,
+          startsAt: new Date(create.startsAt),
+          place: create.place,
+          source: 'once',
+          status: 'scheduled',
+          changedBy: create.byMemberId,
+        },
+      },
+      { upsert: true },
+    );
   }
 
   /**

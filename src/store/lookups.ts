@@ -8,8 +8,10 @@ import type {
   ChannelName,
   ChatRef,
   ClubContact,
+  ClubMeetingRule,
   InviteView,
   Lookups,
+  MeetingView,
   MemberSettings,
   MemberView,
   Who,
@@ -124,6 +126,32 @@ export class MongoLookups implements Lookups {
       preferredChat: member.preferredChat ?? undefined,
       optedOut: Boolean(member.optedOutAt),
     };
+  }
+
+  async upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]> {
+    if (clubIds.length === 0) return [];
+    const meetings = await this.#models.Meeting.find(
+      { clubId: { $in: clubIds }, startsAt: { $gte: from }, status: { $ne: 'held' } },
+      { clubId: 1, startsAt: 1, place: 1, status: 1 },
+    )
+      .sort({ startsAt: 1 })
+      .limit(limit)
+      .lean();
+    const names = await this.#clubNameMap(clubIds);
+    return meetings.map((meeting) => ({
+      id: meeting._id,
+      clubId: meeting.clubId,
+      clubName: names.get(meeting.clubId) ?? meeting.clubId,
+      startsAt: meeting.startsAt,
+      place: meeting.place,
+      status: meeting.status,
+    }));
+  }
+
+  async meetingRule(clubId: string): Promise<ClubMeetingRule | undefined> {
+    const club = await this.#models.Club.findById(clubId, { meetingRule: 1 }).lean();
+    const rule = club?.meetingRule as ClubMeetingRule | null | undefined;
+    return rule?.kind ? { ...rule, place: rule.place ?? '' } : undefined;
   }
 
   /** The name of a club, from the in-memory cache when it holds it. */

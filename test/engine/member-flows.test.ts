@@ -27,6 +27,7 @@ describe('menu', () => {
       'menu.linkApp',
       'menu.settings',
       'menu.language',
+      'menu.meetings',
     ]);
     const [member] = await converse(world.chat(PEOPLE.member.chat), [['menu', 'menu.title']]);
     expect(member!.choices).not.toContain('menu.approve');

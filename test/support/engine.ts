@@ -78,6 +78,7 @@ export class EngineWorld {
       translate: keyTranslate,
       sessionIdleMs: SESSION_IDLE_MS,
       random: randomSource(seeded(seed)),
+      timeZone: 'Asia/Ho_Chi_Minh',
     });
   }
 

@@ -10,10 +10,12 @@ import { CLUB_LEADERS } from '../../src/engine/roles.ts';
 import type {
   ChatRef,
   ClubContact,
+  ClubMeetingRule,
   Effect,
   InviteView,
   Lang,
   Lookups,
+  MeetingView,
   MemberSettings,
   MemberView,
   Who,
@@ -45,6 +47,9 @@ export class FixtureLookups implements Lookups {
   readonly invites = new Map<string, FixtureInvite>();
   /** Canonical link code → member id. */
   readonly linkCodes = new Map<string, string>();
+  /** Meetings (`clubName` is filled in when read) and clubs' rules. */
+  readonly meetings: Omit<MeetingView, 'clubName'>[] = [];
+  readonly rules = new Map<string, ClubMeetingRule>();
   readonly #wrongCodes = new Map<string, number>();
   readonly #confirmCodes = new Map<string, number>();
 
@@ -132,6 +137,24 @@ export class FixtureLookups implements Lookups {
       case 'useLinkCode':
         this.linkCodes.delete(canonicalCode(effect.code));
         return;
+      case 'setMeetingRule':
+        this.rules.set(effect.clubId, effect.rule);
+        return;
+      case 'moveMeeting':
+        this.#meeting(effect.meetingId).startsAt = new Date(effect.startsAt);
+        return;
+      case 'cancelMeeting':
+        this.#meeting(effect.meetingId).status = 'cancelled';
+        return;
+      case 'createMeeting':
+        this.meetings.push({
+          id: `${effect.clubId}|${effect.date}`,
+          clubId: effect.clubId,
+          startsAt: new Date(effect.startsAt),
+          place: effect.place,
+          status: 'scheduled',
+        });
+        return;
     }
   }
 
@@ -190,6 +213,24 @@ export class FixtureLookups implements Lookups {
       if (leader) return { name: leader.fullName, phone: leader.phone };
     }
     return undefined;
+  }
+
+  async upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]> {
+    return this.meetings
+      .filter((m) => clubIds.includes(m.clubId) && m.startsAt >= from && m.status !== 'held')
+      .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
+      .slice(0, limit)
+      .map((m) => ({ ...m, clubName: this.clubs.get(m.clubId) ?? m.clubId }));
+  }
+
+  async meetingRule(clubId: string): Promise<ClubMeetingRule | undefined> {
+    return this.rules.get(clubId);
+  }
+
+  #meeting(id: string): Omit<MeetingView, 'clubName'> {
+    const meeting = this.meetings.find((m) => m.id === id);
+    if (!meeting) throw new Error(`fixture has no meeting ${id}`);
+    return meeting;
   }
 
   #get(memberId: string): FixtureMember {

@@ -1,0 +1,43 @@
+/**
+ * "Lịch họp": a member sees her clubs' next meetings (a cancelled one says so) and the rule they
+ * follow; a chair or vice chair then chooses what to change.
+ *
+ *   start ─ member ─→ the list → menu
+ *         ─ leader ─→ the list → choose ─1─→ meetingRule (set the rule)
+ *                                       ─2─→ meetingMove ("đổi lịch")
+ *                                       ─3─→ meetingCancel ("huỷ buổi họp")
+ *                                       ─4─→ meetingAdd ("tạo buổi họp")
+ *                                       ─5─→ menu
+ */
+import { choiceStep, type Flow, type OpenFlow } from '../src/engine/flow.ts';
+import { MEETINGS_SHOWN, meetingLine, ruleSay } from '../src/engine/meeting-words.ts';
+import { CLUB_LEADERS, clubsWithRole, isActiveMember } from '../src/engine/roles.ts';
+import type { Say } from '../src/engine/types.ts';
+
+const ACTIONS: OpenFlow['flow'][] = ['meetingRule', 'meetingMove', 'meetingCancel', 'meetingAdd', 'menu'];
+
+export const meetingsFlow: Flow = {
+  id: 'meetings',
+  menu: { label: 'menu.meetings', order: 90, visible: isActiveMember },
+  keywords: ['lich hop', 'lich sinh hoat', 'meetings'],
+  async start(_args, ctx) {
+    if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
+    const clubIds = ctx.who.clubIds;
+    const meetings = await ctx.lookups.upcomingMeetings(clubIds, ctx.now, MEETINGS_SHOWN);
+    const rules = await Promise.all(clubIds.map((id) => ctx.lookups.meetingRule(id)));
+    const say: Say[] = [
+      ...rules.flatMap((rule) => (rule ? [ruleSay(rule, ctx)] : [])),
+      { key: meetings.length > 0 ? 'meetings.next' : 'meetings.none' },
+      ...meetings.map((meeting) => meetingLine(meeting, ctx)),
+    ];
+    if (clubsWithRole(ctx.who, CLUB_LEADERS).length === 0) return { end: true, say, open: { flow: 'menu' } };
+    return { goto: 'choose', say };
+  },
+  steps: {
+    choose: choiceStep({
+      question: 'meetings.askLeader',
+      choices: ['meetings.setRule', 'meetings.move', 'meetings.cancel', 'meetings.add', 'common.backToMenu'],
+      pick: (choice) => ({ end: true, open: { flow: ACTIONS[choice - 1]! } }),
+    }),
+  },
+};
