@@ -6,6 +6,7 @@ import { linkAppFlow } from './link-app.ts';
 import { meetingAddFlow } from './meeting-add.ts';
 import { meetingCancelFlow } from './meeting-cancel.ts';
 import { meetingMoveFlow } from './meeting-move.ts';
+import { meetingRsvpFlow } from './meeting-rsvp.ts';
 import { meetingRuleFlow } from './meeting-rule.ts';
 import { meetingsFlow } from './meetings.ts';
 import { menuFlow } from './menu.ts';
@@ -29,4 +30,5 @@ export const flows: Flow[] = [
   meetingMoveFlow,
   meetingCancelFlow,
   meetingAddFlow,
+  meetingRsvpFlow,
 ];

@@ -40,7 +40,18 @@ export const meetingCancelFlow: Flow<CancelData> = {
           return {
             end: true,
             say: [{ key: 'meetingCancel.cancelled' }],
-            effects: [{ type: 'cancelMeeting', meetingId: data.meeting.id, byMemberId: ctx.who.memberId }],
+            effects: [
+              {
+                type: 'cancelMeeting',
+                meetingId: data.meeting.id,
+                byMemberId: ctx.who.memberId,
+                // Members already reminded of it hear that it will not take place.
+                notice: {
+                  key: 'meetingRsvp.cancelledNotice',
+                  vars: { meeting: meetingChoiceText(data.meeting, ctx) },
+                },
+              },
+            ],
             open: { flow: 'menu' },
           };
         },

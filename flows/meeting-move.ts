@@ -6,7 +6,7 @@
  *                                                          ─2─→ menu
  */
 import { parseDayMonth, parseTimeOfDay } from '../src/engine/answers.ts';
-import { choiceStep, type Flow } from '../src/engine/flow.ts';
+import { choiceStep, type Flow, type FlowContext } from '../src/engine/flow.ts';
 import {
   ledMeetings,
   type MeetingChoice,
@@ -51,14 +51,7 @@ export const meetingMoveFlow: Flow<MoveData> = {
     },
     confirm: {
       ...choiceStep<MoveData>({
-        question: ({ meeting, startsAt }, ctx) => {
-          const from = whenVars(meeting.startsAt, ctx);
-          const to = whenVars(startsAt, ctx);
-          return {
-            key: 'meetingMove.askConfirm',
-            vars: { from: `${from.weekday} ${from.date}`, time: to.time, weekday: to.weekday, date: to.date },
-          };
-        },
+        question: (data, ctx) => ({ key: 'meetingMove.askConfirm', vars: movedVars(data, ctx) }),
         choices: ['meetingMove.yes', 'meetingMove.no'],
         yesNo: true,
         pick(choice, data, ctx) {
@@ -73,6 +66,8 @@ export const meetingMoveFlow: Flow<MoveData> = {
                 meetingId: data.meeting.id,
                 startsAt: data.startsAt,
                 byMemberId: ctx.who.memberId,
+                // Members already reminded of it hear where it went.
+                notice: { key: 'meetingRsvp.movedNotice', vars: movedVars(data, ctx) },
               },
             ],
             open: { flow: 'menu' },
@@ -83,3 +78,9 @@ export const meetingMoveFlow: Flow<MoveData> = {
     },
   },
 };
+
+/** The old day and the new day and time, for the question and the members' notice. */
+function movedVars({ meeting, startsAt }: MoveData, ctx: FlowContext) {
+  const from = whenVars(meeting.startsAt, ctx);
+  return { ...whenVars(startsAt, ctx), from: `${from.weekday} ${from.date}` };
+}

@@ -129,6 +129,7 @@ export class App {
       clock: this.clock,
       timeZone: config.APP_TIMEZONE,
       weeksAhead: config.MEETING_PLAN_WEEKS,
+      scheduler: this.scheduler,
       log: this.log,
     });
     this.effects = new Effects({

@@ -22,6 +22,7 @@ describe('meeting planner', () => {
       clock,
       timeZone: 'Asia/Ho_Chi_Minh',
       weeksAhead: 8,
+      scheduler: test.app.scheduler,
       log: createLogger('silent'),
     });
   const meetings = (clubId: string) => test.app.models.Meeting.find({ clubId }).sort({ startsAt: 1 }).lean();
@@ -99,16 +100,18 @@ describe('meeting planner', () => {
     const apply = (effects: Parameters<TestApp['app']['effects']['apply']>[0]) =>
       test.app.effects.apply(effects, clock.now());
     const [chairId, memberId] = [String(chair._id), String(member._id)];
+    const notice = { key: 'meetingRsvp.cancelledNotice', vars: { meeting: 'Thứ Bảy 21/03, 08:00' } };
 
-    await apply([{ type: 'cancelMeeting', meetingId: 'club-d|2026-03-21', byMemberId: memberId }]);
+    await apply([{ type: 'cancelMeeting', meetingId: 'club-d|2026-03-21', byMemberId: memberId, notice }]);
     await apply([
       {
         type: 'moveMeeting',
         meetingId: 'club-d|2026-04-21',
         startsAt: '2026-04-22T01:00:00Z',
         byMemberId: chairId,
+        notice,
       },
-      { type: 'cancelMeeting', meetingId: 'club-d|2026-03-21', byMemberId: chairId },
+      { type: 'cancelMeeting', meetingId: 'club-d|2026-03-21', byMemberId: chairId, notice },
     ]);
     // A new rule (the first Monday): the old rule's meetings go, but the one moved by the chair stays.
     await apply([

@@ -46,6 +46,7 @@ const VALUES: Record<string, string | number> = {
   place: 'Nhà văn hoá thôn Đông Hồng, cạnh trạm y tế xã Diễn Hồng, đường liên thôn số 3',
   from: 'Thứ Năm 12/12',
   meeting: 'Thứ Năm 12/12, 14:30',
+  answer: 'Chưa chắc',
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -435,3 +435,22 @@ export function parseDayMonth(text: string, today: string): string | undefined {
   if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
   return iso(year);
 }
+
+const UNSURE =
+  /\b(?:chua (?:biet|chac|ro)|khong (?:biet|chac|ro)|co le|co the|de xem|xem da|tinh sau|chua chac chan|maybe|not sure|dont know)\b/;
+const CANNOT = /\b(?:ban|ban viec|om|met|khong di|ko di|k di|khong den|vang mat|cannot|cant)\b/;
+
+/**
+ * Reads the answer to "will you come to the meeting": 1 có (yes), 2 không (no), 3 chưa chắc (not
+ * sure) — by digit or words: "co", "có đi", "khong di duoc", "bận", "chua biet", "có lẽ".
+ * Unsure words are read first ("chưa biết" is not a no, "có lẽ" not a yes).
+ */
+export function parseRsvp(text: string): 'yes' | 'no' | 'maybe' | undefined {
+  const choice = parseChoice(text, 3);
+  if (choice !== undefined) return (['yes', 'no', 'maybe'] as const)[choice - 1];
+  const phrase = words(text).join(' ');
+  if (UNSURE.test(phrase)) return 'maybe';
+  if (CANNOT.test(phrase)) return 'no';
+  const yes = parseYesNo(phrase.replace(/\b(?:di|den|duoc|hop|toi|se)\b/g, ' '));
+  return yes === undefined ? undefined : yes ? 'yes' : 'no';
+}

@@ -30,13 +30,13 @@ export function whenVars(
   };
 }
 
-/** One line of a list of meetings (a cancelled one says so). */
-export function meetingLine(
-  meeting: Pick<MeetingView, 'startsAt' | 'place' | 'status'>,
-  ctx: FlowContext,
-): Say {
+/** One line of a list of meetings: a cancelled one says so, and the reader's answer to it is shown. */
+export function meetingLine(meeting: MeetingView, ctx: FlowContext): Say {
   const vars = { ...whenVars(meeting.startsAt, ctx), place: meeting.place };
-  return { key: meeting.status === 'cancelled' ? 'meetings.lineCancelled' : 'meetings.line', vars };
+  if (meeting.status === 'cancelled') return { key: 'meetings.lineCancelled', vars };
+  const answer = ctx.who && meeting.rsvps[ctx.who.memberId];
+  if (!answer) return { key: 'meetings.line', vars };
+  return { key: 'meetings.lineAnswered', vars: { ...vars, answer: ctx.label(`meetingRsvp.${answer}`) } };
 }
 
 /** "Họp ngày 21 hằng tháng, 08:00, tại …" */

@@ -84,6 +84,44 @@ function matches(rule: MeetingRule, day: string): boolean {
   }
 }
 
+/**
+ * When a club's members are reminded of a meeting: "-1d@18:00" (the day before at 18:00, local
+ * time), "-2h", "-30m" (that long before it starts). Clubs without their own get
+ * `DEFAULT_REMINDERS`.
+ */
+export type ReminderOffset = string;
+export const DEFAULT_REMINDERS: ReminderOffset[] = ['-1d@18:00', '-2h'];
+const DAYS_BEFORE = /^-(\d{1,2})d@([01]\d|2[0-3]):([0-5]\d)$/;
+const TIME_BEFORE = /^-(\d{1,4})([hm])$/;
+
+/** Whether `offset` is a reminder offset this module reads. */
+export function isReminderOffset(offset: string): boolean {
+  return DAYS_BEFORE.test(offset) || TIME_BEFORE.test(offset);
+}
+
+/** The reminders of a meeting starting at `startsAt`, in order; an offset that is not before it is left out. */
+export function reminderTimes(
+  startsAt: Date,
+  offsets: ReminderOffset[],
+  timeZone: string,
+): { offset: string; at: Date }[] {
+  return offsets
+    .flatMap((offset) => {
+      const days = DAYS_BEFORE.exec(offset);
+      if (days) {
+        const [year, month, date] = parts(localDate(startsAt, timeZone));
+        const day = new Date(Date.UTC(year, month - 1, date - Number(days[1]))).toISOString().slice(0, 10);
+        return [{ offset, at: localTime(day, `${days[2]}:${days[3]}`, timeZone) }];
+      }
+      const before = TIME_BEFORE.exec(offset);
+      if (!before) return [];
+      const ms = Number(before[1]) * (before[2] === 'h' ? 3600_000 : 60_000);
+      return [{ offset, at: new Date(startsAt.getTime() - ms) }];
+    })
+    .filter(({ at }) => at < startsAt)
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
 /** Days in a month (1–12) of a year: February has 29 in leap years. */
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();

@@ -5,7 +5,7 @@
  */
 import type { MeetingRule } from './meetings.ts';
 import type { MessageKind } from './message-kinds.ts';
-import type { CHANNELS, FLOW_IDS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from './vocabulary.ts';
+import type { CHANNELS, FLOW_IDS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES, RSVPS } from './vocabulary.ts';
 
 export type ChannelName = (typeof CHANNELS)[number];
 export type Lang = (typeof LANGUAGES)[number];
@@ -13,6 +13,7 @@ export type Role = (typeof ROLES)[number];
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 export type Gender = (typeof GENDERS)[number];
 export type FlowId = (typeof FLOW_IDS)[number];
+export type Rsvp = (typeof RSVPS)[number];
 
 /** One thing a person sent us, whatever the app. */
 export interface Inbound {
@@ -151,6 +152,8 @@ export interface Lookups {
   upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]>;
   /** A club's meeting rule and place, if it has one. */
   meetingRule(clubId: string): Promise<ClubMeetingRule | undefined>;
+  /** One meeting, whatever its status. */
+  meeting(meetingId: string): Promise<MeetingView | undefined>;
 }
 
 /** A club's rule with where it meets. */
@@ -163,6 +166,8 @@ export interface MeetingView {
   startsAt: Date;
   place: string;
   status: 'scheduled' | 'cancelled' | 'held';
+  /** Member id → her answer to the reminders' question, for those who answered. */
+  rsvps: Record<string, Rsvp>;
 }
 
 export interface MemberSettings {
@@ -292,14 +297,29 @@ export interface StepTimeoutEffect {
   key: string;
 }
 
+/**
+ * A meeting's reminder (`offset`, e.g. "-2h") is due: the club's members who have not said they
+ * will not come get the RSVP question (a member without a chat: her proxies) — but only while the
+ * meeting is still scheduled at `startsAt` (a moved or cancelled meeting's old reminder does
+ * nothing), outside quiet hours (else at their end, unless the meeting starts first).
+ */
+export interface MeetingReminderEffect {
+  type: 'meetingReminder';
+  meetingId: string;
+  offset: string;
+  startsAt: string;
+  key: string;
+}
+
 /** What may be planned for later: a message or a flow, applied when its time comes. */
-export type ScheduledEffect = NotifyEffect | StartEffect | StepTimeoutEffect;
+export type ScheduledEffect = NotifyEffect | StartEffect | StepTimeoutEffect | MeetingReminderEffect;
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
   | NotifyEffect
   | StartEffect
   | StepTimeoutEffect
+  | MeetingReminderEffect
   /**
    * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron
    * `pattern` in APP_TIMEZONE) — even across restarts. Scheduling a `key` again replaces its plan;
@@ -368,8 +388,13 @@ export type Effect =
    * A leader moves a meeting (`startsAt` ISO), cancels it, or creates a one-off one (on local
    * `date`, which names it); applied only if `byMemberId` leads the meeting's club then.
    */
-  | { type: 'moveMeeting'; meetingId: string; startsAt: string; byMemberId: string }
-  | { type: 'cancelMeeting'; meetingId: string; byMemberId: string }
+  | { type: 'moveMeeting'; meetingId: string; startsAt: string; byMemberId: string; notice: Say }
+  | { type: 'cancelMeeting'; meetingId: string; byMemberId: string; notice: Say }
+  /**
+   * A member's answer to "will you come" (by her, or by a proxy of hers), saved on the meeting
+   * while it is scheduled and has not started; applied only if she is in its club.
+   */
+  | { type: 'setRsvp'; meetingId: string; memberId: string; rsvp: Rsvp; byMemberId: string }
   | {
       type: 'createMeeting';
       clubId: string;

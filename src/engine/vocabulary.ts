@@ -7,6 +7,8 @@ export const LANGUAGES = ['vi', 'en'] as const;
 export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin'] as const;
 export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped'] as const;
 export const GENDERS = ['female', 'male', 'other'] as const;
+/** A member's answer to "will you come to the meeting": 1 có, 2 không, 3 chưa chắc. */
+export const RSVPS = ['yes', 'no', 'maybe'] as const;
 /**
  * Every conversation the bot knows, by id (flows/index.ts lists their code). A flow id in an
  * `open`, a `start` effect or `Engine.open` is checked against this list by the compiler.
@@ -26,4 +28,5 @@ export const FLOW_IDS = [
   'meetingMove',
   'meetingCancel',
   'meetingAdd',
+  'meetingRsvp',
 ] as const;

@@ -7,13 +7,25 @@
  * (`meetingId`), and the planner only inserts — FerretDB has no transactions, so two planners
  * that insert the same meeting meet at the unique `_id`, one wins and the other's duplicate-key
  * error is ignored. A meeting a leader moved or cancelled is never touched again by planning.
+ *
+ * Each meeting's reminders (the club's `reminderOffsets`, else DEFAULT_REMINDERS) are planned on
+ * the scheduler under keys of the meeting and offset (`reminderKey`), and the meeting records the
+ * start time they were planned for (`remindersFor`): a meeting new or moved has none, so a run
+ * that stopped half-way is finished by the next, and planning twice plans the same jobs.
  */
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
 import type { Clock } from '../clock.ts';
-import { type MeetingRule, meetingId, plannedMeetings } from '../engine/meetings.ts';
-import type { ClubMeetingRule } from '../engine/types.ts';
+import {
+  DEFAULT_REMINDERS,
+  type MeetingRule,
+  meetingId,
+  plannedMeetings,
+  reminderTimes,
+} from '../engine/meetings.ts';
+import type { ClubMeetingRule, ScheduledEffect } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { ClubDoc, Models } from '../models/index.ts';
+import type { Scheduler } from './scheduler.ts';
 
 const QUEUE = 'meeting-planner';
 export const PLANNER_SCHEDULER_ID = 'meeting-planner';
@@ -31,7 +43,14 @@ export interface MeetingPlannerOptions {
   clock: Clock;
   timeZone: string;
   weeksAhead: number;
+  /** Where each meeting's reminders are planned. */
+  scheduler: Scheduler<ScheduledEffect>;
   log: Logger;
+}
+
+/** The scheduler key of one reminder of a meeting: planning it again replaces it (a moved meeting). */
+export function reminderKey(meetingId: string, offset: string): string {
+  return `meeting.${meetingId}.reminder.${offset}`;
 }
 
 type PlannedClub = Pick<ClubDoc, '_id' | 'meetingRule'>;
@@ -76,6 +95,7 @@ export class MeetingPlanner {
       after = clubs.at(-1)!._id;
     }
     if (inserted > 0) this.#options.log.info({ inserted }, 'meetings planned');
+    await this.planReminders();
     return inserted;
   }
 
@@ -123,6 +143,57 @@ export class MeetingPlanner {
       _id: { $nin: kept },
     });
     await this.planClub({ _id: clubId, meetingRule: rule });
+    await this.planReminders(clubId);
+  }
+
+  /**
+   * Plans the reminders of the coming meetings (of one club, or all) that have none planned for
+   * their start time yet. A reminder whose time has passed is not planned (a meeting added late).
+   */
+  async planReminders(clubId?: string): Promise<void> {
+    const { models, clock, scheduler, timeZone } = this.#options;
+    for (;;) {
+      const now = clock.now();
+      const due = await models.Meeting.find(
+        { remindersFor: null, status: 'scheduled', startsAt: { $gt: now }, ...(clubId ? { clubId } : {}) },
+        { clubId: 1, startsAt: 1 },
+      )
+        .limit(PAGE)
+        .lean();
+      if (due.length === 0) return;
+      const clubs = await models.Club.find(
+        { _id: { $in: [...new Set(due.map((meeting) => meeting.clubId))] } },
+        { reminderOffsets: 1 },
+      ).lean();
+      const offsets = new Map(
+        clubs.map((club) => [
+          club._id,
+          club.reminderOffsets?.length ? club.reminderOffsets : DEFAULT_REMINDERS,
+        ]),
+      );
+      for (const meeting of due) {
+        for (const { offset, at } of reminderTimes(
+          meeting.startsAt,
+          offsets.get(meeting.clubId) ?? DEFAULT_REMINDERS,
+          timeZone,
+        )) {
+          if (at <= now) continue;
+          const key = reminderKey(meeting._id, offset);
+          const startsAt = meeting.startsAt.toISOString();
+          await scheduler.schedule(
+            key,
+            { at },
+            { type: 'meetingReminder', meetingId: meeting._id, offset, startsAt, key },
+          );
+        }
+        // Guarded by the start time: a meeting moved meanwhile is planned again by the next run.
+        await models.Meeting.updateOne(
+          { _id: meeting._id, startsAt: meeting.startsAt },
+          { $set: { remindersFor: meeting.startsAt } },
+        );
+      }
+      if (due.length < PAGE) return;
+    }
   }
 
   /** The meetings `rule` gives from `now` to the planning horizon. */

@@ -9,7 +9,7 @@ import mongoose, { type Connection, type InferSchemaType, type Model } from 'mon
 const { Schema } = mongoose;
 
 import { MEETING_RULE_KINDS } from '../engine/meetings.ts';
-import { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from '../engine/vocabulary.ts';
+import { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES, RSVPS } from '../engine/vocabulary.ts';
 
 export { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES };
 export const ORG_KINDS = ['central', 'province', 'commune', 'club_area'] as const;
@@ -57,6 +57,8 @@ const clubSchema = new Schema(
       },
       default: null,
     },
+    /** When members are reminded of a meeting (see `reminderTimes`); none: DEFAULT_REMINDERS. */
+    reminderOffsets: { type: [String], default: undefined },
   },
   { timestamps: true },
 );
@@ -147,6 +149,7 @@ const inviteSchema = new Schema(
 inviteSchema.index({ clubId: 1 });
 
 export const MEETING_STATUSES = ['scheduled', 'cancelled', 'held'] as const;
+export { RSVPS };
 
 /**
  * One meeting of a club. `_id` is `clubId|YYYY-MM-DD`, the local date it was planned for
@@ -169,10 +172,17 @@ const meetingSchema = new Schema(
     movedAt: { type: Date, default: null },
     /** Who changed it last (moved, cancelled, created). */
     changedBy: { type: String, default: null },
+    /** The start time its reminders are planned for; null: to plan (new, or moved). */
+    remindersFor: { type: Date, default: null },
+    /** Member id → 'yes' | 'no' | 'maybe' (set by dotted path, one member at a time). */
+    rsvp: { type: Schema.Types.Mixed, default: () => ({}) },
+    /** Members who were reminded of it: told when it is moved or cancelled. */
+    remindedIds: { type: [String], default: [] },
   },
   { timestamps: true },
 );
 meetingSchema.index({ clubId: 1, startsAt: 1 });
+meetingSchema.index({ remindersFor: 1, status: 1 });
 
 /** 'expired': not sent, its `expiresAt` passed before it could go out (e.g. held in quiet hours). */
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'dead', 'expired'] as const;

@@ -18,6 +18,7 @@ import type {
   ChannelName,
   Effect,
   Lang,
+  MeetingReminderEffect,
   NotifyEffect,
   Offer,
   Outbound,
@@ -33,7 +34,7 @@ import type { MeetingPlanner } from '../jobs/meeting-planner.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
-import type { MemberDoc, Models } from '../models/index.ts';
+import type { MeetingDoc, MemberDoc, Models } from '../models/index.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
@@ -143,7 +144,13 @@ export class Effects {
           await this.#changeMeeting(effect, now);
           break;
         case 'createMeeting':
-          await this.#createMeeting(effect);
+          if (await this.#createMeeting(effect)) await this.#deps.meetingPlanner.planReminders(effect.clubId);
+          break;
+        case 'meetingReminder':
+          await this.#remindMeeting(effect, now);
+          break;
+        case 'setRsvp':
+          await this.#setRsvp(effect, now);
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
@@ -353,7 +360,11 @@ export class Effects {
     );
   }
 
-  /** A leader of the meeting's club moves or cancels it, while it is still scheduled. */
+  /**
+   * A leader of the meeting's club moves or cancels it, while it is still scheduled. A moved
+   * meeting's reminders are planned anew (its old ones find it moved and do nothing); the members
+   * already reminded of it are told (`notice`, once per change).
+   */
   async #changeMeeting(
     change: Extract<Effect, { type: 'moveMeeting' | 'cancelMeeting' }>,
     now: Date,
@@ -361,16 +372,121 @@ export class Effects {
     const { Meeting } = this.#deps.models;
     const meeting = await Meeting.findById(change.meetingId, { clubId: 1 }).lean();
     if (!meeting || !(await this.#leads(change.byMemberId, meeting.clubId))) return;
-    const set =
-      change.type === 'moveMeeting'
-        ? { startsAt: new Date(change.startsAt), movedAt: now, changedBy: change.byMemberId }
-        : { status: 'cancelled', changedBy: change.byMemberId };
-    await Meeting.updateOne({ _id: change.meetingId, status: 'scheduled' }, { $set: set });
+    const startsAt = change.type === 'moveMeeting' ? new Date(change.startsAt) : undefined;
+    const set = startsAt
+      ? { startsAt, movedAt: now, changedBy: change.byMemberId, remindersFor: null }
+      : { status: 'cancelled', changedBy: change.byMemberId };
+    // A retry of the same change matches again (a move: still scheduled; a cancel: cancelled by this
+    // same leader), and its notices are keyed alike, so nobody is told twice.
+    const guard: QueryFilter<MeetingDoc> = startsAt
+      ? { status: 'scheduled' }
+      : { $or: [{ status: 'scheduled' }, { status: 'cancelled', changedBy: change.byMemberId }] };
+    const changed = await Meeting.findOneAndUpdate(
+      { _id: change.meetingId, ...guard },
+      { $set: set },
+      { returnDocument: 'after' },
+    ).lean();
+    if (!changed) return;
+    if (startsAt) await this.#deps.meetingPlanner.planReminders(meeting.clubId);
+    if (changed.remindedIds.length === 0) return;
+    await this.notify(
+      {
+        type: 'notify',
+        to: { members: changed.remindedIds },
+        say: change.notice,
+        kind: 'notice',
+        key: `meeting.${change.meetingId}.${startsAt ? `moved.${startsAt.getTime()}` : 'cancelled'}`,
+      },
+      now,
+    );
+  }
+
+  /**
+   * A meeting's reminder is due (see `MeetingReminderEffect`): checked against the meeting as it
+   * is now, held to the end of the quiet hours (on the scheduler, checked again then), then the
+   * RSVP question is opened for each member who has not said no — in her chat, or in her
+   * proxies' chats when she has none. Each opening is keyed by the reminder and the member.
+   */
+  async #remindMeeting(effect: MeetingReminderEffect, now: Date): Promise<void> {
+    const { models, scheduler, quietHours } = this.#deps;
+    const meeting = await models.Meeting.findById(effect.meetingId, {
+      clubId: 1,
+      startsAt: 1,
+      status: 1,
+      rsvp: 1,
+    }).lean();
+    if (meeting?.status !== 'scheduled') return;
+    if (meeting.startsAt.toISOString() !== effect.startsAt || meeting.startsAt <= now) return;
+    const untilMorning = msUntilQuietEnds(now, quietHours);
+    if (untilMorning > 0) {
+      const morning = new Date(now.getTime() + untilMorning);
+      // Pointless once the meeting has started: dropped.
+      if (morning < meeting.startsAt)
+        await scheduler.schedule(`${effect.key}.morning`, { at: morning }, effect);
+      return;
+    }
+    const rsvp = (meeting.rsvp ?? {}) as Record<string, string>;
+    const members = await models.Member.find(
+      { clubIds: meeting.clubId, status: 'active' },
+      { proxyIds: 1 },
+    ).lean();
+    const invited = members.filter((member) => rsvp[String(member._id)] !== 'no');
+    const withChat = new Set(
+      (await this.chatsOf(invited.map((member) => String(member._id)))).map((chat) => chat.memberId),
+    );
+    // Who is asked for whom: each member with a chat for herself, then each proxy for the members without one.
+    const askFor = new Map<string, string[]>();
+    for (const member of invited) {
+      const memberId = String(member._id);
+      for (const asked of withChat.has(memberId) ? [memberId] : (member.proxyIds ?? [])) {
+        askFor.set(asked, [...(askFor.get(asked) ?? []), memberId]);
+      }
+    }
+    for (const [asked, memberIds] of askFor) {
+      const ordered = [...memberIds].sort((a, b) => Number(b === asked) - Number(a === asked));
+      await this.start(
+        {
+          type: 'start',
+          flow: 'meetingRsvp',
+          args: { meetingId: effect.meetingId, memberIds: ordered },
+          for: { members: [asked] },
+          ifBusy: 'wait',
+          key: `${effect.key}.${asked}`,
+          kind: 'meeting_reminder',
+          busy: { otherFlow: { key: 'meetingRsvp.busy' } },
+        },
+        now,
+      );
+    }
+    await models.Meeting.updateOne(
+      { _id: effect.meetingId },
+      { $addToSet: { remindedIds: { $each: invited.map((member) => String(member._id)) } } },
+    );
+  }
+
+  /**
+   * Saves a member's answer on the meeting while it is scheduled and has not started: given by
+   * her, or by one of her proxies, and only for a member of the meeting's club.
+   */
+  async #setRsvp(answer: Extract<Effect, { type: 'setRsvp' }>, now: Date): Promise<void> {
+    const { models } = this.#deps;
+    const { meetingId, memberId, byMemberId, rsvp } = answer;
+    if (!/^[0-9a-f]{24}$/.test(memberId)) return;
+    const [meeting, member] = await Promise.all([
+      models.Meeting.findById(meetingId, { clubId: 1 }).lean(),
+      models.Member.findById(memberId, { clubIds: 1, proxyIds: 1 }).lean(),
+    ]);
+    if (!meeting || !member?.clubIds.includes(meeting.clubId)) return;
+    if (byMemberId !== memberId && !member.proxyIds?.includes(byMemberId)) return;
+    await models.Meeting.updateOne(
+      { _id: meetingId, status: 'scheduled', startsAt: { $gt: now } },
+      { $set: { [`rsvp.${memberId}`]: rsvp } },
+    );
   }
 
   /** A one-off meeting, named by its club and date (a retry, or a meeting that day already, inserts nothing). */
-  async #createMeeting(create: Extract<Effect, { type: 'createMeeting' }>): Promise<void> {
-    if (!(await this.#leads(create.byMemberId, create.clubId))) return;
+  async #createMeeting(create: Extract<Effect, { type: 'createMeeting' }>): Promise<boolean> {
+    if (!(await this.#leads(create.byMemberId, create.clubId))) return false;
     await this.#deps.models.Meeting.updateOne(
       { _id: meetingId(create.clubId, create.date) },
       {
@@ -386,6 +502,7 @@ export class Effects {
       },
       { upsert: true },
     );
+    return true;
   }
 
   /**

@@ -16,7 +16,7 @@ import type {
   MemberView,
   Who,
 } from '../engine/types.ts';
-import type { Models } from '../models/index.ts';
+import type { MeetingDoc, Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
 
 type MemberRecord = {
@@ -132,20 +132,18 @@ export class MongoLookups implements Lookups {
     if (clubIds.length === 0) return [];
     const meetings = await this.#models.Meeting.find(
       { clubId: { $in: clubIds }, startsAt: { $gte: from }, status: { $ne: 'held' } },
-      { clubId: 1, startsAt: 1, place: 1, status: 1 },
+      MEETING_FIELDS,
     )
       .sort({ startsAt: 1 })
       .limit(limit)
       .lean();
     const names = await this.#clubNameMap(clubIds);
-    return meetings.map((meeting) => ({
-      id: meeting._id,
-      clubId: meeting.clubId,
-      clubName: names.get(meeting.clubId) ?? meeting.clubId,
-      startsAt: meeting.startsAt,
-      place: meeting.place,
-      status: meeting.status,
-    }));
+    return meetings.map((meeting) => meetingView(meeting, names));
+  }
+
+  async meeting(meetingId: string): Promise<MeetingView | undefined> {
+    const meeting = await this.#models.Meeting.findById(meetingId, MEETING_FIELDS).lean();
+    return meeting ? meetingView(meeting, await this.#clubNameMap([meeting.clubId])) : undefined;
   }
 
   async meetingRule(clubId: string): Promise<ClubMeetingRule | undefined> {
@@ -200,6 +198,23 @@ export class MongoLookups implements Lookups {
       decidedBy: member.decidedBy ?? undefined,
     };
   }
+}
+
+const MEETING_FIELDS = { clubId: 1, startsAt: 1, place: 1, status: 1, rsvp: 1 };
+
+function meetingView(
+  meeting: Pick<MeetingDoc, 'clubId' | 'startsAt' | 'place' | 'status' | 'rsvp'> & { _id: string },
+  names: Map<string, string>,
+): MeetingView {
+  return {
+    id: meeting._id,
+    clubId: meeting.clubId,
+    clubName: names.get(meeting.clubId) ?? meeting.clubId,
+    startsAt: meeting.startsAt,
+    place: meeting.place,
+    status: meeting.status,
+    rsvps: (meeting.rsvp ?? {}) as MeetingView['rsvps'],
+  };
 }
 
 export function toWho(member: MemberRecord): Who {

@@ -4,13 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_REMINDERS,
   daysInMonth,
+  isReminderOffset,
   localClock,
   localDate,
   localTime,
   type MeetingRule,
   meetingId,
   plannedMeetings,
+  reminderTimes,
 } from '../../src/engine/meetings.ts';
 
 const TZ = 'Asia/Ho_Chi_Minh';
@@ -114,5 +117,27 @@ describe('meeting rules', () => {
 
   it('knows leap years', () => {
     expect([2024, 2025, 2100, 2000].map((year) => daysInMonth(year, 2))).toEqual([29, 28, 28, 29]);
+  });
+
+  it('reminds the day before at 18:00 and 2 hours before, by default', () => {
+    const startsAt = at('2026-03-01T08:00'); // a meeting on the 1st: the day before is in February
+    expect(reminderTimes(startsAt, DEFAULT_REMINDERS, TZ)).toEqual([
+      { offset: '-1d@18:00', at: at('2026-02-28T18:00') },
+      { offset: '-2h', at: at('2026-03-01T06:00') },
+    ]);
+    // An early meeting: "2 hours before" is at night (quiet hours then hold it); one unread offset is left out.
+    expect(reminderTimes(at('2026-03-02T07:00'), ['-2h', '-30m', 'soon', '-0m'], TZ)).toEqual([
+      { offset: '-2h', at: at('2026-03-02T05:00') },
+      { offset: '-30m', at: at('2026-03-02T06:30') },
+    ]);
+    expect(['-1d@18:00', '-2h', '-45m', '-2d@07:30', '-1d@25:00', '2h', 'x'].map(isReminderOffset)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });

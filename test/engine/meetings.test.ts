@@ -18,6 +18,7 @@ function meetingWorld() {
       startsAt: new Date('2026-03-31T01:00:00Z'),
       place: 'Nhà văn hoá',
       status: 'scheduled',
+      rsvps: {},
     },
     {
       id: `${DH}|2026-04-30`,
@@ -25,6 +26,7 @@ function meetingWorld() {
       startsAt: new Date('2026-04-30T01:00:00Z'),
       place: 'Nhà văn hoá',
       status: 'cancelled',
+      rsvps: {},
     },
   );
   return world;
@@ -123,6 +125,10 @@ describe('đổi lịch, huỷ buổi họp, tạo buổi họp', () => {
         meetingId: `${DH}|2026-03-31`,
         startsAt: '2026-04-02T07:00:00.000Z',
         byMemberId: PEOPLE.chair.id,
+        notice: {
+          key: 'meetingRsvp.movedNotice',
+          vars: { from: 'weekday.2 31/03', weekday: 'weekday.4', date: '02/04', time: '14:00' },
+        },
       },
     ]);
   });
@@ -144,7 +150,12 @@ describe('đổi lịch, huỷ buổi họp, tạo buổi họp', () => {
       ['co', ['meetingCancel.cancelled', 'menu.title']],
     ]);
     expect(replies[2]!.effects).toEqual([
-      { type: 'cancelMeeting', meetingId: `${DH}|2026-03-31`, byMemberId: PEOPLE.chair.id },
+      {
+        type: 'cancelMeeting',
+        meetingId: `${DH}|2026-03-31`,
+        byMemberId: PEOPLE.chair.id,
+        notice: { key: 'meetingRsvp.cancelledNotice', vars: { meeting: 'weekday.2 31/03, 08:00' } },
+      },
     ]);
   });
 

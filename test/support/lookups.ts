@@ -146,6 +146,9 @@ export class FixtureLookups implements Lookups {
       case 'cancelMeeting':
         this.#meeting(effect.meetingId).status = 'cancelled';
         return;
+      case 'setRsvp':
+        this.#meeting(effect.meetingId).rsvps[effect.memberId] = effect.rsvp;
+        return;
       case 'createMeeting':
         this.meetings.push({
           id: `${effect.clubId}|${effect.date}`,
@@ -153,6 +156,7 @@ export class FixtureLookups implements Lookups {
           startsAt: new Date(effect.startsAt),
           place: effect.place,
           status: 'scheduled',
+          rsvps: {},
         });
         return;
     }
@@ -221,6 +225,11 @@ export class FixtureLookups implements Lookups {
       .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
       .slice(0, limit)
       .map((m) => ({ ...m, clubName: this.clubs.get(m.clubId) ?? m.clubId }));
+  }
+
+  async meeting(meetingId: string): Promise<MeetingView | undefined> {
+    const meeting = this.meetings.find((m) => m.id === meetingId);
+    return meeting && { ...meeting, clubName: this.clubs.get(meeting.clubId) ?? meeting.clubId };
   }
 
   async meetingRule(clubId: string): Promise<ClubMeetingRule | undefined> {
