@@ -451,6 +451,6 @@ export function parseRsvp(text: string): 'yes' | 'no' | 'maybe' | undefined {
   const phrase = words(text).join(' ');
   if (UNSURE.test(phrase)) return 'maybe';
   if (CANNOT.test(phrase)) return 'no';
-  const yes = parseYesNo(phrase.replace(/\b(?:di|den|duoc|hop|toi|se)\b/g, ' '));
+  const yes = parseYesNo(phrase.replace(/\b(?:di|den|hop|toi|se)\b/g, ' '));
   return yes === undefined ? undefined : yes ? 'yes' : 'no';
 }

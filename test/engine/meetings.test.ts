@@ -4,7 +4,7 @@
  * writes) is in test/meetings.test.ts. Now is Monday 2 March 2026, 10:00 in Vietnam.
  */
 import { describe, expect, it } from 'vitest';
-import { parseDayMonth, parseTimeOfDay, parseWeekday } from '../../src/engine/answers.ts';
+import { parseDayMonth, parseRsvp, parseTimeOfDay, parseWeekday } from '../../src/engine/answers.ts';
 import { converse, DH, PEOPLE, standardWorld } from '../support/engine.ts';
 
 /** Điền Hồng meets on the 31st (the last day of shorter months); April's meeting was cancelled. */
@@ -232,5 +232,69 @@ describe('dates and times as people type them', () => {
     ['hôm nay', undefined],
   ])('date "%s" is %s (today is 2 March 2026)', (text, date) => {
     expect(parseDayMonth(text, '2026-03-02')).toBe(date);
+  });
+});
+
+describe('the reminder and its RSVP question', () => {
+  const meetingId = `${DH}|2026-03-31`;
+
+  it('a member answers by words; her answer is saved for her', async () => {
+    const chat = meetingWorld().chat(PEOPLE.member.chat);
+    const opened = await chat.open('meetingRsvp', { meetingId });
+    expect(opened.keys).toEqual(['meetingRsvp.reminder', 'meetingRsvp.ask']);
+    expect(opened.choices).toEqual(['meetingRsvp.yes', 'meetingRsvp.no', 'meetingRsvp.maybe']);
+    const [answered] = await converse(chat, [['khong di duoc', 'meetingRsvp.thanksNo']]);
+    expect(answered!.effects).toEqual([
+      { type: 'setRsvp', meetingId, memberId: PEOPLE.member.id, rsvp: 'no', byMemberId: PEOPLE.member.id },
+    ]);
+  });
+
+  it('a volunteer answers for herself, then for the member without a chat; the last answer is shown', async () => {
+    const world = meetingWorld();
+    world.lookups.meetings[0]!.rsvps[PEOPLE.noChat.id] = 'yes';
+    const chat = world.chat(PEOPLE.volunteer.chat);
+    await chat.open('meetingRsvp', { meetingId, memberIds: [PEOPLE.volunteer.id, PEOPLE.noChat.id] });
+    const replies = await converse(chat, [
+      ['1', ['meetingRsvp.thanksYes', 'meetingRsvp.answeredBeforeFor', 'meetingRsvp.askFor']],
+      ['5', ['common.pickNumber', 'meetingRsvp.askFor']],
+      ['chưa biết', 'meetingRsvp.thanksMaybe'],
+    ]);
+    expect(replies[0]!.vars[2]).toEqual({ name: 'Đỗ Thị Lan' });
+    expect(replies[2]!.effects).toEqual([
+      {
+        type: 'setRsvp',
+        meetingId,
+        memberId: PEOPLE.noChat.id,
+        rsvp: 'maybe',
+        byMemberId: PEOPLE.volunteer.id,
+      },
+    ]);
+  });
+
+  it('a meeting cancelled (or started) by the time the question opens says so', async () => {
+    const cancelled = await meetingWorld()
+      .chat(PEOPLE.member.chat)
+      .open('meetingRsvp', { meetingId: `${DH}|2026-04-30` });
+    expect(cancelled.keys).toEqual(['meetingRsvp.over', 'menu.title']);
+  });
+
+  it.each([
+    ['1', 'yes'],
+    ['có', 'yes'],
+    ['co di', 'yes'],
+    ['được', 'yes'],
+    ['2', 'no'],
+    ['không', 'no'],
+    ['khong di duoc', 'no'],
+    ['ko', 'no'],
+    ['bận', 'no'],
+    ['3', 'maybe'],
+    ['chưa biết', 'maybe'],
+    ['chua chac', 'maybe'],
+    ['có lẽ', 'maybe'],
+    ['không biết', 'maybe'],
+    ['mai tính', undefined],
+  ])('"%s" is %s', (text, rsvp) => {
+    expect(parseRsvp(text)).toBe(rsvp);
   });
 });
