@@ -1,6 +1,7 @@
 /** Every conversation the bot knows. Later flows (health check, attendance, reports…) are added here. */
 import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
+import { checkInFlow } from './check-in.ts';
 import { languageFlow } from './language.ts';
 import { linkAppFlow } from './link-app.ts';
 import { meetingAddFlow } from './meeting-add.ts';
@@ -12,6 +13,7 @@ import { meetingsFlow } from './meetings.ts';
 import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
+import { rollCallFlow } from './roll-call.ts';
 import { settingsFlow } from './settings.ts';
 import { unlinkAppsFlow } from './unlink-apps.ts';
 
@@ -31,4 +33,6 @@ export const flows: Flow[] = [
   meetingCancelFlow,
   meetingAddFlow,
   meetingRsvpFlow,
+  rollCallFlow,
+  checkInFlow,
 ];

@@ -141,4 +141,54 @@ describe('meeting planner', () => {
     expect(await Meeting.countDocuments({ clubId: 'club-d', changedBy: memberId })).toBe(0);
     expect((await test.app.models.Club.findById('club-d').lean())?.meetingRule?.kind).toBe('monthlyWeekday');
   });
+
+  it("takes roll-call and check-ins only from the meeting's club, and none after it is closed", async () => {
+    const { Member, Meeting } = test.app.models;
+    await club('club-e', null);
+    await club('club-f', null);
+    const make = async (name: string, clubId: string, role: string) =>
+      String(
+        (
+          await Member.create({
+            fullName: name,
+            status: 'active',
+            clubIds: [clubId],
+            roles: [{ role, clubId }],
+          })
+        )._id,
+      );
+    const chair = await make('Chủ E', 'club-e', 'chair');
+    const lan = await make('Lan E', 'club-e', 'member');
+    const otherChair = await make('Chủ F', 'club-f', 'chair');
+    const stranger = await make('Khách F', 'club-f', 'member');
+    await Meeting.create({
+      _id: 'club-e|2026-03-01',
+      clubId: 'club-e',
+      date: '2026-03-01',
+      startsAt: new Date('2026-03-01T01:00:00Z'),
+      source: 'once',
+    });
+    const apply = (effects: Parameters<TestApp['app']['effects']['apply']>[0]) =>
+      test.app.effects.apply(effects, clock.now());
+    const call = { type: 'setAttendance' as const, meetingId: 'club-e|2026-03-01', roster: [chair, lan] };
+    const present = async () =>
+      Object.keys((await Meeting.findById('club-e|2026-03-01').lean())?.present ?? {}).sort();
+
+    await apply([
+      { ...call, present: [chair, lan], byMemberId: otherChair },
+      { type: 'checkIn', meetingId: 'club-e|2026-03-01', memberId: stranger },
+    ]);
+    expect(await present()).toEqual([]);
+    await apply([{ type: 'checkIn', meetingId: 'club-e|2026-03-01', memberId: lan }]);
+    expect(await present()).toEqual([lan]);
+    // The chair's list decides: Lan, who checked in, was not there after all; then closed.
+    await apply([{ ...call, present: [chair], byMemberId: chair, close: true }]);
+    expect(await present()).toEqual([chair]);
+    await apply([
+      { ...call, present: [chair, lan], byMemberId: chair },
+      { type: 'checkIn', meetingId: 'club-e|2026-03-01', memberId: lan },
+    ]);
+    expect(await present()).toEqual([chair]);
+    expect((await Meeting.findById('club-e|2026-03-01').lean())?.status).toBe('held');
+  });
 });

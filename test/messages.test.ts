@@ -47,6 +47,8 @@ const VALUES: Record<string, string | number> = {
   from: 'Thứ Năm 12/12',
   meeting: 'Thứ Năm 12/12, 14:30',
   answer: 'Chưa chắc',
+  to: 45,
+  total: 68,
 };
 
 type Tree = { [key: string]: string | Tree };

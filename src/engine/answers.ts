@@ -454,3 +454,54 @@ export function parseRsvp(text: string): 'yes' | 'no' | 'maybe' | undefined {
   const yes = parseYesNo(phrase.replace(/\b(?:di|den|hop|toi|se)\b/g, ' '));
   return yes === undefined ? undefined : yes ? 'yes' : 'no';
 }
+
+/** What a chair typed at roll-call (see `parseRollCall`). */
+export type RollCallAnswer =
+  | { kind: 'numbers'; numbers: number[] }
+  | { kind: 'all' }
+  | { kind: 'allExcept'; numbers: number[] }
+  | { kind: 'count'; count: number };
+
+/**
+ * Reads a roll-call answer over members numbered 1…`size`: "1,3,5-12" (these are here), "tất
+ * cả" (everyone), "tất cả trừ 4,7" (everyone but these), or one number alone, "35": a head count
+ * (to name one person, "số 5" or "5,"). Numbers out of range, or a head count above `size`,
+ * give undefined.
+ */
+export function parseRollCall(text: string, size: number): RollCallAnswer | undefined {
+  const phrase = words(text).join(' ');
+  const all = /^(?:tat ca|ca|du|du ca|all|everyone)(?:\s+(?:deu\s+)?(?:co mat|den))?$/.test(phrase);
+  if (all) return { kind: 'all' };
+  const except = /^(?:tat ca|all|everyone)?\s*(?:tru|vang|except|but)\s+(.+)$/.exec(phrase);
+  if (except) {
+    const numbers = numberList(except[1]!, size);
+    return numbers ? { kind: 'allExcept', numbers } : undefined;
+  }
+  // A trailing comma ("5,") makes a list of one: normalize() would drop it.
+  const alone = text.includes(',') ? null : /^(\d{1,4})(?:\s*(?:nguoi|people))?$/.exec(phrase);
+  if (alone) {
+    const count = Number(alone[1]);
+    return count <= size ? { kind: 'count', count } : undefined;
+  }
+  const numbers = numberList(phrase.replace(/^(?:so|co mat)\s+/, ''), size);
+  return numbers ? { kind: 'numbers', numbers } : undefined;
+}
+
+/** "1,3,5-12", "1 3 5 den 12", "4 va 7" → the numbers, sorted, each 1…size; undefined otherwise. */
+function numberList(phrase: string, size: number): number[] | undefined {
+  const parts = phrase
+    .replace(/\s*(?:den|toi|to)\s*/g, '-')
+    .split(/\s*(?:,|;|\bva\b|\band\b|\s)\s*/)
+    .filter(Boolean);
+  if (parts.length === 0) return undefined;
+  const found = new Set<number>();
+  for (const part of parts) {
+    const range = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(part);
+    if (!range) return undefined;
+    const from = Number(range[1]);
+    const to = Number(range[2] ?? range[1]);
+    if (from < 1 || to > size || from > to) return undefined;
+    for (let n = from; n <= to; n++) found.add(n);
+  }
+  return [...found].sort((a, b) => a - b);
+}

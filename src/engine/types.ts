@@ -154,6 +154,13 @@ export interface Lookups {
   meetingRule(clubId: string): Promise<ClubMeetingRule | undefined>;
   /** One meeting, whatever its status. */
   meeting(meetingId: string): Promise<MeetingView | undefined>;
+  /**
+   * The meetings of these clubs that have started (since `from`) and are not closed yet, the
+   * latest first: what roll-call and check-in are for.
+   */
+  startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]>;
+  /** A club's active members, by name: the roll-call list. */
+  clubRoster(clubId: string): Promise<{ id: string; name: string }[]>;
 }
 
 /** A club's rule with where it meets. */
@@ -168,6 +175,10 @@ export interface MeetingView {
   status: 'scheduled' | 'cancelled' | 'held';
   /** Member id → her answer to the reminders' question, for those who answered. */
   rsvps: Record<string, Rsvp>;
+  /** Members marked present (by roll-call or their own check-in). */
+  present: string[];
+  /** The head count, when roll-call gave only a number. */
+  headCount?: number;
 }
 
 export interface MemberSettings {
@@ -395,6 +406,22 @@ export type Effect =
    * while it is scheduled and has not started; applied only if she is in its club.
    */
   | { type: 'setRsvp'; meetingId: string; memberId: string; rsvp: Rsvp; byMemberId: string }
+  /**
+   * Roll-call: who was at the meeting (`present`, the others of `roster` absent), or only how
+   * many (`headCount`); replaces the last roll-call. Applied while the meeting is open, for a
+   * leader of its club; `close` then closes it (held: no more changes).
+   */
+  | {
+      type: 'setAttendance';
+      meetingId: string;
+      roster: string[];
+      present: string[];
+      headCount?: number;
+      byMemberId: string;
+      close?: boolean;
+    }
+  /** A member says she is at the meeting ("có mặt"): applied for a member of its club while it is open. */
+  | { type: 'checkIn'; meetingId: string; memberId: string }
   | {
       type: 'createMeeting';
       clubId: string;

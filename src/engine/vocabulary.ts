@@ -29,4 +29,6 @@ export const FLOW_IDS = [
   'meetingCancel',
   'meetingAdd',
   'meetingRsvp',
+  'rollCall',
+  'checkIn',
 ] as const;

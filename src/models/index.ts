@@ -178,6 +178,11 @@ const meetingSchema = new Schema(
     rsvp: { type: Schema.Types.Mixed, default: () => ({}) },
     /** Members who were reminded of it: told when it is moved or cancelled. */
     remindedIds: { type: [String], default: [] },
+    /** Member id → 'roll-call' | 'self' (checked in): who was there. Set and unset one member at a time. */
+    present: { type: Schema.Types.Mixed, default: () => ({}) },
+    /** How many came, when roll-call gave only a number. */
+    headCount: { type: Number, default: null },
+    closedAt: { type: Date, default: null },
   },
   { timestamps: true },
 );

@@ -152,6 +152,12 @@ export class Effects {
         case 'setRsvp':
           await this.#setRsvp(effect, now);
           break;
+        case 'setAttendance':
+          await this.#setAttendance(effect, now);
+          break;
+        case 'checkIn':
+          await this.#checkIn(effect.meetingId, effect.memberId);
+          break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
           await this.#deps.models.Member.updateOne(
@@ -503,6 +509,45 @@ export class Effects {
       { upsert: true },
     );
     return true;
+  }
+
+  /**
+   * Roll-call, by a leader of the meeting's club, while it has started and is not closed: the
+   * members named are present, the rest of the list are not (a check-in included: the chair's
+   * list decides); or only a head count. Applied again, it writes the same.
+   */
+  async #setAttendance(call: Extract<Effect, { type: 'setAttendance' }>, now: Date): Promise<void> {
+    const { Meeting } = this.#deps.models;
+    const meeting = await Meeting.findById(call.meetingId, { clubId: 1 }).lean();
+    if (!meeting || !(await this.#leads(call.byMemberId, meeting.clubId))) return;
+    const present = new Set(call.present);
+    const absent = call.roster.filter((id) => !present.has(id));
+    await Meeting.updateOne(
+      { _id: call.meetingId, status: 'scheduled', startsAt: { $lte: now } },
+      {
+        $set: {
+          ...Object.fromEntries(call.present.map((id) => [`present.${id}`, 'roll-call'])),
+          headCount: call.headCount ?? null,
+          changedBy: call.byMemberId,
+          ...(call.close ? { status: 'held', closedAt: now } : {}),
+        },
+        ...(absent.length ? { $unset: Object.fromEntries(absent.map((id) => [`present.${id}`, 1])) } : {}),
+      },
+    );
+  }
+
+  /** A member of the meeting's club says she is there, while it is open. */
+  async #checkIn(meetingId: string, memberId: string): Promise<void> {
+    const { Meeting, Member } = this.#deps.models;
+    const [meeting, member] = await Promise.all([
+      Meeting.findById(meetingId, { clubId: 1 }).lean(),
+      /^[0-9a-f]{24}$/.test(memberId) ? Member.findById(memberId, { clubIds: 1 }).lean() : null,
+    ]);
+    if (!meeting || !member?.clubIds.includes(meeting.clubId)) return;
+    await Meeting.updateOne(
+      { _id: meetingId, status: 'scheduled' },
+      { $set: { [`present.${memberId}`]: 'self' } },
+    );
   }
 
   /**

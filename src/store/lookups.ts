@@ -141,6 +141,29 @@ export class MongoLookups implements Lookups {
     return meetings.map((meeting) => meetingView(meeting, names));
   }
 
+  async startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]> {
+    if (clubIds.length === 0) return [];
+    const meetings = await this.#models.Meeting.find(
+      { clubId: { $in: clubIds }, status: 'scheduled', startsAt: { $gte: from, $lte: now } },
+      MEETING_FIELDS,
+    )
+      .sort({ startsAt: -1 })
+      .limit(5)
+      .lean();
+    const names = await this.#clubNameMap(clubIds);
+    return meetings.map((meeting) => meetingView(meeting, names));
+  }
+
+  async clubRoster(clubId: string): Promise<{ id: string; name: string }[]> {
+    const members = await this.#models.Member.find(
+      { clubIds: clubId, status: 'active' },
+      { fullName: 1 },
+    ).lean();
+    return members
+      .map((member) => ({ id: String(member._id), name: member.fullName }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  }
+
   async meeting(meetingId: string): Promise<MeetingView | undefined> {
     const meeting = await this.#models.Meeting.findById(meetingId, MEETING_FIELDS).lean();
     return meeting ? meetingView(meeting, await this.#clubNameMap([meeting.clubId])) : undefined;
@@ -200,10 +223,12 @@ export class MongoLookups implements Lookups {
   }
 }
 
-const MEETING_FIELDS = { clubId: 1, startsAt: 1, place: 1, status: 1, rsvp: 1 };
+const MEETING_FIELDS = { clubId: 1, startsAt: 1, place: 1, status: 1, rsvp: 1, present: 1, headCount: 1 };
 
 function meetingView(
-  meeting: Pick<MeetingDoc, 'clubId' | 'startsAt' | 'place' | 'status' | 'rsvp'> & { _id: string },
+  meeting: Pick<MeetingDoc, 'clubId' | 'startsAt' | 'place' | 'status' | 'rsvp' | 'present' | 'headCount'> & {
+    _id: string;
+  },
   names: Map<string, string>,
 ): MeetingView {
   return {
@@ -214,6 +239,8 @@ function meetingView(
     place: meeting.place,
     status: meeting.status,
     rsvps: (meeting.rsvp ?? {}) as MeetingView['rsvps'],
+    present: Object.keys(meeting.present ?? {}),
+    ...(meeting.headCount != null ? { headCount: meeting.headCount } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ function meetingWorld() {
       place: 'Nhà văn hoá',
       status: 'scheduled',
       rsvps: {},
+      present: [],
     },
     {
       id: `${DH}|2026-04-30`,
@@ -27,6 +28,7 @@ function meetingWorld() {
       place: 'Nhà văn hoá',
       status: 'cancelled',
       rsvps: {},
+      present: [],
     },
   );
   return world;

@@ -149,6 +149,18 @@ export class FixtureLookups implements Lookups {
       case 'setRsvp':
         this.#meeting(effect.meetingId).rsvps[effect.memberId] = effect.rsvp;
         return;
+      case 'setAttendance': {
+        const meeting = this.#meeting(effect.meetingId);
+        meeting.present = [...effect.present];
+        meeting.headCount = effect.headCount;
+        if (effect.close) meeting.status = 'held';
+        return;
+      }
+      case 'checkIn': {
+        const meeting = this.#meeting(effect.meetingId);
+        if (!meeting.present.includes(effect.memberId)) meeting.present.push(effect.memberId);
+        return;
+      }
       case 'createMeeting':
         this.meetings.push({
           id: `${effect.clubId}|${effect.date}`,
@@ -157,6 +169,7 @@ export class FixtureLookups implements Lookups {
           place: effect.place,
           status: 'scheduled',
           rsvps: {},
+          present: [],
         });
         return;
     }
@@ -225,6 +238,23 @@ export class FixtureLookups implements Lookups {
       .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
       .slice(0, limit)
       .map((m) => ({ ...m, clubName: this.clubs.get(m.clubId) ?? m.clubId }));
+  }
+
+  async startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]> {
+    return this.meetings
+      .filter(
+        (m) =>
+          clubIds.includes(m.clubId) && m.status === 'scheduled' && m.startsAt >= from && m.startsAt <= now,
+      )
+      .sort((a, b) => b.startsAt.getTime() - a.startsAt.getTime())
+      .map((m) => ({ ...m, clubName: this.clubs.get(m.clubId) ?? m.clubId }));
+  }
+
+  async clubRoster(clubId: string): Promise<{ id: string; name: string }[]> {
+    return this.members
+      .filter((m) => m.status === 'active' && m.clubIds.includes(clubId))
+      .map((m) => ({ id: m.id, name: m.fullName }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
   }
 
   async meeting(meetingId: string): Promise<MeetingView | undefined> {
