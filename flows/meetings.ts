@@ -3,14 +3,15 @@
  * follow; a chair or vice chair then chooses what to change.
  *
  *   start ─ member ─→ the list → menu
- *         ─ leader ─→ the list → choose ─1─→ meetingRule (set the rule)
+ *         ─ leader ─→ the list, the answers so far to the next meeting → choose ─1─→ meetingRule (set the rule)
  *                                       ─2─→ meetingMove ("đổi lịch")
  *                                       ─3─→ meetingCancel ("huỷ buổi họp")
  *                                       ─4─→ meetingAdd ("tạo buổi họp")
  *                                       ─5─→ menu
  */
 import { choiceStep, type Flow, type OpenFlow } from '../src/engine/flow.ts';
-import { MEETINGS_SHOWN, meetingLine, ruleSay } from '../src/engine/meeting-words.ts';
+import { MEETINGS_SHOWN, meetingLine, ruleSay, whenVars } from '../src/engine/meeting-words.ts';
+import { rsvpTally } from '../src/engine/meetings.ts';
 import { CLUB_LEADERS, clubsWithRole, isActiveMember } from '../src/engine/roles.ts';
 import type { Say } from '../src/engine/types.ts';
 
@@ -30,7 +31,18 @@ export const meetingsFlow: Flow = {
       { key: meetings.length > 0 ? 'meetings.next' : 'meetings.none' },
       ...meetings.map((meeting) => meetingLine(meeting, ctx)),
     ];
-    if (clubsWithRole(ctx.who, CLUB_LEADERS).length === 0) return { end: true, say, open: { flow: 'menu' } };
+    const led = clubsWithRole(ctx.who, CLUB_LEADERS);
+    if (led.length === 0) return { end: true, say, open: { flow: 'menu' } };
+    // A leader sees how her club's next meeting was answered so far.
+    const next = meetings.find((meeting) => meeting.status === 'scheduled' && led.includes(meeting.clubId));
+    if (next) {
+      const roster = await ctx.lookups.clubRoster(next.clubId);
+      const tally = rsvpTally(
+        next.rsvps,
+        roster.map((person) => person.id),
+      );
+      say.push({ key: 'meetings.tally', vars: { ...tally, ...whenVars(next.startsAt, ctx) } });
+    }
     return { goto: 'choose', say };
   },
   steps: {

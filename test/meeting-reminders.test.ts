@@ -204,6 +204,8 @@ describe('meeting reminders', () => {
       jobs.filter((job) => String(job.data.key).endsWith('-1d@18:00')),
     );
     await fire(id, '-1d@18:00', at('2026-03-19T18:00'));
+    // The chair gets the answers so far with the reminder (nobody had answered yet).
+    await chair.chat.nextWith(vi('meetings.tallyNotice', { yes: 0, no: 0, maybe: 0, none: 2 }));
     await binh.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
     await binh.chat.say('1');
 

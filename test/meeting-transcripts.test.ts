@@ -60,8 +60,9 @@ describe.each(HARNESSES)('meetings on $name', ({ start }) => {
       expect(asked.choices).toEqual([vi('meetingRsvp.yes'), vi('meetingRsvp.no'), vi('meetingRsvp.maybe')]);
     }
     expect((await lan.chat.say('1')).text).toContain(vi('meetingRsvp.thanksYes', { you: 'bác' }));
-    // The chair is a member too: she is asked as well.
+    // The chair is a member too: she is asked as well, then told the answers so far.
     await chair.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
+    await chair.chat.nextWith(vi('meetings.tallyNotice', { yes: 0, no: 0, maybe: 0, none: 2 }));
     await chair.chat.say('có');
 
     // The next reminder: she says she cannot come after all.
@@ -72,6 +73,7 @@ describe.each(HARNESSES)('meetings on $name', ({ start }) => {
     );
     expect((await lan.chat.say('khong di duoc')).text).toContain(vi('meetingRsvp.thanksNo'));
     await chair.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
+    await chair.chat.nextWith(vi('meetings.tallyNotice', { yes: 2, no: 0, maybe: 0, none: 0 }));
     await chair.chat.say('1');
     const saved = await h.test.app.models.Meeting.findById(id).lean();
     expect(saved?.rsvp).toMatchObject({ [lan.id]: 'no' });

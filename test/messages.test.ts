@@ -49,6 +49,10 @@ const VALUES: Record<string, string | number> = {
   answer: 'Chưa chắc',
   to: 45,
   total: 68,
+  yes: 42,
+  no: 12,
+  maybe: 9,
+  none: 5,
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -122,6 +122,20 @@ export function reminderTimes(
     .sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
+/** How the members (`memberIds`) answered "will you come": counts of yes, no, maybe, and none yet. */
+export function rsvpTally(
+  rsvps: Record<string, string>,
+  memberIds: string[],
+): { yes: number; no: number; maybe: number; none: number } {
+  const tally = { yes: 0, no: 0, maybe: 0, none: 0 };
+  for (const id of memberIds) {
+    const answer = rsvps[id];
+    if (answer === 'yes' || answer === 'no' || answer === 'maybe') tally[answer] += 1;
+    else tally.none += 1;
+  }
+  return tally;
+}
+
 /** Days in a month (1–12) of a year: February has 29 in leap years. */
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();

@@ -10,7 +10,7 @@ import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Clock } from '../clock.ts';
 import { type Engine, inQuestion } from '../engine/engine.ts';
-import { meetingId } from '../engine/meetings.ts';
+import { meetingId, rsvpTally } from '../engine/meetings.ts';
 import { isEssential, type MessageKind, mayHoldAtNight } from '../engine/message-kinds.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
@@ -464,6 +464,25 @@ export class Effects {
         now,
       );
     }
+    // The club's leaders get the answers so far with each reminder.
+    await this.notify(
+      {
+        type: 'notify',
+        to: { leadersOf: meeting.clubId },
+        say: {
+          key: 'meetings.tallyNotice',
+          vars: rsvpTally(
+            rsvp,
+            members.map((member) => String(member._id)),
+          ),
+        },
+        kind: 'notice',
+        key: `${effect.key}.tally`,
+        // Her own RSVP question has just been opened in her chat: not asked twice.
+        alone: true,
+      },
+      now,
+    );
     await models.Meeting.updateOne(
       { _id: effect.meetingId },
       { $addToSet: { remindedIds: { $each: invited.map((member) => String(member._id)) } } },

@@ -34,12 +34,13 @@ function meetingWorld() {
   return world;
 }
 
-/** What the chair reads on "lịch họp": the rule, the two meetings, and what to change. */
+/** What the chair reads on "lịch họp": the rule, the two meetings, the answers so far, and what to change. */
 const CHAIR_LIST = [
   'meetings.ruleMonthlyDay',
   'meetings.next',
   'meetings.line',
   'meetings.lineCancelled',
+  'meetings.tally',
   'meetings.askLeader',
 ];
 
@@ -57,6 +58,26 @@ describe('lịch họp', () => {
       { weekday: 'weekday.2', date: '31/03', time: '08:00', place: 'Nhà văn hoá' },
       { weekday: 'weekday.4', date: '30/04', time: '08:00', place: 'Nhà văn hoá' },
     ]);
+  });
+
+  it('the chair sees how the next meeting was answered so far', async () => {
+    const world = meetingWorld();
+    Object.assign(world.lookups.meetings[0]!.rsvps, {
+      [PEOPLE.member.id]: 'yes',
+      [PEOPLE.noChat.id]: 'no',
+      other: 'yes',
+    });
+    const [reply] = await converse(world.chat(PEOPLE.chair.chat), [['lịch họp', CHAIR_LIST]]);
+    // Of the club's four members: one coming, one not, two not answered (an answer of a non-member is not counted).
+    expect(reply!.vars[4]).toEqual({
+      yes: 1,
+      no: 1,
+      maybe: 0,
+      none: 2,
+      weekday: 'weekday.2',
+      date: '31/03',
+      time: '08:00',
+    });
   });
 
   it('a club with no meeting says so', async () => {
