@@ -44,6 +44,8 @@ import { Audiences } from './audiences.ts';
 const MAX_SAVE_ATTEMPTS = 3;
 /** A conversation touched within this time is not interrupted by an approval request. */
 const BUSY_MS = 30 * 60_000;
+/** Chats a `start` opens its flow in at once. */
+const START_CONCURRENCY = 8;
 
 export interface EffectsDeps {
   models: Models;
@@ -448,16 +450,31 @@ export class Effects {
         askFor.set(asked, [...(askFor.get(asked) ?? []), memberId]);
       }
     }
-    for (const [asked, memberIds] of askFor) {
-      const ordered = [...memberIds].sort((a, b) => Number(b === asked) - Number(a === asked));
+    // Those asked only for themselves are one audience (their chats are read at once); a proxy is
+    // asked on her own, for herself first, then for each member she answers for.
+    const alone = [...askFor]
+      .filter(([asked, ids]) => ids.length === 1 && ids[0] === asked)
+      .map(([asked]) => asked);
+    const groups: [string, string[] | undefined, string[]][] = [
+      ['members', undefined, alone],
+      ...[...askFor]
+        .filter(([asked]) => !alone.includes(asked))
+        .map(([asked, ids]): [string, string[], string[]] => [
+          asked,
+          [...ids].sort((a, b) => Number(b === asked) - Number(a === asked)),
+          [asked],
+        ]),
+    ];
+    for (const [name, memberIds, to] of groups) {
+      if (to.length === 0) continue;
       await this.start(
         {
           type: 'start',
           flow: 'meetingRsvp',
-          args: { meetingId: effect.meetingId, memberIds: ordered },
-          for: { members: [asked] },
+          args: { meetingId: effect.meetingId, ...(memberIds ? { memberIds } : {}) },
+          for: { members: to },
           ifBusy: 'wait',
-          key: `${effect.key}.${asked}`,
+          key: `${effect.key}.${name}`,
           kind: 'meeting_reminder',
           busy: { otherFlow: { key: 'meetingRsvp.busy' } },
         },
@@ -605,7 +622,7 @@ export class Effects {
 
   /** Opens a flow in the audience's chats (see `StartEffect` for who is busy and what they get). */
   async start(effect: StartEffect, now: Date): Promise<void> {
-    const { chatStates, engine, lookups, outbox, audiences, scheduler, quietHours } = this.#deps;
+    const { audiences, scheduler, quietHours } = this.#deps;
     // At night a flow is not opened in someone's chat: its question would wait for the morning
     // while a digit typed meanwhile answered it unseen. It is opened when the quiet hours end.
     const untilMorning = msUntilQuietEnds(now, quietHours);
@@ -621,39 +638,52 @@ export class Effects {
     const to = memberIds.filter((id) => !effect.except?.includes(id));
     // Only an urgent flow may interrupt, so that is what counts as urgent here.
     const essential = isEssential(effect.kind, effect.ifBusy === 'interrupt');
-    for (const { chat, memberId, lang, optedOut } of await this.chatsOf(to)) {
-      if (optedOut && !essential) continue;
-      const state = await chatStates.load(chat);
-      const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
-      const tag = (messages: Outbound[]) => messages.map((message) => ({ ...message, kind: effect.kind }));
-      const session = state.session;
-      const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
-      if (!state.whoCheckedAt) {
-        state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
-        state.whoCheckedAt = now.getTime();
-        // Kept for the next request, so a busy person is not looked up again each time.
-        if (busy) await chatStates.save(chat, state);
-      }
-      if ((!busy || effect.ifBusy === 'interrupt') && state.who) {
-        const opened = await engine.open(state, chat, effect.flow, effect.args, lookups, now);
-        if (await chatStates.save(chat, opened.state)) {
-          await outbox.enqueue(tag(opened.replies), idBase);
-          await this.apply(opened.effects, now);
-          continue;
-        }
-      }
-      if (effect.ifBusy === 'skip') continue;
-      const sameFlow = session?.flow === effect.flow;
-      // Busy with something else: the flow comes when that ends (a flow already open shows what
-      // is new by itself).
-      if (!sameFlow) await this.#offer(chat, { flow: effect.flow, args: effect.args, key: effect.key });
-      const note = sameFlow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
-      if (!note) continue;
-      await outbox.enqueue(
-        tag(await engine.notice(state, chat, { memberId, lang }, note, lookups, now)),
-        idBase,
+    const chats = (await this.chatsOf(to)).filter(({ optedOut }) => essential || !optedOut);
+    // Chats are independent: a few are opened at once (a club's reminder reaches its members together).
+    for (let from = 0; from < chats.length; from += START_CONCURRENCY) {
+      await Promise.all(
+        chats.slice(from, from + START_CONCURRENCY).map((target) => this.#openIn(effect, target, now)),
       );
     }
+  }
+
+  /** Opens `effect`'s flow in one chat, or offers it there (busy), as `start` says. */
+  async #openIn(
+    effect: StartEffect,
+    { chat, memberId, lang }: { chat: ChatKey; memberId: string; lang: Lang },
+    now: Date,
+  ): Promise<void> {
+    const { chatStates, engine, lookups, outbox } = this.#deps;
+    const state = await chatStates.load(chat);
+    const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
+    const tag = (messages: Outbound[]) => messages.map((message) => ({ ...message, kind: effect.kind }));
+    const session = state.session;
+    const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
+    if (!state.whoCheckedAt) {
+      state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
+      state.whoCheckedAt = now.getTime();
+      // Kept for the next request, so a busy person is not looked up again each time.
+      if (busy) await chatStates.save(chat, state);
+    }
+    if ((!busy || effect.ifBusy === 'interrupt') && state.who) {
+      const opened = await engine.open(state, chat, effect.flow, effect.args, lookups, now);
+      if (await chatStates.save(chat, opened.state)) {
+        await outbox.enqueue(tag(opened.replies), idBase);
+        await this.apply(opened.effects, now);
+        return;
+      }
+    }
+    if (effect.ifBusy === 'skip') return;
+    const sameFlow = session?.flow === effect.flow;
+    // Busy with something else: the flow comes when that ends (a flow already open shows what
+    // is new by itself).
+    if (!sameFlow) await this.#offer(chat, { flow: effect.flow, args: effect.args, key: effect.key });
+    const note = sameFlow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
+    if (!note) return;
+    await outbox.enqueue(
+      tag(await engine.notice(state, chat, { memberId, lang }, note, lookups, now)),
+      idBase,
+    );
   }
 
   /** A question left unanswered: the reminder (or the closing words), if the chat is still there. */
