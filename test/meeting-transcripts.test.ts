@@ -4,6 +4,7 @@
  * (its timing is shown with a moved clock in test/meeting-reminders.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localClock, localDate } from '../src/engine/meetings.ts';
 import { reminderKey } from '../src/jobs/meeting-planner.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
 import { memberWith } from './support/people.ts';
@@ -11,6 +12,7 @@ import { vi } from './support/text.ts';
 
 const CLUB = 'club-hoa-binh';
 const HOUR = 3600_000;
+const TZ = 'Asia/Ho_Chi_Minh';
 
 describe.each(HARNESSES)('meetings on $name', ({ start }) => {
   let h: ChannelHarness;
@@ -81,10 +83,16 @@ describe.each(HARNESSES)('meetings on $name', ({ start }) => {
   });
 
   it('the chair takes roll-call by numbers and closes the meeting', async () => {
-    const { id } = await meeting('2020-01-01', -HOUR / 2);
+    const { id, startsAt } = await meeting('2020-01-01', -HOUR / 2);
     // Lan checked in herself.
+    const day = localDate(startsAt, TZ);
+    const when = {
+      weekday: vi(`weekday.${new Date(`${day}T00:00:00Z`).getUTCDay()}`),
+      date: `${day.slice(8)}/${day.slice(5, 7)}`,
+      time: localClock(startsAt, TZ),
+    };
     expect((await lan.chat.say('có mặt')).text).toContain(
-      vi('checkIn.done', { you: 'bác' }).split(' ', 2).join(' '),
+      vi('checkIn.done', { you: 'bác', ...when, place: 'Nhà văn hoá' }),
     );
     const list = await chair.chat.say('điểm danh');
     expect(list.text).toContain('1. Nguyễn Thị Lan ✓');
