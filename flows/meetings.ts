@@ -2,7 +2,9 @@
  * "Lịch họp": a member sees her clubs' next meetings (a cancelled one says so) and the rule they
  * follow; a chair or vice chair then chooses what to change.
  *
- *   start ─ member ─→ the list → menu
+ *   start ─ member ─→ the list ─ a meeting coming ─→ answer ─1─→ meetingRsvp (come or not; until it starts)
+ *                              │                       ─2─→ menu
+ *                              └ none coming ─→ menu
  *         ─ leader ─→ the list, the answers so far to the next meeting → choose ─1─→ meetingRule (set the rule)
  *                                       ─2─→ meetingMove ("đổi lịch")
  *                                       ─3─→ meetingCancel ("huỷ buổi họp")
@@ -17,7 +19,10 @@ import type { Say } from '../src/engine/types.ts';
 
 const ACTIONS: OpenFlow['flow'][] = ['meetingRule', 'meetingMove', 'meetingCancel', 'meetingAdd', 'menu'];
 
-export const meetingsFlow: Flow = {
+/** The member's next meeting, which she may answer for now. */
+type MeetingsData = { meetingId?: string };
+
+export const meetingsFlow: Flow<MeetingsData> = {
   id: 'meetings',
   menu: { label: 'menu.meetings', order: 90, visible: isActiveMember },
   keywords: ['lich hop', 'lich sinh hoat', 'meetings'],
@@ -32,7 +37,12 @@ export const meetingsFlow: Flow = {
       ...meetings.map((meeting) => meetingLine(meeting, ctx)),
     ];
     const led = clubsWithRole(ctx.who, CLUB_LEADERS);
-    if (led.length === 0) return { end: true, say, open: { flow: 'menu' } };
+    if (led.length === 0) {
+      // She may say now whether she will come (or change her answer), not only when reminded.
+      const coming = meetings.find((meeting) => meeting.status === 'scheduled');
+      if (!coming) return { end: true, say, open: { flow: 'menu' } };
+      return { goto: 'answer', say, data: { meetingId: coming.id } };
+    }
     // A leader sees how her club's next meeting was answered so far.
     const next = meetings.find((meeting) => meeting.status === 'scheduled' && led.includes(meeting.clubId));
     if (next) {
@@ -46,7 +56,15 @@ export const meetingsFlow: Flow = {
     return { goto: 'choose', say };
   },
   steps: {
-    choose: choiceStep({
+    answer: choiceStep<MeetingsData>({
+      question: 'meetings.askMember',
+      choices: ['meetings.answer', 'common.backToMenu'],
+      pick: (choice, { meetingId }) =>
+        choice === 1
+          ? { end: true, open: { flow: 'meetingRsvp', args: { meetingId } } }
+          : { end: true, open: { flow: 'menu' } },
+    }),
+    choose: choiceStep<MeetingsData>({
       question: 'meetings.askLeader',
       choices: ['meetings.setRule', 'meetings.move', 'meetings.cancel', 'meetings.add', 'common.backToMenu'],
       pick: (choice) => ({ end: true, open: { flow: ACTIONS[choice - 1]! } }),

@@ -79,7 +79,10 @@ describe.each(HARNESSES)('meetings on $name', ({ start }) => {
     await chair.chat.say('1');
     const saved = await h.test.app.models.Meeting.findById(id).lean();
     expect(saved?.rsvp).toMatchObject({ [lan.id]: 'no' });
-    expect((await lan.chat.say('lịch họp')).text).toContain(`${vi('meetingRsvp.no')})`);
+    const schedule = await lan.chat.say('lịch họp');
+    expect(schedule.text).toContain(`${vi('meetingRsvp.no')})`);
+    expect(schedule.text).toContain(vi('meetings.askMember', { You: 'Bác' }));
+    expect((await lan.chat.say('2')).text).toContain(vi('menu.title', { You: 'Bác' }));
   });
 
   it('the chair takes roll-call by numbers and closes the meeting', async () => {

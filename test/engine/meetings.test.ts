@@ -45,12 +45,29 @@ const CHAIR_LIST = [
 ];
 
 describe('lịch họp', () => {
-  it("a member sees the club's rule and its next meetings, then the menu", async () => {
-    const [reply] = await converse(meetingWorld().chat(PEOPLE.member.chat), [
+  it("a member sees the club's rule and its next meetings, and may say now whether she will come", async () => {
+    const [reply, , answered] = await converse(meetingWorld().chat(PEOPLE.member.chat), [
       [
         'lịch họp',
-        ['meetings.ruleMonthlyDay', 'meetings.next', 'meetings.line', 'meetings.lineCancelled', 'menu.title'],
+        [
+          'meetings.ruleMonthlyDay',
+          'meetings.next',
+          'meetings.line',
+          'meetings.lineCancelled',
+          'meetings.askMember',
+        ],
       ],
+      ['1', ['meetingRsvp.reminder', 'meetingRsvp.ask']],
+      ['3', 'meetingRsvp.thanksMaybe'],
+    ]);
+    expect(answered!.effects).toEqual([
+      {
+        type: 'setRsvp',
+        meetingId: `${DH}|2026-03-31`,
+        memberId: PEOPLE.member.id,
+        rsvp: 'maybe',
+        byMemberId: PEOPLE.member.id,
+      },
     ]);
     expect(reply!.vars.slice(0, 4)).toEqual([
       { day: 31, time: '08:00', place: 'Nhà văn hoá' },
@@ -82,6 +99,21 @@ describe('lịch họp', () => {
 
   it('a club with no meeting says so', async () => {
     await converse(standardWorld().chat(PEOPLE.member.chat), [['lich hop', ['meetings.none', 'menu.title']]]);
+    // Only a cancelled one coming: nothing to answer.
+    const world = meetingWorld();
+    world.lookups.meetings[0]!.status = 'cancelled';
+    await converse(world.chat(PEOPLE.member.chat), [
+      [
+        'lich hop',
+        [
+          'meetings.ruleMonthlyDay',
+          'meetings.next',
+          'meetings.lineCancelled',
+          'meetings.lineCancelled',
+          'menu.title',
+        ],
+      ],
+    ]);
   });
 
   it('a chair sets "the second Thursday, 8:00" as the rule', async () => {
