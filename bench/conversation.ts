@@ -32,11 +32,11 @@ import { FakeTelegram, type FakeUser } from '../test/fakes/telegram.ts';
 import { isolatedEnv, startTestApp } from '../test/support/app.ts';
 import {
   type Chatting,
+  countDelta,
   fakeTelegramEnv,
   ReplyProbe,
   Results,
   redisCommandStats,
-  redisDelta,
   registration,
   turn,
 } from './people.ts';
@@ -228,7 +228,7 @@ function report(r: Report) {
   const ack = latencySummary(results.ackLatencies);
   const outbox = latencySummary(results.outboxLatencies);
   const roundTrips = r.mongoCommands.total / handled;
-  const redisCommands = redisDelta(r.redisBefore, r.redisAfter);
+  const redisCommands = countDelta(r.redisBefore, r.redisAfter);
 
   console.log(
     `updates handled: ${num(handled)} of ${num(results.posted)} sent in ${num(r.elapsedMs / 1000, 1)} s ` +

@@ -10,16 +10,18 @@ import { createServer } from 'node:http';
 /** The variable that names the port; nothing is counted or served without it. */
 export const COUNTERS_PORT_VARIABLE = 'BENCH_COUNTERS_PORT';
 
-const counts = { mongoCommands: 0 };
+const counts = { mongoCommands: 0, byCommand: {} as Record<string, number> };
 
-/** Counts every `commandStarted` of a MongoDB client created with `monitorCommands: true`. */
+/** Counts every `commandStarted` of a MongoDB client created with `monitorCommands: true`, by "command collection". */
 export function countCommandsOf(client: EventEmitter): void {
-  client.on('commandStarted', () => {
+  client.on('commandStarted', (event: { commandName: string; command: Record<string, unknown> }) => {
     counts.mongoCommands += 1;
+    const name = `${event.commandName} ${String(event.command[event.commandName] ?? '')}`.trim();
+    counts.byCommand[name] = (counts.byCommand[name] ?? 0) + 1;
   });
 }
 
-/** Serves `{"mongoCommands":n}` on 127.0.0.1:`port`; the server does not keep the process alive. */
+/** Serves `{"mongoCommands":n,"byCommand":{…}}` on 127.0.0.1:`port`; the server does not keep the process alive. */
 export function serveCounters(port: number): void {
   const server = createServer((_request, response) => {
     response.setHeader('content-type', 'application/json');

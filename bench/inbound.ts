@@ -37,8 +37,9 @@
  *
  *   npm run bench -- inbound
  *   BENCH_PEOPLE=10 BENCH_SECONDS=8 npm run bench -- inbound
+ *   BENCH_SCENARIOS=short BENCH_APP_NODE_ARGS=--cpu-prof npm run bench -- inbound   (one scenario; profile the app)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -53,17 +54,17 @@ import { vi } from '../test/support/text.ts';
 import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
 import {
   type Chatting,
+  countDelta,
   fakeTelegramEnv,
   ReplyProbe,
   Results,
   redisCommandStats,
-  redisDelta,
   registration,
   type Step,
   turn,
 } from './people.ts';
 import { REFERENCE, REFERENCE_WEBHOOK_PATH } from './reference-bot.ts';
-import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, table } from './stats.ts';
+import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, type Tally, table } from './stats.ts';
 
 const PEOPLE = envInt('BENCH_PEOPLE', 50, 999);
 const SECONDS = envInt('BENCH_SECONDS', 20, 3600);
@@ -77,6 +78,8 @@ const POOL = { app: 8, reference: 8, driver: 2 };
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Telegram user ids: phase p, person k, round r → 10_000_000·(p+1) + k·10_000 + r. */
 const ROUNDS_PER_PERSON = 10_000;
+/** Extra Node arguments for the app process, e.g. `--cpu-prof` to see where its time goes. */
+const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** What one kind of person says, round after round. */
 interface Script {
@@ -111,6 +114,9 @@ const SCENARIOS: Scenario[] = [
     }),
   },
 ];
+
+/** BENCH_SCENARIOS=short,register runs only those (all when unset). */
+const ONLY = process.env.BENCH_SCENARIOS?.split(',');
 
 /** The reference bot's check: "health" and three one-digit answers, each answered by the next line. */
 const REFERENCE_SCRIPT: Script = {
@@ -194,6 +200,46 @@ function residentMB(pid: number | undefined): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far; NaN when it cannot be read. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * The processes that share the machine's cores during a phase, by role. Each update's cost is the
+ * CPU they all used: on two cores, what the bot saves in its own process but spends in Redis or
+ * the database is no saving.
+ */
+async function cpuPids(target: Target, redis: Redis): Promise<Record<string, number[]>> {
+  const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
+  const ferretPid = Number(readFileSync(`${ROOT}data/ferretdb.pid`, 'utf8').trim());
+  const postgres = spawnSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).stdout;
+  return {
+    bot: [target.child.pid!],
+    driver: [process.pid],
+    redis: [redisPid],
+    ferretdb: [ferretPid],
+    postgres: postgres.split('\n').filter(Boolean).map(Number),
+  };
+}
+
+function cpuByRole(pids: Record<string, number[]>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(pids).map(([role, list]) => [
+      role,
+      list.reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0),
+    ]),
+  );
+}
+
 /** What one process did under load. */
 interface Phase {
   results: Results;
@@ -201,7 +247,13 @@ interface Phase {
   finished: boolean;
   handled: number;
   mongoCommands: number;
+  /** The same, by "command collection" (e.g. "find members"). */
+  mongoByCommand: Tally;
   redisCommands: number;
+  /** The same, by command name (commands run inside scripts count under their own names). */
+  redisByCommand: Tally;
+  /** CPU seconds used during the phase, by role (bot, driver, redis, ferretdb, postgres). */
+  cpu: Record<string, number>;
   rssMB: number;
   peakRssMB: number;
   /** sendMessage calls the fake answered during the phase. */
@@ -232,6 +284,8 @@ async function drive(target: Target, script: Script, phase: number, d: Drive): P
   const redisBefore = await redisCommandStats(d.redis);
   const deliveredBefore = d.probe.delivered;
   const strayBefore = d.probe.stray.total;
+  const pids = await cpuPids(target, d.redis);
+  const cpuBefore = cpuByRole(pids);
   let peakRssMB = 0;
   const sampler = setInterval(() => {
     peakRssMB = Math.max(peakRssMB, residentMB(target.child.pid) || 0);
@@ -253,11 +307,14 @@ async function drive(target: Target, script: Script, phase: number, d: Drive): P
   const finished = await settlesWithin(people, SECONDS * 1000 + REPLY_TIMEOUT_MS + 1000);
   const elapsedMs = performance.now() - startedAt;
   clearInterval(sampler);
+  const cpuAfter = cpuByRole(pids);
+  const cpu = Object.fromEntries(Object.entries(cpuAfter).map(([role, s]) => [role, s - cpuBefore[role]!]));
 
   const delivered = d.probe.delivered - deliveredBefore;
   await d.settle(delivered);
   const countersAfter = await readCounters(target.countersPort);
   const redisAfter = await redisCommandStats(d.redis);
+  const redisByCommand = countDelta(redisBefore, redisAfter);
   const rssMB = residentMB(target.child.pid);
   return {
     results,
@@ -265,7 +322,10 @@ async function drive(target: Target, script: Script, phase: number, d: Drive): P
     finished,
     handled: results.replyLatencies.length,
     mongoCommands: countersAfter.mongoCommands - countersBefore.mongoCommands,
-    redisCommands: redisDelta(redisBefore, redisAfter).total,
+    mongoByCommand: countDelta(countersBefore.byCommand, countersAfter.byCommand),
+    redisCommands: redisByCommand.total,
+    redisByCommand,
+    cpu,
     rssMB,
     peakRssMB: Math.max(peakRssMB, rssMB || 0),
     delivered,
@@ -324,7 +384,7 @@ async function startApp(fake: FakeTelegram) {
   const url = `http://127.0.0.1:${port}`;
   const target = await startProcess(
     'app',
-    ['--import', './bench/count-app-commands.ts', 'src/main.ts'],
+    [...APP_NODE_ARGS, '--import', './bench/count-app-commands.ts', 'src/main.ts'],
     env,
     {
       webhookUrl: `${url}/webhooks/telegram`,
@@ -425,6 +485,14 @@ function summary(m: Measured) {
   };
 }
 
+/** CPU milliseconds per update handled, of one role or (without one) of all of them. */
+function cpuPerUpdate(phase: Phase, role?: string): number {
+  const seconds = role
+    ? (phase.cpu[role] ?? Number.NaN)
+    : Object.values(phase.cpu).reduce((a, b) => a + b, 0);
+  return (seconds * 1000) / phase.handled;
+}
+
 /** Prints the comparison of one scenario and returns its entry of the JSON line. */
 function report(scenario: Scenario, app: Measured, ref: Measured) {
   const a = summary(app);
@@ -445,6 +513,12 @@ function report(scenario: Scenario, app: Measured, ref: Measured) {
         ['webhook ack p99', ms(a.ack.p99), ms(r.ack.p99)],
         ['MongoDB commands/update', num(a.dbPerUpdate, 2), num(r.dbPerUpdate, 2)],
         ['Redis commands/update (server-wide)', num(a.redisPerUpdate, 1), num(r.redisPerUpdate, 1)],
+        ...Object.keys(app.phase.cpu).map((role) => [
+          `CPU ms/update: ${role}`,
+          num(cpuPerUpdate(app.phase, role), 2),
+          num(cpuPerUpdate(ref.phase, role), 2),
+        ]),
+        ['CPU ms/update: all of them', num(cpuPerUpdate(app.phase), 2), num(cpuPerUpdate(ref.phase), 2)],
         [
           'resident memory after / peak',
           `${mb(app.phase.rssMB)} / ${mb(app.phase.peakRssMB)}`,
@@ -459,6 +533,14 @@ function report(scenario: Scenario, app: Measured, ref: Measured) {
       ],
     ),
   );
+  const perUpdate = (tally: Tally, top: number, digits: number) =>
+    tally
+      .entries()
+      .slice(0, top)
+      .map(([name, calls]) => `${name} ${(calls / app.phase.handled).toFixed(digits)}`)
+      .join(', ');
+  console.log(`app Redis commands/update by name: ${perUpdate(app.phase.redisByCommand, 10, 1)}`);
+  console.log(`app MongoDB commands/update by name: ${perUpdate(app.phase.mongoByCommand, 12, 3)}`);
   if (app.phase.results.byStep.size > 1) {
     console.log(
       `\n${table(
@@ -501,6 +583,8 @@ function report(scenario: Scenario, app: Measured, ref: Measured) {
     dbPerUpdate: round(a.dbPerUpdate),
     refDbPerUpdate: round(r.dbPerUpdate),
     redisPerUpdate: round(a.redisPerUpdate, 1),
+    cpuMsPerUpdate: round(cpuPerUpdate(app.phase), 2),
+    refCpuMsPerUpdate: round(cpuPerUpdate(ref.phase), 2),
     rssMB: round(app.phase.rssMB, 0),
     peakRssMB: round(app.phase.peakRssMB, 0),
     refRssMB: round(ref.phase.rssMB, 0),
@@ -524,6 +608,7 @@ async function main() {
   const runs = [];
   try {
     for (const [i, scenario] of SCENARIOS.entries()) {
+      if (ONLY && !ONLY.includes(scenario.name)) continue;
       const app = await measureApp(scenario, 2 * i, fake, probe, redis);
       const ref = await measureReference(2 * i + 1, fake, probe, redis);
       runs.push(report(scenario, app, ref));

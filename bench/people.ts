@@ -180,11 +180,17 @@ export async function redisCommandStats(redis: Redis): Promise<Map<string, numbe
   return stats;
 }
 
-/** Commands run between two `redisCommandStats` readings, by name. */
-export function redisDelta(before: Map<string, number>, after: Map<string, number>): Tally {
+/** Counts gained between two readings of counters by name (`redisCommandStats`, the bench counters). */
+export function countDelta(
+  before: Map<string, number> | Record<string, number>,
+  after: Map<string, number> | Record<string, number>,
+): Tally {
+  const asMap = (counts: Map<string, number> | Record<string, number>) =>
+    counts instanceof Map ? counts : new Map(Object.entries(counts));
+  const earlier = asMap(before);
   const delta = new Tally();
-  for (const [name, calls] of after) {
-    const more = calls - (before.get(name) ?? 0);
+  for (const [name, calls] of asMap(after)) {
+    const more = calls - (earlier.get(name) ?? 0);
     if (more > 0) delta.add(name, more);
   }
   return delta;

@@ -2,6 +2,10 @@
 import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
 import { checkInFlow } from './check-in.ts';
+import { healthAlertFlow } from './health-alert.ts';
+import { healthAlertsFlow } from './health-alerts.ts';
+import { healthCheckFlow } from './health-check.ts';
+import { healthResultsFlow } from './health-results.ts';
 import { languageFlow } from './language.ts';
 import { linkAppFlow } from './link-app.ts';
 import { meetingAddFlow } from './meeting-add.ts';
@@ -27,6 +31,10 @@ export const flows: Flow[] = [
   linkAppFlow,
   unlinkAppsFlow,
   settingsFlow,
+  healthCheckFlow,
+  healthAlertFlow,
+  healthResultsFlow,
+  healthAlertsFlow,
   meetingsFlow,
   meetingRuleFlow,
   meetingMoveFlow,

@@ -32,14 +32,14 @@ export const meetingAddFlow: Flow<AddData> = {
     date: {
       ask: () => ({ key: 'meetingAdd.askDate' }),
       async answer(answer, data, ctx) {
-        const date = parseDayMonth(answer.text, localDate(ctx.now, ctx.timeZone));
+        const date = parseDayMonth(answer.text, localDate(ctx.now, ctx.settings.timeZone));
         if (!date) return { retry: { key: 'meetingMove.dateHint' } };
         const that = await ctx.lookups.upcomingMeetings(
           [data.clubId],
-          localTime(date, '00:00', ctx.timeZone),
+          localTime(date, '00:00', ctx.settings.timeZone),
           1,
         );
-        if (that[0] && localDate(that[0].startsAt, ctx.timeZone) === date)
+        if (that[0] && localDate(that[0].startsAt, ctx.settings.timeZone) === date)
           return { retry: { key: 'meetingAdd.taken' } };
         return { goto: 'time', data: { date } };
       },
@@ -49,7 +49,7 @@ export const meetingAddFlow: Flow<AddData> = {
       answer(answer, data, ctx) {
         const time = parseTimeOfDay(answer.text);
         if (!time) return { retry: { key: 'meetingRule.timeHint' } };
-        const startsAt = localTime(data.date, time, ctx.timeZone);
+        const startsAt = localTime(data.date, time, ctx.settings.timeZone);
         if (startsAt <= ctx.now) return { retry: { key: 'meetingMove.past' } };
         return { goto: 'place', data: { startsAt: startsAt.toISOString() } };
       },

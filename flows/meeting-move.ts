@@ -31,7 +31,7 @@ export const meetingMoveFlow: Flow<MoveData> = {
     date: {
       ask: () => ({ key: 'meetingMove.askDate' }),
       answer(answer, _data, ctx) {
-        const date = parseDayMonth(answer.text, localDate(ctx.now, ctx.timeZone));
+        const date = parseDayMonth(answer.text, localDate(ctx.now, ctx.settings.timeZone));
         if (!date) return { retry: { key: 'meetingMove.dateHint' } };
         return { goto: 'time', data: { date } };
       },
@@ -44,7 +44,7 @@ export const meetingMoveFlow: Flow<MoveData> = {
       answer(answer, data, ctx) {
         const time = parseTimeOfDay(answer.text);
         if (!time) return { retry: { key: 'meetingRule.timeHint' } };
-        const startsAt = localTime(data.date, time, ctx.timeZone);
+        const startsAt = localTime(data.date, time, ctx.settings.timeZone);
         if (startsAt <= ctx.now) return { retry: { key: 'meetingMove.past' } };
         return { goto: 'confirm', data: { startsAt: startsAt.toISOString() } };
       },

@@ -15,7 +15,7 @@ import type { Channel, ChannelContext } from './channels/types.ts';
 import { zaloBotChannel } from './channels/zalo-bot.ts';
 import { zaloOaChannel } from './channels/zalo-oa.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { Config } from './config.ts';
+import { type Config, flowSettings } from './config.ts';
 import { connectMongo, pingMongo } from './db/mongo.ts';
 import { connectRedis, connectRedisFailFast } from './db/redis.ts';
 import { seedDemoData } from './demo/seed.ts';
@@ -93,7 +93,7 @@ export class App {
       translate,
       sessionIdleMs: config.SESSION_IDLE_HOURS * 3600_000,
       random: randomSource(randomInt),
-      timeZone: config.APP_TIMEZONE,
+      settings: flowSettings(config),
     });
     const renderer = new Renderer(translate);
     const chatStates = new ChatStates(this.#redis, prefix);
@@ -359,7 +359,7 @@ export class App {
     await this.retention.close();
     await this.meetingPlanner.close();
     // A last drain if there is time; what is left stays in Redis.
-    await within(this.messageLog.flush(), remaining() - STOP_RESERVE_MS);
+    await within(this.messageLog.flush({ everything: true }), remaining() - STOP_RESERVE_MS);
     this.messageLog.close();
     await this.#mongo.close();
     this.#redis.disconnect();

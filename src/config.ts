@@ -4,6 +4,7 @@
  * Every variable here is documented in `.env.example`.
  */
 import { z } from 'zod';
+import type { FlowSettings } from './engine/types.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -13,6 +14,15 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** A blood pressure "systolic/diastolic", e.g. 140/90. */
+const bloodPressure = z
+  .string()
+  .regex(/^\d{2,3}\/\d{2,3}$/, 'systolic/diastolic, e.g. 140/90')
+  .transform((text) => {
+    const [systolic, diastolic] = text.split('/').map(Number) as [number, number];
+    return { systolic, diastolic };
+  });
 
 /** A local time of day, "HH:MM" (24-hour). */
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM, e.g. 21:00');
@@ -104,6 +114,15 @@ const schema = z
     /** How long reports of people unreachable on Zalo are gathered before the chair is told. */
     UNREACHABLE_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(120_000),
 
+    /**
+     * Health-check thresholds (DESIGN.md §1; to be confirmed by a clinician): at or over HIGH is
+     * high, over EMERGENCY is an emergency. The bot flags and alerts; it never diagnoses.
+     */
+    HEALTH_BP_HIGH: bloodPressure.default({ systolic: 140, diastolic: 90 }),
+    HEALTH_BP_EMERGENCY: bloodPressure.default({ systolic: 180, diastolic: 120 }),
+    /** Minutes an alert waits for "đã liên hệ" before it goes one step up (chair, then commune staff). */
+    HEALTH_ALERT_ACK_MINUTES: z.coerce.number().positive().default(120),
+    HEALTH_EMERGENCY_ACK_MINUTES: z.coerce.number().positive().default(15),
     /** How many weeks ahead each club's meetings are kept planned (materialised from its rule). */
     MEETING_PLAN_WEEKS: z.coerce.number().int().min(1).max(52).default(8),
 
@@ -129,6 +148,19 @@ function hasChatApp(env: { TELEGRAM_BOT_TOKEN?: string; ZALO_BOT_TOKEN?: string;
 }
 
 export type Config = z.output<typeof schema>;
+
+/** What flows read of the configuration (FlowContext.settings). */
+export function flowSettings(config: Config): FlowSettings {
+  return {
+    health: {
+      bpHigh: config.HEALTH_BP_HIGH,
+      bpEmergency: config.HEALTH_BP_EMERGENCY,
+      ackMs: config.HEALTH_ALERT_ACK_MINUTES * 60_000,
+      emergencyAckMs: config.HEALTH_EMERGENCY_ACK_MINUTES * 60_000,
+    },
+    timeZone: config.APP_TIMEZONE,
+  };
+}
 
 /** Thrown when the environment holds a wrong value; the message names each bad variable. */
 export class ConfigError extends Error {}

@@ -5,6 +5,7 @@ import {
   parseBirthYearOrAge,
   parseBloodPressure,
   parseChoice,
+  parseCount,
   parseFeeling,
   parseInteger,
   parsePhone,
@@ -165,6 +166,32 @@ describe('parseYesNo', () => {
     '👍',
     '👍🏻',
     '👍👍',
+    '👌',
+    // typos of "có" and other everyday ways
+    'coa',
+    'cos',
+    'cóo',
+    'co a',
+    'có mặt',
+    'Có mặt ạ',
+    'có chứ',
+    'vâng ạ',
+    'ừ',
+    'ừ ừ',
+    'uk',
+    'oki',
+    'yep',
+    'yeah',
+    'dc',
+    'đc',
+    'phải',
+    'phải rồi',
+    'chắc chắn',
+    'tất nhiên',
+    'Có, có',
+    'Vâng, đúng rồi',
+    'dạ',
+    'Dạ vâng',
   ];
   const no = [
     'khong',
@@ -192,6 +219,32 @@ describe('parseYesNo', () => {
     'không ạ',
     '2',
     '👎',
+    'khg',
+    'khum',
+    'hông',
+    'hk',
+    'nope',
+    'NO',
+    'không đâu',
+    'khong dau',
+    'chưa đâu',
+    'ĐÂU CÓ',
+    'không có đâu',
+    'đâu có',
+    'có đâu',
+    'ko co dau',
+    'không phải',
+    'ko phải',
+    'chẳng',
+    'chưa được',
+    'không ok',
+    'sai',
+    'sai rồi',
+    'không, không',
+    'dạ không',
+    'Dạ, không ạ',
+    'dạ chưa',
+    'thưa không',
   ];
   it.each(yes)('%j is yes', (text) => {
     expect(parseYesNo(text)).toBe(true);
@@ -199,8 +252,53 @@ describe('parseYesNo', () => {
   it.each(no)('%j is no', (text) => {
     expect(parseYesNo(text)).toBe(false);
   });
-  it.each(['khong biet', 'không biết', 'co le', 'có lẽ', 'a', '3'])('%j is not an answer', (text) => {
+  it.each(['khong biet', 'không biết', 'co le', 'có lẽ', 'a', '3', 'đâu', 'kg gạo'])(
+    '%j is not an answer',
+    (text) => {
+      expect(parseYesNo(text)).toBeUndefined();
+    },
+  );
+  // Both words without one negating the other: asked again, never taken as no (nor yes).
+  it.each([
+    'có không',
+    'Có không?',
+    'co hay khong',
+    'có hoặc không',
+    'co ko',
+    'có k',
+    'Không, có',
+    'yes no',
+    '1 2',
+    'có không có',
+    'rồi không',
+  ])('%j has both answers: unclear', (text) => {
     expect(parseYesNo(text)).toBeUndefined();
+  });
+  // "đâu" (not at all) and "đau" (it hurts) differ only by diacritics: a yes said with pain is
+  // never read as no.
+  it.each(['có đau', 'Có, đau', 'co dau', 'dau co'])('%j may be "yes, it hurts": unclear', (text) => {
+    expect(parseYesNo(text)).toBeUndefined();
+  });
+  // Every negation of a yes-word: read as yes would be the worst mistake of all.
+  it.each([
+    'không có',
+    'chưa có',
+    'không đồng ý',
+    'không được',
+    'không đúng',
+    'ko phải',
+    'chẳng có',
+    'kg co',
+    'hok co',
+    'khg co',
+    'không vâng',
+    'đâu có',
+    'có đâu',
+    'chưa đồng ý đâu',
+    'không ok',
+    '👎 có',
+  ])('%j is never yes', (text) => {
+    expect(parseYesNo(text)).not.toBe(true);
   });
   it.each(NOISE)('%s → undefined', (_, text) => {
     expect(parseYesNo(text)).toBeUndefined();
@@ -251,9 +349,29 @@ describe('parseInteger', () => {
     ['chín nghìn chín trăm chín mươi chín', 9999],
     ['năm nay tôi bảy mươi tuổi', 70],
     ['nhà có ba người', 3],
+    // spoken short forms
+    ['hai lăm', 25],
+    ['hai lam', 25],
+    ['bốn lăm', 45],
+    ['chín nhăm', 95],
+    ['hai mốt', 21],
+    ['ba tư', 34],
+    ['ba tư tuổi', 34],
+    ['ba chục', 30],
+    ['hai chục', 20],
+    ['một chục', 10],
+    ['một trăm hai mươi', 120],
+    ['một trăm bốn mươi', 140],
   ])('%j → %j', (text, expected) => {
     expect(parseInteger(text)).toBe(expected);
   });
+
+  it.each(['-5', '−5', '-25 tuổi', 'âm 5', 'âm năm', 'trừ 3', 'nhiệt độ -5'])(
+    'negative %j is never read as positive',
+    (text) => {
+      expect(parseInteger(text)).toBeUndefined();
+    },
+  );
 
   it.each(['khong', 'không biết', '2 hay 3', 'hai hay ba', 'muoi muoi', 'tram'])(
     '%j has no single number',
@@ -263,6 +381,41 @@ describe('parseInteger', () => {
   );
   it.each(NOISE)('%s → undefined', (_, text) => {
     expect(parseInteger(text)).toBeUndefined();
+  });
+});
+
+describe('parseCount', () => {
+  it.each([
+    ['không', 0],
+    ['Không.', 0],
+    ['ko', 0],
+    ['không có', 0],
+    ['ko co', 0],
+    ['không có ai', 0],
+    ['không ai', 0],
+    ['chưa có ai cả', 0],
+    ['chẳng có người nào', 0],
+    ['không có ai ạ', 0],
+    ['không một ai', 0],
+    ['nobody', 0],
+    ['none', 0],
+    ['0', 0],
+    ['3', 3],
+    ['ba', 3],
+    ['hai lăm', 25],
+    ['2 người', 2],
+  ])('%j → %j', (text, expected) => {
+    expect(parseCount(text)).toBe(expected);
+  });
+  it.each(['không biết', 'ko nhớ', 'có', '-1', 'âm hai', '2 hay 3'])('%j is no count', (text) => {
+    expect(parseCount(text)).toBeUndefined();
+  });
+  it('leaves yes/no alone: "không" is still no, "không có ai" no yes/no', () => {
+    expect(parseYesNo('không')).toBe(false);
+    expect(parseYesNo('không có ai')).toBeUndefined();
+  });
+  it.each(NOISE)('%s → undefined', (_, text) => {
+    expect(parseCount(text)).toBeUndefined();
   });
 });
 
@@ -404,6 +557,15 @@ describe('parseBloodPressure', () => {
     ['huyet ap 140/90', 140, 90],
     ['Huyết áp 140/90 mmHg.', 140, 90],
     ['140 trên 90', 140, 90],
+    ['140 90', 140, 90],
+    ['huyết áp 140 trên 90', 140, 90],
+    ['14/9', 140, 90],
+    ['14 trên 9', 140, 90],
+    ['130 - 80', 130, 80],
+    ['một trăm bốn mươi trên chín mươi', 140, 90],
+    ['Huyết áp một trăm ba mươi trên tám mươi', 130, 80],
+    ['mười bốn trên chín', 140, 90],
+    ['mot tram tam muoi lam tren mot tram muoi', 185, 110],
   ])('%j → %d/%d', (text, systolic, diastolic) => {
     expect(parseBloodPressure(text)).toEqual({ systolic, diastolic });
   });
@@ -417,6 +579,10 @@ describe('parseBloodPressure', () => {
     '130',
     '130/80/70',
     '130 va 80',
+    '-140/90',
+    'một trăm bốn mươi',
+    'chín mươi trên một trăm bốn mươi',
+    'một trăm trên tám mươi trên sáu mươi',
   ])('%j is not a plausible reading', (text) => {
     expect(parseBloodPressure(text)).toBeUndefined();
   });
@@ -437,13 +603,24 @@ describe('parseWeightKg', () => {
     ['52 cân', 52],
     ['nặng 52 ký', 52],
     ['năm mươi hai cân', 52],
+    ['48 rưỡi', 48.5],
+    ['48 ruoi', 48.5],
+    ['48 cân rưỡi', 48.5],
+    ['48 ký rưỡi', 48.5],
+    ['bốn tám rưỡi', 48.5],
+    ['bốn tám cân', 48],
+    ['năm mươi hai cân rưỡi', 52.5],
+    ['nặng bốn lăm cân', 45],
   ])('%j → %j', (text, expected) => {
     expect(parseWeightKg(text)).toBe(expected);
   });
 
-  it.each(['19', '251', '0', '1m60 52kg'])('%j is not a plausible weight', (text) => {
-    expect(parseWeightKg(text)).toBeUndefined();
-  });
+  it.each(['19', '251', '0', '1m60 52kg', '48,5 rưỡi', 'rưỡi', '48 rưỡi rưỡi', '-50', 'âm 50'])(
+    '%j is not a plausible weight',
+    (text) => {
+      expect(parseWeightKg(text)).toBeUndefined();
+    },
+  );
   it.each(NOISE)('%s → undefined', (_, text) => {
     expect(parseWeightKg(text)).toBeUndefined();
   });
@@ -462,8 +639,120 @@ describe('parseFeeling', () => {
     ['ko khoe', 3],
     ['mệt lắm', 3],
     ['đau lưng', 3],
+    ['1 · Khỏe', 1],
+    ['3 · Không khỏe', 3],
+    ['hai', 2],
+    // well
+    ['khỏe re', 1],
+    ['khoe', 1],
+    ['khỏe mạnh', 1],
+    ['tôi khỏe', 1],
+    ['khỏe, cảm ơn', 1],
+    ['cảm thấy khỏe', 1],
+    ['sức khỏe tốt', 1],
+    ['tốt', 1],
+    ['rất tốt', 1],
+    ['fine', 1],
+    ['I am fine', 1],
+    ['very well', 1],
+    ['good', 1],
+    // so-so
+    ['bt', 2],
+    ['bth', 2],
+    ['binh thuong', 2],
+    ['tôi thấy bình thường', 2],
+    ['so-so', 2],
+    ['so so', 2],
+    ['tạm được', 2],
+    ['tạm', 2],
+    ['tàm tạm', 2],
+    ['cũng được', 2],
+    ['ổn', 2],
+    ['ok', 2],
+    ['vẫn vậy', 2],
+    ['như mọi ngày', 2],
+    ['không sao', 2],
+    ['okay', 2],
+    // unwell: tired, ill, in pain
+    ['mệt', 3],
+    ['hơi mệt', 3],
+    ['mệt mỏi', 3],
+    ['uể oải', 3],
+    ['ốm', 3],
+    ['bị ốm', 3],
+    ['bệnh', 3],
+    ['đau đầu', 3],
+    ['đau khớp', 3],
+    ['nhức đầu', 3],
+    ['sốt', 3],
+    ['chóng mặt', 3],
+    ['hoa mắt', 3],
+    ['khó chịu', 3],
+    ['khó thở', 3],
+    ['yếu', 3],
+    ['sức khỏe kém', 3],
+    ['bị cảm', 3],
+    ['cảm cúm', 3],
+    ['buồn nôn', 3],
+    ['mất ngủ', 3],
+    ['tired', 3],
+    ['sick', 3],
+    ['ill', 3],
+    ['in pain', 3],
+    ['unwell', 3],
+    ['khỏe nhưng hơi mệt', 3],
+    ['bình thường nhưng đau lưng', 3],
+    // negations: a negated well or so-so word is unwell; a negated unwell word is so-so
+    ['không khỏe lắm', 3],
+    ['chẳng khỏe', 3],
+    ['không được khỏe', 3],
+    ['không được khỏe lắm', 3],
+    ['chưa khỏe', 3],
+    ['chưa khỏe lắm', 3],
+    ['k khoe', 3],
+    ['hok khoe', 3],
+    ['khg khoe', 3],
+    ['không thấy khỏe', 3],
+    ['không ổn', 3],
+    ['không tốt', 3],
+    ['không bình thường', 3],
+    ['not well', 3],
+    ['not good', 3],
+    ['không mệt', 2],
+    ['không mệt lắm', 2],
+    ['không đau', 2],
+    ['hết đau rồi', 2],
+    ['not bad', 2],
+    ['không bị mệt', 2],
+    ['không quá mệt', 2],
+    ['không bị cảm', 2],
+    ['khỏe, không mệt', 1],
+    ['không biết, hơi mệt', 3],
+    ['khong biet hoi met', 3],
+    ['không cảm thấy khỏe', 3],
+    ['chẳng cảm thấy khỏe lắm', 3],
+    ['not feeling well', 3],
+    ['không sao đâu', 2],
+    ['I do not feel well', 3],
   ])('%j → %j', (text, expected) => {
     expect(parseFeeling(text)).toBe(expected);
+  });
+  it.each([
+    'không khỏe',
+    'ko khoe',
+    'chẳng khỏe',
+    'không được khỏe',
+    'ko khoẻ lắm',
+    'không còn khỏe',
+    'chưa khỏe',
+    'not well',
+    'không mệt',
+    'không tốt',
+  ])('negation %j is never 1', (text) => {
+    expect(parseFeeling(text)).not.toBe(1);
+  });
+  it.each(['không', 'ko', 'không biết', 'có', '4', 'chín', 'có sao đâu'])('%j is no feeling', (text) => {
+    expect(parseFeeling(text)).toBeUndefined();
   });
   it.each(NOISE)('%s → undefined', (_, text) => {
     expect(parseFeeling(text)).toBeUndefined();
@@ -482,6 +771,8 @@ describe('long input', () => {
       expect(parsePhone(text)).toBeUndefined();
       expect(parseBloodPressure(text)).toBeUndefined();
       expect(parseWeightKg(text)).toBeUndefined();
+      expect(parseCount(text)).toBeUndefined();
+      expect(parseFeeling(text)).toBeUndefined();
     }
     expect(performance.now() - started).toBeLessThan(500);
   });

@@ -1,7 +1,7 @@
 /**
  * What a newcomer meets in a conversation (issue 10): yes-words at yes/no questions, ages typed
  * for a birth year, names without letters, greetings and thanks, help that names the chair,
- * and leaving registration half-way — on every channel.
+ * going back a question, and leaving registration half-way — on every channel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CODES, DEMO_PEOPLE, seedDemoData } from '../src/demo/seed.ts';
@@ -168,6 +168,24 @@ describe.each(HARNESSES)('conversation on $name', ({ start }) => {
     expect(cancelled.text).toContain(vi('common.notSaved'));
     // Nothing open: no answers to lose.
     expect((await viaCancel.say('menu')).text).not.toContain(vi('common.notSaved'));
+  });
+
+  it('"quay lại" returns to the previous question, its answer undone; at the first question, the menu', async () => {
+    const chat = newcomer();
+    await upToYear(chat);
+    // The session, its history with it, lives in Redis between these messages.
+    expect((await chat.say('quay lại')).text).toContain(vi('register.askName'));
+    expect((await chat.say('Trần Văn Nam')).text).toContain(vi('register.askYear'));
+    const summary = await summaryAfterYear(chat, await chat.say('1950'));
+    expect(summary.text).toContain('Trần Văn Nam');
+    expect(summary.text).not.toContain('Lê Thị Hoa');
+
+    const first = newcomer();
+    await first.say(`/start ${DEMO_CODES.openClub1}`);
+    const back = await first.say('back');
+    expect(back.text).toContain(vi('common.nothingToGoBack'));
+    expect(back.text).toContain(vi('menu.titleGuest'));
+    expect(back.text.length).toBeLessThanOrEqual(300);
   });
 
   it('addresses people by age and gender: "bác" for elders and the unknown, "anh"/"chị" for younger adults', async () => {

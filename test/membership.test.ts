@@ -50,7 +50,7 @@ describe.each(HARNESSES)('membership on $name', ({ start }) => {
     await chair1.say('1');
     expect((await chat.next()).text).toContain(vi('register.approvedNotice', { club: CLUB1 }));
     expect((await chat.say('1')).text).toContain(vi('status.active'));
-    expect((await chat.say('menu')).choices[0]).toBe(vi('menu.registerProxy'));
+    expect((await chat.say('menu')).choices[0]).toBe(vi('menu.healthCheck'));
   });
 
   it('after a personal code the menu is an active member’s', async () => {
@@ -117,7 +117,9 @@ describe.each(HARNESSES)('membership on $name', ({ start }) => {
     expect(after).toMatchObject({ status: 'active', clubIds: [HONG, KY], pendingClubIds: [] });
     expect(after?.roles).toContainEqual({ role: 'member', clubId: KY });
     expect(joined.choices).toContain(vi('menu.registerProxy'));
-    expect((await chat.say('2')).text).toContain(`${CLUB1}, ${CLUB2}`);
+    expect((await chat.say(String(joined.choices.indexOf(vi('menu.myInfo')) + 1))).text).toContain(
+      `${CLUB1}, ${CLUB2}`,
+    );
   });
 
   /** A helper registers someone without a phone; returns the helper's last reply. */

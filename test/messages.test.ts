@@ -38,6 +38,13 @@ const VALUES: Record<string, string | number> = {
   tries: 5,
   app: 'trang thử nghiệm',
   link: 'https://t.me/ishc_clb_lien_the_he_bot?start=',
+  summary: 'Khẩn cấp, không khỏe, có dấu hiệu nguy hiểm, huyết áp rất cao, bị ngã, muốn được thăm',
+  answers:
+    'Cảm thấy: Không khỏe\nDấu hiệu: Đau ngực, Khó thở\nHuyết áp: 190/125\nBị ngã: Có\nMuốn được thăm: Có',
+  proxy: '\nNgười trả lời hộ: Nguyễn Văn Hùng',
+  to: 'cán bộ Hội xã',
+  results:
+    '29/11: Khỏe — Bình thường\n22/11: Không khỏe — Cần theo dõi, không khỏe\n15/11: Bình thường — Bình thường',
   weekday: 'Chủ nhật',
   date: '28/12',
   time: '14:30',
@@ -47,7 +54,6 @@ const VALUES: Record<string, string | number> = {
   from: 'Thứ Năm 12/12',
   meeting: 'Thứ Năm 12/12, 14:30',
   answer: 'Chưa chắc',
-  to: 45,
   total: 68,
   yes: 42,
   no: 12,

@@ -7,8 +7,37 @@ const MAX_ANSWER_LENGTH = 200;
 /** Words that add politeness or a subject but no meaning: "co a", "vang nhe", "toi co". */
 const FILLERS = new Set('a nhe nha nhen oi chu luon vay toi'.split(' '));
 
-const YES = new Set('co c yes y ok oke okay uh u um uhm vang da duoc roi dung 1'.split(' '));
-const NO = new Set('khong ko k kg kh khg hong hok no n chua 2'.split(' '));
+/** Yes, as typed: words, abbreviations ("dc", "vg", "uk") and typos of "có" ("coa", "cos", "cóo"). */
+const YES = new Set(
+  'co coa cos coo c yes y yep yeah ok oke okay oki okie uh u uk um uhm vang vg duoc dc roi dung phai 1'.split(
+    ' ',
+  ),
+);
+/**
+ * No, as typed: "không" and its abbreviations and typos ("ko", "k", "hok", "khg", "khum", "kg" —
+ * here only, never next to a number), "chưa", "chẳng", "sai", "no", "2".
+ */
+const NO = new Set(
+  'khong ko k kg kh khg khog khogn kong khoong hk hong hok hem khum chang no n nope nah chua sai 2'.split(
+    ' ',
+  ),
+);
+/** Phrases that are one yes/no word: "có mặt" is "có", "đồng ý" yes, "từ chối" no. */
+const YES_NO_PHRASES: [RegExp, string][] = [
+  [/\bco mat\b/g, 'co'],
+  [/\b(?:dong y|chac chan|tat nhien)\b/g, 'yes'],
+  [/\btu choi\b/g, 'no'],
+];
+/**
+ * "Đâu" ("đâu có", "có đâu": not at all) turns a yes/no answer into a no. It is told from "đau"
+ * (pain: "có đau" is yes, it hurts) by its diacritics only, so it is marked before they go.
+ */
+const NOT_AT_ALL = /(?<!\p{L})đâu(?!\p{L})/giu;
+const NOT_AT_ALL_MARK = 'notatall';
+/** "Dạ" (and "thưa"): politeness before an answer ("dạ không" is no), yes when alone ("dạ"). */
+const POLITE = new Set(['da', 'thua']);
+/** "dau" without diacritics: "đâu" or "đau". Right after a no-word either is no ("không đâu"). */
+const DAU = 'dau';
 
 /** Digit words 1-9 (after diacritic stripping "năm" is "nam", "tư" is "tu"). */
 const DIGITS = new Map(
@@ -16,6 +45,14 @@ const DIGITS = new Map(
 );
 /** Unit forms that only follow "mươi": "hai mươi mốt", "mười lăm", "hai mươi nhăm". */
 const UNITS_AFTER_TENS = new Map([...DIGITS, ['lam', 5], ['nham', 5]]);
+/** "Mươi", and "chục" as in "ba chục" (30). */
+const TENS = new Set(['muoi', 'chuc']);
+/**
+ * Units that, right after a digit word, make the short form of a number 21-99 without "mươi":
+ * "hai lăm" (25), "hai mốt" (21), "ba tư" (34). ("Bốn tám" is read digit by digit where that is
+ * allowed, so a year stays a year.)
+ */
+const SHORT_TENS_UNITS = new Set(['lam', 'nham', 'mot', 'tu']);
 const SCALES = new Map([
   ['nghin', 1000],
   ['ngan', 1000],
@@ -23,7 +60,12 @@ const SCALES = new Map([
 ]);
 /** "linh"/"lẻ": zero tens, as in "một trăm linh năm" = 105. */
 const ZERO_TENS = new Set(['linh', 'le']);
-const NUMBER_WORDS = new Set([...UNITS_AFTER_TENS.keys(), ...SCALES.keys(), ...ZERO_TENS, 'muoi', 'khong']);
+const NUMBER_WORDS = new Set([...UNITS_AFTER_TENS.keys(), ...SCALES.keys(), ...ZERO_TENS, ...TENS, 'khong']);
+/** Words that make the number after them negative: "âm 5", "trừ 5". */
+const MINUS_WORDS = new Set(['am', 'tru', 'minus']);
+
+/** "Rưỡi": and a half, after a number ("48 rưỡi" = 48.5). */
+const HALF = 'ruoi';
 
 /** Words that make a number an age: "75 tuổi", "75 years old". */
 const AGE_WORDS = new Set(['tuoi', 'old']);
@@ -82,12 +124,13 @@ function belowHundred(ws: string[], scale: number | undefined): number | undefin
   const [a, b, c, extra] = ws;
   if (extra !== undefined) return undefined;
   if (a === undefined) return scale === undefined ? undefined : 0;
-  if (a === 'muoi') return c === undefined ? tens(1, b) : undefined;
+  if (TENS.has(a)) return c === undefined ? tens(1, b) : undefined;
   if (ZERO_TENS.has(a)) return scale !== undefined && c === undefined ? digitOf(b) : undefined;
   const d = digitOf(a);
   if (d === undefined) return undefined;
-  if (b === 'muoi') return tens(d, c);
+  if (TENS.has(b ?? '')) return tens(d, c);
   if (b === undefined) return scale === undefined ? d : (d * scale) / 10;
+  if (scale === undefined && c === undefined && d >= 2 && SHORT_TENS_UNITS.has(b)) return tens(d, b);
   const e = digitOf(b);
   return scale !== undefined && c === undefined && e !== undefined ? d * 10 + e : undefined;
 }
@@ -149,6 +192,19 @@ function onlyDigitRun(s: string): string | undefined {
 
 const toDecimal = (s: string) => Number(s.replace(',', '.'));
 
+/**
+ * Whether the answer holds a negative number: a minus sign before a digit ("-5", "−5"; not the
+ * dash in "130-80") or "âm"/"trừ" before a number ("âm 5", "âm năm"). Such answers are never
+ * read as the positive number.
+ */
+function hasNegative(text: string, ws: string[]): boolean {
+  if (/(?<![\p{L}\d])[-\u2212\u2013]\d/u.test(text)) return true;
+  return ws.some((w, i) => {
+    const next = ws[i + 1] ?? '';
+    return MINUS_WORDS.has(w) && (/^\d/.test(next) || NUMBER_WORDS.has(next));
+  });
+}
+
 function matchLabel(labels: string[], phrase: string): number | undefined {
   const names = labels.map(normalize);
   const exact = names.indexOf(phrase);
@@ -181,29 +237,52 @@ export function parseChoice(text: string, count: number, labels: string[] = []):
 }
 
 /**
- * Reads a yes/no answer: "có", "co a", "vâng", "ok", "đồng ý", "1", "👍" are yes; "không", "ko",
- * "k", "chưa", "từ chối", "2", "👎" are no. A negation wins ("không có", "chưa có",
- * "không đồng ý" are no). Any word that is neither yes, no nor politeness ("không biết",
- * "có lẽ") makes the answer undefined.
+ * Reads a yes/no answer: "có", "co a", "coa", "có mặt", "vâng", "ừ", "ok", "đồng ý", "1", "👍" are
+ * yes; "không", "ko", "k", "hok", "chưa", "không đâu", "từ chối", "2", "👎" are no.
+ * - A no-word right before a yes-word negates it: "không có", "chưa có", "không đồng ý",
+ *   "không được", "ko phải" are no — one answer, not two.
+ * - "Đâu" makes an answer no: "đâu có", "có đâu" ("not at all"), "không đâu". Typed without
+ *   diacritics ("co dau") it may be "có đau" (yes, it hurts): unclear, unless it follows a
+ *   no-word ("khong dau" is no either way).
+ * - "Dạ" is politeness: "dạ có" is yes, "dạ không" no, "dạ" alone yes.
+ * - Both a yes and a no otherwise ("có không", "có, không", "yes no") is unclear: undefined,
+ *   never no. "Rồi" after another word only stresses it ("sai rồi" is no, "đúng rồi" yes).
+ * - Any other word ("không biết", "có lẽ", "co hay khong") makes the answer undefined.
  */
 export function parseYesNo(text: string): boolean | undefined {
-  const phrase = words(
+  let phrase = words(
     text
+      .normalize('NFC')
+      .replace(NOT_AT_ALL, ` ${NOT_AT_ALL_MARK} `)
       .replace(/[\u{1f3fb}-\u{1f3ff}\ufe0f]/gu, '')
       .replace(/👍|👌|✅/gu, ' co ')
       .replace(/👎|❌/gu, ' khong '),
   )
     .join(' ')
-    .replace(/\bdong y\b/g, 'yes')
-    .replace(/\btu choi\b/g, 'no');
-  let yes = false;
-  let no = false;
+    .replace(/[,;.!?]+/g, ' , ');
+  for (const [pattern, word] of YES_NO_PHRASES) phrase = phrase.replace(pattern, word);
+  const said = new Set<boolean>();
+  let notAtAll = false;
+  let polite = false;
+  let previous: boolean | undefined;
   for (const w of phrase.split(' ')) {
-    if (NO.has(w)) no = true;
-    else if (YES.has(w)) yes = true;
-    else if (!FILLERS.has(w)) return undefined;
+    if (w === '' || w === ',') previous = undefined;
+    else if (w === NOT_AT_ALL_MARK) notAtAll = true;
+    else if ((w === 'roi' && previous !== undefined) || (w === DAU && previous === false)) continue;
+    else if (w === DAU) return undefined;
+    else if (POLITE.has(w)) polite = true;
+    else if (YES.has(w)) {
+      // "không có": the yes-word is what the no-word negates.
+      if (previous !== false) said.add(true);
+      previous = previous !== false;
+    } else if (NO.has(w)) {
+      said.add(false);
+      previous = false;
+    } else if (!FILLERS.has(w)) return undefined;
   }
-  return no ? false : yes ? true : undefined;
+  if (said.size === 0) return polite && !notAtAll ? true : undefined;
+  if (notAtAll) return false;
+  return said.size === 1 ? said.has(true) : undefined;
 }
 
 /** Greetings and thank-yous, as normalized phrases. */
@@ -235,16 +314,41 @@ export function parseSmallTalk(text: string): 'greeting' | 'thanks' | undefined 
 /**
  * Reads a whole number from an answer: plain digits with optional words around them ("25 tuổi")
  * or Vietnamese number words up to 9999 ("hai mươi lăm" = 25, "một trăm linh năm" = 105,
- * "một nghìn chín trăm bốn mươi tám" = 1948). Several separate numbers ("2 hay 3") are ambiguous
- * and give undefined, as does text without a number.
+ * "một nghìn chín trăm bốn mươi tám" = 1948), including the spoken short forms "hai lăm" (25),
+ * "ba tư" (34), "hai mốt" (21) and "ba chục" (30). Several separate numbers ("2 hay 3") are
+ * ambiguous and give undefined, as does text without a number and a negative number ("-5",
+ * "âm 5": never read as 5). "Không" alone is no number here: see {@link parseCount}.
  */
 export function parseInteger(text: string): number | undefined {
   const ws = words(text);
+  if (hasNegative(text, ws)) return undefined;
   const phrase = ws.join(' ');
   if (!/\d/.test(phrase)) return findSpelledNumber(ws);
   const digits = onlyDigitRun(phrase);
   const value = digits === undefined ? undefined : Number(digits);
   return value !== undefined && Number.isSafeInteger(value) ? value : undefined;
+}
+
+/** Negations that, alone or with {@link NOBODY}, answer "how many?" with none. */
+const ZERO_NEGATIONS = new Set('khong ko k kh khg hok hong chang chua no'.split(' '));
+/** Words of "không có ai", "chưa có người nào", "không một ai cả", "no one". */
+const NOBODY = new Set('co ai nguoi nao gi mot ca het one'.split(' '));
+/** Whole answers that mean zero. */
+const ZERO_WORDS = new Set(['none', 'nobody', 'nothing', 'zero']);
+
+/**
+ * Reads a count where zero is a possible answer ("how many people live with you?"): everything
+ * {@link parseInteger} reads, and none said in words — "không", "ko", "không có", "ko co",
+ * "không có ai", "chưa có ai cả", "chẳng có người nào", "nobody" — is 0. "Không biết" and
+ * other words after the negation are no count (undefined), as is a negative number.
+ */
+export function parseCount(text: string): number | undefined {
+  const ws = withoutTrailingFillers(words(text));
+  const [first] = ws;
+  const none =
+    (ws.length === 1 && ZERO_WORDS.has(first ?? '')) ||
+    (ZERO_NEGATIONS.has(first ?? '') && ws.every((w) => ZERO_NEGATIONS.has(w) || NOBODY.has(w)));
+  return none ? 0 : parseInteger(text);
 }
 
 /** Outcome of {@link parseBirthYear}: the year, or why it was rejected. */
@@ -333,56 +437,142 @@ export function parsePhone(text: string): string | undefined {
 }
 
 /**
- * Reads a blood pressure such as "130/80", "130 / 80", "130 80", "130-80", "140 trên 90" or
- * "huyết áp 140/90". The Vietnamese shorthand "13/8" or "13.5/8.5" (both values under 30) means
- * 130/80 and 135/85. Implausible readings (systolic outside 60-300, diastolic outside 30-200,
- * systolic not above diastolic) give undefined.
+ * Reads a blood pressure such as "130/80", "130 / 80", "130 80", "130-80", "140 trên 90",
+ * "huyết áp 140/90" or in words ("một trăm bốn mươi trên chín mươi"). The Vietnamese shorthand
+ * "14/9", "13.5/8.5" or "mười bốn trên chín" (both values under 30) means 140/90 and 135/85.
+ * Implausible readings (systolic outside 60-300, diastolic outside 30-200, systolic not above
+ * diastolic) and negative numbers give undefined.
  */
 export function parseBloodPressure(text: string): { systolic: number; diastolic: number } | undefined {
-  const phrase = words(text).join(' ');
-  const [first, second, extra] = phrase.matchAll(DECIMAL);
-  if (first === undefined || second === undefined || extra !== undefined) return undefined;
-  const between = phrase.slice(first.index + first[0].length, second.index).trim();
-  if (!['', '/', '-', 'tren'].includes(between)) return undefined;
-  const [high, low] = [toDecimal(first[0]), toDecimal(second[0])];
+  const ws = words(text);
+  if (hasNegative(text, ws)) return undefined;
+  const [high, low] = /\d/.test(ws.join(' ')) ? pressureDigits(ws.join(' ')) : pressureWords(ws);
+  if (high === undefined || low === undefined) return undefined;
   const factor = high < 30 && low < 30 ? 10 : 1;
   const [systolic, diastolic] = [Math.round(high * factor), Math.round(low * factor)];
   const plausible = systolic >= 60 && systolic <= 300 && diastolic >= 30 && diastolic <= 200;
   return plausible && systolic > diastolic ? { systolic, diastolic } : undefined;
 }
 
+/** The two numbers of "140/90", "140 90", "140-90", "140 trên 90"; none for anything else. */
+function pressureDigits(phrase: string): (number | undefined)[] {
+  const [first, second, extra] = phrase.matchAll(DECIMAL);
+  if (first === undefined || second === undefined || extra !== undefined) return [];
+  const between = phrase.slice(first.index + first[0].length, second.index).trim();
+  return ['', '/', '-', 'tren'].includes(between) ? [toDecimal(first[0]), toDecimal(second[0])] : [];
+}
+
+/** The two spelled numbers either side of "trên": "một trăm bốn mươi trên chín mươi". */
+function pressureWords(ws: string[]): (number | undefined)[] {
+  const at = ws.indexOf('tren');
+  if (at < 0 || ws.indexOf('tren', at + 1) >= 0) return [];
+  return [findSpelledNumber(ws.slice(0, at)), findSpelledNumber(ws.slice(at + 1))];
+}
+
 /**
  * Reads a body weight in kilograms: "52", "52kg", "52 kg", "52 ký", "52 cân", "52,5" or "52.5"
- * (decimal), or number words ("năm mươi hai cân"). Values outside 20-250 kg give undefined.
+ * (decimal), number words ("năm mươi hai cân", the short "bốn tám" = 48), and "rưỡi" for a half:
+ * "48 rưỡi", "48 cân rưỡi", "bốn tám rưỡi" = 48.5. Values outside 20-250 kg and negative numbers
+ * give undefined.
  */
 export function parseWeightKg(text: string): number | undefined {
-  const ws = words(text);
+  const all = words(text);
+  if (hasNegative(text, all)) return undefined;
+  const ws = all.filter((w) => w !== HALF);
+  const halves = all.length - ws.length;
   const numbers = ws.join(' ').match(DECIMAL) ?? [];
   const [only, extra] = numbers;
-  const kg = extra !== undefined ? undefined : only === undefined ? findSpelledNumber(ws) : toDecimal(only);
+  const whole =
+    extra !== undefined ? undefined : only === undefined ? findSpelledNumber(ws, true) : toDecimal(only);
+  const kg =
+    halves === 0
+      ? whole
+      : halves === 1 && whole !== undefined && Number.isInteger(whole)
+        ? whole + 0.5
+        : undefined;
   return kg !== undefined && kg >= 20 && kg <= 250 ? kg : undefined;
 }
 
-/** Everyday words for feeling unwell: tired, ill, in pain, feverish, dizzy. */
-const UNWELL =
-  /\b(?:met|om|benh|dau|sot|chong mat|kho chiu|yeu|khong khoe|ko khoe|k khoe|chang khoe|khong on|ko on|khong tot)\b/;
-/** "So-so": neither well nor unwell. */
-const SO_SO = /\b(?:binh thuong|bt|tam duoc|tam tam|tam|so so|so-so|on|ok|cung duoc|thuong thuong)\b/;
-const WELL = /\b(?:khoe|tot|fine|well|good|khoe manh)\b/;
+type Feeling = 'well' | 'soSo' | 'unwell';
+/** What a sentence says: a feeling, or a negated unwell word ("không mệt"). */
+type FeelingSaid = Feeling | 'notUnwell';
+
+const feelingPhrases = (list: string, feeling: Feeling) =>
+  list.split('|').map((phrase): [string, Feeling] => [phrase, feeling]);
+/**
+ * Everyday words for each answer to "how do you feel", as normalized phrases. Unwell: tired, ill,
+ * in pain, feverish, dizzy, weak, a cold, short of breath ("hơi mệt" is unwell too).
+ */
+const FEELING_PHRASES: [string, Feeling][] = [
+  ...feelingPhrases('khoe|khoe manh|tot|rat tot|fine|well|good|great|very well', 'well'),
+  ...feelingPhrases(
+    'binh thuong|bt|bth|bthg|tam duoc|tam|tam tam|so so|so-so|on|ok|okay|cung duoc|thuong thuong|van vay|nhu moi ngay|khong sao|alright|normal',
+    'soSo',
+  ),
+  ...feelingPhrases(
+    'met|met moi|moi met|ue oai|om|benh|dau|nhuc|sot|chong mat|hoa mat|kho chiu|kho tho|yeu|kem|bi cam|cam cum|cum|buon non|mat ngu|tired|ill|sick|pain|unwell|bad|dizzy|weak',
+    'unwell',
+  ),
+];
+/** Longest first, so "khoe manh" is one phrase and "bi cam" is not read as "bi" + "cam". */
+const FEELINGS = new Map(FEELING_PHRASES.sort(([a], [b]) => b.split(' ').length - a.split(' ').length));
+/** Negations: "không khỏe", "ko khoe", "chẳng khỏe", "chưa khỏe", "hết mệt", "not well". */
+const FEELING_NEGATIONS = new Set('khong ko k kg khg kh hok hong chang chua het not'.split(' '));
+/** Thanks are no feeling ("khỏe, cảm ơn": the "ơn" is not "ổn"). */
+const THANKS = /\b(?:cam on|cam ta|thank you|thanks)\b/g;
+/**
+ * Words that may stand between a negation and the feeling it negates: "không được khỏe",
+ * "không thấy khỏe", "chẳng cảm thấy khỏe", "không còn khỏe", "không bị mệt", "không quá mệt".
+ * Any other word ("không biết, hơi mệt") or a comma ends the negation.
+ */
+const NEGATION_BRIDGE = new Set('duoc thay cam con he bi co may qua feel feeling very so too'.split(' '));
 
 /**
- * Reads the answer to "how do you feel": 1 well, 2 so-so, 3 unwell — by digit or by the words
- * people use ("khỏe", "bt", "mệt", "không khỏe"). A negation is never read as well: "không khỏe"
- * and "ko khoe" are 3. Undefined when it is none of these.
+ * Reads the answer to "how do you feel": 1 well, 2 so-so, 3 unwell — by digit ("1", "3 · Không
+ * khỏe") or by the words people use ("khỏe", "khỏe re", "bt", "tạm được", "cũng được", "mệt",
+ * "hơi mệt", "đau lưng", "tired").
+ * - A negation is never read as well: a negated well or so-so word ("không khỏe", "ko khoe",
+ *   "chẳng khỏe", "không được khỏe", "chưa khỏe lắm", "không ổn", "not well") is 3.
+ * - A negated unwell word ("không mệt", "không đau", "not bad") is 2 when nothing else is
+ *   said: the person says what they are not, which is "bình thường" rather than "khỏe"
+ *   ("khỏe, không mệt" is 1).
+ * - Several feelings: unwell wins, then so-so ("khỏe nhưng hơi mệt" is 3): a missed "unwell"
+ *   costs more than a needless call.
+ * Undefined when no feeling is said ("không", "không biết").
  */
 export function parseFeeling(text: string): 1 | 2 | 3 | undefined {
   const choice = parseChoice(text, 3);
   if (choice !== undefined) return choice as 1 | 2 | 3;
-  const phrase = words(text).join(' ');
-  if (UNWELL.test(phrase)) return 3;
-  if (SO_SO.test(phrase)) return 2;
-  if (WELL.test(phrase)) return 1;
-  return undefined;
+  // "có sao đâu" (it is nothing): "đâu" is no "đau" (pain).
+  const ws = words(
+    text
+      .normalize('NFC')
+      .replace(NOT_AT_ALL, ' ')
+      .replace(/[,;.!?]+/g, ' , '),
+  )
+    .join(' ')
+    .replace(THANKS, ' ')
+    .split(' ')
+    .filter(Boolean);
+  const found = new Set<FeelingSaid>();
+  let negated = false;
+  for (let i = 0; i < ws.length; ) {
+    const w = ws[i]!;
+    const phrase = [...FEELINGS.keys()].find((p) => ws.slice(i, i + p.split(' ').length).join(' ') === p);
+    if (phrase === undefined) {
+      negated = FEELING_NEGATIONS.has(w) || (negated && NEGATION_BRIDGE.has(w));
+      i += 1;
+      continue;
+    }
+    const feeling = FEELINGS.get(phrase)!;
+    found.add(negated ? (feeling === 'unwell' ? 'notUnwell' : 'unwell') : feeling);
+    negated = false;
+    i += phrase.split(' ').length;
+  }
+  if (found.has('unwell')) return 3;
+  if (found.has('soSo')) return 2;
+  if (found.has('well')) return 1;
+  return found.has('notUnwell') ? 2 : undefined;
 }
 
 /**

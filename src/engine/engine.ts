@@ -4,7 +4,7 @@
  * the caller persists the state, queues the replies and applies the effects.
  *
  * Routing order: unsupported content → global commands (help, menu, cancel,
- * language, stop or resume messages, /start — they work in the middle of any
+ * back, language, stop or resume messages, /start — they work in the middle of any
  * flow) → greetings and thank-yous (answered kindly, never a failed try) → the
  * open session → keywords that open a flow → the menu with a short help.
  */
@@ -20,11 +20,13 @@ import type {
   ChatState,
   Effect,
   FlowId,
+  FlowSettings,
   Inbound,
   Lang,
   Lookups,
   Offer,
   Outbound,
+  PastStep,
   Say,
   Session,
   Who,
@@ -39,8 +41,18 @@ const MAX_CHAIN = 4;
 /** Internal step: the person failed a question MAX_TRIES times and is offered a way out. */
 const STUCK = '__stuck';
 const STUCK_CHOICES = ['common.tryAgain', 'common.backToMenu'];
+/** Answered questions kept per session for "quay lại" / "back" (see `Session.history`). */
+export const MAX_HISTORY = 10;
 
-type GlobalCommand = 'help' | 'menu' | 'cancel' | 'language' | 'start' | 'stopMessages' | 'resumeMessages';
+type GlobalCommand =
+  | 'help'
+  | 'menu'
+  | 'cancel'
+  | 'back'
+  | 'language'
+  | 'start'
+  | 'stopMessages'
+  | 'resumeMessages';
 
 const GLOBAL_WORDS: Record<string, GlobalCommand> = {
   help: 'help',
@@ -57,6 +69,14 @@ const GLOBAL_WORDS: Record<string, GlobalCommand> = {
   huy: 'cancel',
   'huy bo': 'cancel',
   thoat: 'cancel',
+  // Back to the previous question of the open flow.
+  'quay lai': 'back',
+  'tro lai': 'back',
+  lui: 'back',
+  'lui lai': 'back',
+  back: 'back',
+  '/back': 'back',
+  'go back': 'back',
   'ngon ngu': 'language',
   language: 'language',
   '/language': 'language',
@@ -78,8 +98,8 @@ export interface EngineOptions {
   sessionIdleMs: number;
   /** Ids and codes for flows (crypto in the app, seeded in engine tests). */
   random: RandomSource;
-  /** The clubs' time zone (APP_TIMEZONE). */
-  timeZone: string;
+  /** Configured values flows read (see `flowSettings` in src/config.ts). */
+  settings: FlowSettings;
 }
 
 export interface TurnResult {
@@ -336,6 +356,9 @@ export class Engine {
         const offer = takeOffer(state);
         return this.#startFlow(turn, offer?.flow ?? 'menu', offer?.args ?? {}, 0);
       }
+      case 'back':
+        // Outside a question there is nothing to go back to but the menu.
+        return inQuestion(session) ? this.#back(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
       case 'language':
         this.#leave(turn, session);
         return this.#startFlow(turn, 'language', {}, 0);
@@ -441,7 +464,7 @@ export class Engine {
       menu,
       label: (key) => this.#options.translate(lang, key),
       random: this.#options.random,
-      timeZone: this.#options.timeZone,
+      settings: this.#options.settings,
     };
   }
 
@@ -464,11 +487,43 @@ export class Engine {
       turn.state.session = undefined;
       return this.#startFlow(turn, 'menu', {}, 0);
     }
+    const before: PastStep = { step: session.step, data: structuredClone(session.data) };
     const outcome = await step.answer(answer, session.data, this.#context(turn));
-    await this.#apply(turn, flow, session, outcome, 0);
+    await this.#apply(turn, flow, session, outcome, 0, before);
   }
 
-  async #apply(turn: Turn, flow: Flow, session: Session, outcome: StepOutcome, depth: number): Promise<void> {
+  /**
+   * "Quay lại": the previous question of the open flow, with the data as it was before it was
+   * answered. Effects of the answers gone back over are not undone (a confirmation code sent
+   * stays sent; answering the phone question again sends another). At the first question "back"
+   * leads where the person came from, as a phone's back button does: the menu, with a word why.
+   */
+  #back(turn: Turn, session: Session): Promise<void> | undefined {
+    const history = session.history ?? [];
+    const previous = history.at(-1);
+    if (!previous) {
+      turn.state.session = undefined;
+      turn.says.push({ key: 'common.nothingToGoBack' });
+      return this.#startFlow(turn, 'menu', {}, 0);
+    }
+    Object.assign(session, {
+      step: previous.step,
+      data: previous.data,
+      tries: 0,
+      updatedAt: turn.now.getTime(),
+      history: history.length > 1 ? history.slice(0, -1) : undefined,
+    });
+    return this.#askAgain(turn, session);
+  }
+
+  async #apply(
+    turn: Turn,
+    flow: Flow,
+    session: Session,
+    outcome: StepOutcome,
+    depth: number,
+    before?: PastStep,
+  ): Promise<void> {
     const { state } = turn;
     session.updatedAt = turn.now.getTime();
     if ('retry' in outcome) {
@@ -491,6 +546,7 @@ export class Engine {
       if (!step) throw new Error(`flow ${flow.id} has no step ${outcome.goto}`);
       session.step = outcome.goto;
       session.tries = 0;
+      if (before) session.history = [...(session.history ?? []), before].slice(-MAX_HISTORY);
       Object.assign(session.data, outcome.data);
       state.session = session;
       turn.says.push(step.ask(session.data, this.#context(turn)));

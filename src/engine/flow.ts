@@ -8,7 +8,7 @@
 import type { AddressFacts } from './address.ts';
 import { parseChoice, parseYesNo } from './answers.ts';
 import type { RandomSource } from './codes.ts';
-import type { Effect, FlowId, Inbound, Lang, Lookups, Say, Who } from './types.ts';
+import type { Effect, FlowId, FlowSettings, Inbound, Lang, Lookups, Say, Who } from './types.ts';
 
 /**
  * What a step may know besides the answer: the time, the message, who is writing, and the
@@ -35,8 +35,8 @@ export interface FlowContext {
   label(key: string): string;
   /** Ids and codes (seeded in engine tests, so a turn can be replayed). */
   random: RandomSource;
-  /** The clubs' time zone (APP_TIMEZONE): meeting dates and times are read and shown in it. */
-  timeZone: string;
+  /** What is configured for flows (health thresholds, the clubs' time zone). */
+  settings: FlowSettings;
 }
 
 /** What the person answered, in the forms steps need. */

@@ -21,12 +21,12 @@ export function whenVars(
   ctx: FlowContext,
 ): { weekday: string; date: string; time: string } {
   const at = new Date(startsAt);
-  const day = localDate(at, ctx.timeZone);
+  const day = localDate(at, ctx.settings.timeZone);
   const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
   return {
     weekday: ctx.label(`weekday.${weekday}`),
     date: `${day.slice(8)}/${day.slice(5, 7)}`,
-    time: localClock(at, ctx.timeZone),
+    time: localClock(at, ctx.settings.timeZone),
   };
 }
 

@@ -21,3 +21,22 @@ export function clubsWithRole(who: Who | null, roles: Role[]): string[] {
     .filter((grant) => grant.clubId && roles.includes(grant.role))
     .map((grant) => grant.clubId!);
 }
+
+/**
+ * Whether this person may act on something of club `clubId` (a health alert about one of its
+ * members): she belongs to the club, or is staff of the club's org unit or one above it.
+ */
+export function reachesClub(
+  person: { status: string; clubIds: string[]; roles: RoleGrant[] },
+  clubId: string,
+  orgUnitIds: string[],
+): boolean {
+  if (person.status !== 'active') return false;
+  return (
+    person.clubIds.includes(clubId) ||
+    person.roles.some(
+      (grant) =>
+        grant.role === 'staff' && grant.orgUnitId !== undefined && orgUnitIds.includes(grant.orgUnitId),
+    )
+  );
+}

@@ -5,6 +5,7 @@
  */
 import type { MeetingRule } from './meetings.ts';
 import type { MessageKind } from './message-kinds.ts';
+import type { Answers, Flag, HealthSettings, Level } from './surveys.ts';
 import type { CHANNELS, FLOW_IDS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES, RSVPS } from './vocabulary.ts';
 
 export type ChannelName = (typeof CHANNELS)[number];
@@ -92,6 +93,19 @@ export interface Session {
   /** Invalid answers in a row to the current step. */
   tries: number;
   updatedAt: number;
+  /**
+   * The questions answered before this one in this flow, oldest first (the last MAX_HISTORY),
+   * each with the data as it was before its answer: "quay lại" / "back" returns to the last.
+   * Going back undoes no effect an answer had (a code sent stays sent); answering again has
+   * them again.
+   */
+  history?: PastStep[];
+}
+
+/** A question answered earlier in the open session, and the session's data before that answer. */
+export interface PastStep {
+  step: string;
+  data: Record<string, unknown>;
 }
 
 /** Everything kept per chat between messages. */
@@ -148,6 +162,16 @@ export interface Lookups {
   clubContact(clubId: string): Promise<ClubContact | undefined>;
   /** A member's own settings: her live chats (the most recently linked first) and what she chose. */
   memberSettings(memberId: string): Promise<MemberSettings | undefined>;
+  /** Active members this person answers for (she is among their proxies), by name. */
+  membersActedFor(memberId: string): Promise<PersonRef[]>;
+  /** A club's name and the org unit it sits in (whose staff hear of what the club cannot handle). */
+  clubInfo(clubId: string): Promise<{ id: string; name: string; orgUnitId: string } | undefined>;
+  /** A member's last `limit` completed health checks, the newest first. */
+  healthResults(memberId: string, limit: number): Promise<HealthResultView[]>;
+  /** A health alert with what its recipients need to act: who, where, the answers. */
+  healthAlert(alertId: string): Promise<HealthAlertView | undefined>;
+  /** Alerts of these clubs that nobody has acknowledged yet, the newest first (at most `limit`). */
+  openHealthAlerts(clubIds: string[], limit: number): Promise<HealthAlertView[]>;
   /** The next meetings (scheduled or cancelled) of these clubs starting at `from` or later, soonest first. */
   upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]>;
   /** A club's meeting rule and place, if it has one. */
@@ -179,6 +203,67 @@ export interface MeetingView {
   present: string[];
   /** The head count, when roll-call gave only a number. */
   headCount?: number;
+}
+
+/** A member named in a list (whom a proxy answers for). */
+export interface PersonRef {
+  id: string;
+  fullName: string;
+  clubId: string;
+}
+
+/** What flows read once configured (src/config.ts turns the environment into this). */
+export interface FlowSettings {
+  health: HealthSettings;
+  /** IANA zone of the clubs, for the dates people read. */
+  timeZone: string;
+}
+
+/** A completed health check, as stored: whose it is, who typed it, what was answered and flagged. */
+export interface HealthResponseRecord {
+  id: string;
+  subjectId: string;
+  answeredBy: string;
+  clubId: string;
+  survey: { id: string; version: number };
+  answers: Answers;
+  level: Level;
+  flags: Flag[];
+}
+
+export interface HealthResultView {
+  at: Date;
+  survey: { id: string; version: number };
+  answers: Answers;
+  level: Level;
+  flags: Flag[];
+}
+
+/** open: told, nobody answered yet; escalated: gone one step up; acknowledged: someone has contacted the member. */
+export type AlertStatus = 'open' | 'acknowledged' | 'escalated' | 'closed';
+/** Who is told of an alert at each step up: the member's volunteers, the club's chair, the commune's staff. */
+export type AlertRole = 'volunteer' | 'chair' | 'staff';
+
+export interface HealthAlertView {
+  id: string;
+  memberId: string;
+  memberName: string;
+  birthYear?: number;
+  phone?: string;
+  clubId: string;
+  clubName: string;
+  /** The club's org unit and the units above it. */
+  orgUnitIds: string[];
+  level: Level;
+  status: AlertStatus;
+  /** How many steps up it has gone (0: the first people told). */
+  stage: number;
+  /** Who answered for the member, when it was someone else. */
+  proxyName?: string;
+  acknowledgedBy?: string;
+  survey: { id: string; version: number };
+  answers: Answers;
+  createdAt: Date;
 }
 
 export interface MemberSettings {
@@ -292,6 +377,8 @@ export interface StartEffect {
   kind: MessageKind;
   busy?: { sameFlow?: Say; otherFlow?: Say };
   except?: string[];
+  /** Opened at once even in quiet hours and for people who opted out (a health emergency). */
+  urgent?: boolean;
 }
 
 /**
@@ -322,14 +409,49 @@ export interface MeetingReminderEffect {
   key: string;
 }
 
-/** What may be planned for later: a message or a flow, applied when its time comes. */
-export type ScheduledEffect = NotifyEffect | StartEffect | StepTimeoutEffect | MeetingReminderEffect;
+/**
+ * A health alert goes up to `stage` (the people in `to`), unless it was acknowledged or has already
+ * gone that far: then nothing happens. Planned when an alert is raised (not acknowledged in time)
+ * and applied at once when a recipient answers "2 Cần hỗ trợ" (`by`: who asked). `whenOpen` (whom
+ * to tell, the next step's plan) is applied only when the alert did go up.
+ */
+export interface EscalateAlertEffect {
+  type: 'escalateHealthAlert';
+  alertId: string;
+  stage: number;
+  to: AlertRole[];
+  by?: string;
+  key: string;
+  whenOpen: Effect[];
+}
+
+/** What may be planned for later: a message, a flow, or an alert's next step, applied when its time comes. */
+export type ScheduledEffect =
+  | NotifyEffect
+  | StartEffect
+  | StepTimeoutEffect
+  | EscalateAlertEffect
+  | MeetingReminderEffect;
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
   | NotifyEffect
   | StartEffect
   | StepTimeoutEffect
+  | EscalateAlertEffect
+  /** Stores a completed health check (one document; applying it again changes nothing). */
+  | { type: 'saveHealthResponse'; response: HealthResponseRecord }
+  /** Opens an alert about a response; `to`: who is told first (the alert's first step). */
+  | {
+      type: 'raiseHealthAlert';
+      alert: { id: string; memberId: string; clubId: string; level: Level; responseId: string };
+      to: AlertRole[];
+    }
+  /**
+   * Someone has contacted the member. Applied only if `byMemberId` is of the member's club (or its
+   * commune's staff) and the alert is still open; `whenAcknowledged` (cancelling its next step) then.
+   */
+  | { type: 'acknowledgeHealthAlert'; alertId: string; byMemberId: string; whenAcknowledged: Effect[] }
   | MeetingReminderEffect
   /**
    * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron

@@ -13,6 +13,10 @@
  *
  * "queued" uses $setOnInsert only, so a late "queued" write never overwrites
  * a result that landed first.
+ *
+ * Most messages are sent within a second of being queued, so a record whose only write is
+ * "queued" is held back in Redis for up to HOLD_MS: it then goes to MongoDB once, in a bulk insert
+ * at its final state, instead of an insert now and an upsert when the result comes.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -32,7 +36,10 @@ export interface MessageResult {
   sentAt?: Date;
 }
 
-const DRAIN_DELAY_MS = 250;
+/** Writes gather this long before a drain: batches of hundreds, not a command per message. */
+const DRAIN_DELAY_MS = 1000;
+/** How long a record that is only "queued" waits in Redis for its result (real time, see above). */
+const HOLD_MS = 2000;
 /** Writes read from the list at a time (merged per record before they go to MongoDB). */
 const READ_AT_ONCE = 500;
 /**
@@ -53,6 +60,8 @@ const RETRY_MS = 2000;
 interface PendingWrite {
   set: Partial<MessageResult>;
   setOnInsert: Record<string, unknown>;
+  /** When a drain first put this record back to wait for its result (Date.now()). */
+  heldSince?: number;
 }
 
 export class MessageLog {
@@ -102,13 +111,14 @@ export class MessageLog {
 
   /**
    * Moves what waits in Redis into MongoDB, if no other process is doing it; resolves when the
-   * list is empty, another process drains it, or MongoDB failed (a retry is planned).
+   * list is empty (but for records held back for their result, unless `everything`), another
+   * process drains it, or MongoDB failed (a retry is planned).
    */
-  flush(): Promise<void> {
+  flush({ everything = false } = {}): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#draining = this.#draining
-      .then(() => this.#drain())
+      .then(() => this.#drain(everything))
       .catch((error: unknown) => {
         this.#log.error({ err: error }, 'message log drain failed; will retry');
         this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
@@ -122,7 +132,7 @@ export class MessageLog {
     this.#timer = undefined;
   }
 
-  async #drain(): Promise<void> {
+  async #drain(everything: boolean): Promise<void> {
     const locked = await this.#redis.set(this.#lockKey, this.#owner, 'PX', LOCK_MS, 'NX');
     if (locked !== 'OK') return;
     try {
@@ -135,11 +145,14 @@ export class MessageLog {
           const earlier = merged.get(id);
           merged.set(id, earlier ? merge(earlier, write) : write);
         }
+        const now = Date.now();
+        const entries = [...merged];
+        const held = everything ? [] : entries.filter(([, write]) => waitsForResult(write, now));
+        const due = entries.filter(([, write]) => everything || !waitsForResult(write, now));
         // A record whose "queued" write is in this read is new: inserted whole, in bulk (far
         // cheaper than an upsert per state). The others update records stored before.
-        const entries = [...merged];
-        const fresh = entries.filter(([, write]) => write.setOnInsert.status === 'queued');
-        const updates = entries.filter(([, write]) => write.setOnInsert.status !== 'queued');
+        const fresh = due.filter(([, write]) => write.setOnInsert.status === 'queued');
+        const updates = due.filter(([, write]) => write.setOnInsert.status !== 'queued');
         const stored =
           (await this.#insertFresh(fresh)) &&
           (await this.#inChunks(updates, STATEMENTS_PER_COMMAND, (chunk) => this.#writeBatch(chunk)));
@@ -148,8 +161,19 @@ export class MessageLog {
           this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);
           return;
         }
-        await this.#redis.ltrim(this.#listKey, raw.length, -1);
-        await this.#redis.pexpire(this.#lockKey, LOCK_MS);
+        // What was read goes; what waits for its result goes back to the end, in one step.
+        const trim = this.#redis.multi().ltrim(this.#listKey, raw.length, -1);
+        if (held.length > 0)
+          trim.rpush(
+            this.#listKey,
+            ...held.map(([id, write]) => JSON.stringify([id, { heldSince: now, ...write }])),
+          );
+        await trim.pexpire(this.#lockKey, LOCK_MS).exec();
+        if (due.length === 0) {
+          // Only records waiting for their result are left: look again shortly.
+          this.#timer ??= setTimeout(() => void this.flush(), DRAIN_DELAY_MS);
+          return;
+        }
       }
     } finally {
       // Released only if still ours (a drainer slower than LOCK_MS may have been taken over).
@@ -218,10 +242,17 @@ export class MessageLog {
 
 /** The same record written twice: the later `$set` wins field by field; `$setOnInsert` keeps the first. */
 function merge(earlier: PendingWrite, later: PendingWrite): PendingWrite {
+  const heldSince = earlier.heldSince ?? later.heldSince;
   return {
     set: { ...earlier.set, ...later.set },
     setOnInsert: { ...later.setOnInsert, ...earlier.setOnInsert },
+    ...(heldSince === undefined ? {} : { heldSince }),
   };
+}
+
+/** Only "queued" so far, and not yet held back for HOLD_MS: its result may still come. */
+function waitsForResult(write: PendingWrite, now: number): boolean {
+  return write.set.status === undefined && now - (write.heldSince ?? now) < HOLD_MS;
 }
 
 /** A new record whole: what only a new document gets, and the latest state over it. */

@@ -229,6 +229,72 @@ const zaloOaTokenSchema = new Schema(
   { timestamps: true },
 );
 
+export const HEALTH_LEVELS = ['ok', 'watch', 'high', 'emergency'] as const;
+export const ALERT_STATUSES = ['open', 'acknowledged', 'escalated', 'closed'] as const;
+
+/**
+ * One completed health check. `_id` is chosen when the check opens (storing it twice changes
+ * nothing); answers are keyed by the survey's question ids, as of `survey.version`.
+ */
+const healthResponseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    /** Whose health it is. */
+    subjectId: { type: String, required: true },
+    /** Who typed the answers (the subject, or a proxy acting for her). */
+    answeredBy: { type: String, required: true },
+    clubId: { type: String, required: true },
+    survey: {
+      type: new Schema(
+        { id: { type: String, required: true }, version: { type: Number, required: true } },
+        { _id: false },
+      ),
+      required: true,
+    },
+    answers: { type: Schema.Types.Mixed, default: {} },
+    level: { type: String, enum: HEALTH_LEVELS, required: true },
+    flags: { type: [{ question: String, level: String, reason: String, _id: false }], default: [] },
+  },
+  { timestamps: true, minimize: false },
+);
+healthResponseSchema.index({ subjectId: 1, createdAt: -1 });
+
+/**
+ * A health alert about one response (`_id` is the response's) and what happened to it: each
+ * step (who was told, who acknowledged or asked for help) is recorded with its time. `stage` is
+ * how far up the ladder it went (flows/health-alert.ts); `lastStepKey` lets a retried step be
+ * recognised as done.
+ */
+const healthAlertSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    memberId: { type: String, required: true },
+    clubId: { type: String, required: true },
+    level: { type: String, enum: HEALTH_LEVELS, required: true },
+    responseId: { type: String, required: true },
+    status: { type: String, enum: ALERT_STATUSES, default: 'open' },
+    stage: { type: Number, default: 0 },
+    acknowledgedBy: { type: String },
+    lastStepKey: { type: String },
+    steps: {
+      type: [
+        {
+          at: { type: Date, required: true },
+          /** Who was told (volunteer, chair, staff), for 'told' and 'escalated'. */
+          to: { type: [String], default: undefined },
+          action: { type: String, enum: ['told', 'escalated', 'acknowledged', 'helpAsked'], required: true },
+          /** Who acted, for 'acknowledged' and 'helpAsked'. */
+          by: String,
+          _id: false,
+        },
+      ],
+      default: [],
+    },
+  },
+  { timestamps: true },
+);
+healthAlertSchema.index({ clubId: 1, status: 1, createdAt: -1 });
+
 export type OrgUnitDoc = InferSchemaType<typeof orgUnitSchema>;
 export type ClubDoc = InferSchemaType<typeof clubSchema>;
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
@@ -237,6 +303,8 @@ export type InviteDoc = InferSchemaType<typeof inviteSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
 export type MeetingDoc = InferSchemaType<typeof meetingSchema>;
 export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
+export type HealthResponseDoc = InferSchemaType<typeof healthResponseSchema>;
+export type HealthAlertDoc = InferSchemaType<typeof healthAlertSchema>;
 
 export interface Models {
   OrgUnit: Model<OrgUnitDoc>;
@@ -247,6 +315,8 @@ export interface Models {
   Message: Model<MessageDoc>;
   Meeting: Model<MeetingDoc>;
   ZaloOaToken: Model<ZaloOaTokenDoc>;
+  HealthResponse: Model<HealthResponseDoc>;
+  HealthAlert: Model<HealthAlertDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per file). */
@@ -264,6 +334,16 @@ export function createModels(connection: Connection): Models {
       zaloOaTokenSchema,
       'zalo_oa_tokens',
     ) as unknown as Model<ZaloOaTokenDoc>,
+    HealthResponse: connection.model(
+      'HealthResponse',
+      healthResponseSchema,
+      'health_responses',
+    ) as unknown as Model<HealthResponseDoc>,
+    HealthAlert: connection.model(
+      'HealthAlert',
+      healthAlertSchema,
+      'health_alerts',
+    ) as unknown as Model<HealthAlertDoc>,
   };
 }
 

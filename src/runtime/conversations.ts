@@ -53,15 +53,27 @@ export class Conversations {
 
   /** `deliveryId` identifies the platform's delivery (e.g. "telegram.<update_id>"). */
   async handle(inbound: Inbound, deliveryId: string): Promise<HandleResult> {
-    const { deliveries } = this.#deps;
-    const claim = await deliveries.claim(deliveryId);
+    const { deliveries, inboundLimit, chatStates } = this.#deps;
+    const chat: ChatKey = { channel: inbound.channel, chatId: inbound.chatId };
+    // The claim, the chat's count this minute and its state go to Redis together (one write, one
+    // round trip); the state is only a head start, used if nothing else of this chat runs first.
+    const [claim, verdict, loaded] = await Promise.all([
+      deliveries.claim(deliveryId),
+      inboundLimit.count(chat),
+      chatStates.load(chat),
+    ]);
     if (claim === 'done') return 'duplicate';
     if (claim === 'processing') return 'busy';
     let result: HandleResult = 'handled';
     try {
-      if (await this.#withinLimit(inbound))
-        await this.#serialised(`${inbound.channel}:${inbound.chatId}`, () => this.#turn(inbound));
-      else result = 'ignored';
+      if (verdict === 'ok') {
+        const key = `${chat.channel}:${chat.chatId}`;
+        const preloaded = this.#chains.has(key) ? undefined : loaded;
+        await this.#serialised(key, () => this.#turn(inbound, preloaded));
+      } else {
+        if (verdict === 'notice') await this.#slowDown(inbound, loaded);
+        result = 'ignored';
+      }
     } catch (error) {
       await deliveries.release(deliveryId).catch(() => undefined);
       throw error;
@@ -70,18 +82,13 @@ export class Conversations {
     return result;
   }
 
-  /** False when the chat has sent too much this minute; the first time, it is asked to slow down. */
-  async #withinLimit(inbound: Inbound): Promise<boolean> {
-    const { inboundLimit, chatStates, renderer, outbox } = this.#deps;
+  /** The first message over the chat's limit this minute is answered: slow down (once). */
+  async #slowDown(inbound: Inbound, state: ChatState): Promise<void> {
+    const { renderer, outbox } = this.#deps;
     const chat: ChatKey = { channel: inbound.channel, chatId: inbound.chatId };
-    const verdict = await inboundLimit.count(chat);
-    if (verdict === 'notice') {
-      const state = await chatStates.load(chat);
-      const lang = state.who?.lang ?? state.lang ?? 'vi';
-      const notice = renderer.render(chat, lang, { key: 'common.tooFast' }, state.who?.memberId);
-      await outbox.enqueue([notice], outboxJobId(chat.channel, chat.chatId, inbound.messageId));
-    }
-    return verdict === 'ok';
+    const lang = state.who?.lang ?? state.lang ?? 'vi';
+    const notice = renderer.render(chat, lang, { key: 'common.tooFast' }, state.who?.memberId);
+    await outbox.enqueue([notice], outboxJobId(chat.channel, chat.chatId, inbound.messageId));
   }
 
   #serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -95,12 +102,13 @@ export class Conversations {
     return run;
   }
 
-  async #turn(inbound: Inbound): Promise<void> {
+  /** Runs the engine on the message; `preloaded`: the chat's state, read with the claim. */
+  async #turn(inbound: Inbound, preloaded?: ChatState): Promise<void> {
     const { engine, chatStates, lookups, effects, outbox, log } = this.#deps;
     const chat: ChatKey = { channel: inbound.channel, chatId: inbound.chatId };
     for (let attempt = 0; attempt < MAX_SAVE_CONFLICTS; attempt++) {
       const now = this.#deps.clock.now();
-      const state = await chatStates.load(chat);
+      const state = (attempt === 0 ? preloaded : undefined) ?? (await chatStates.load(chat));
       await this.#refreshWho(state, chat, now, engine.actsWithRole(state));
       let result = await engine.handle(state, inbound, lookups, now);
       for (;;) {

@@ -39,6 +39,7 @@ import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
 import { Audiences } from './audiences.ts';
+import { HealthRecords } from './health.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -69,9 +70,11 @@ const CHANNEL_PREFERENCE: ChannelName[] = ['zalo-oa', 'zalo-bot', 'telegram', 's
 
 export class Effects {
   readonly #deps: EffectsDeps;
+  readonly #health: HealthRecords;
 
   constructor(deps: EffectsDeps) {
     this.#deps = deps;
+    this.#health = new HealthRecords(deps.models, (effects, now) => this.apply(effects, now));
   }
 
   /**
@@ -159,6 +162,18 @@ export class Effects {
           break;
         case 'checkIn':
           await this.#checkIn(effect.meetingId, effect.memberId);
+          break;
+        case 'saveHealthResponse':
+          await this.#health.saveResponse(effect, now);
+          break;
+        case 'raiseHealthAlert':
+          await this.#health.raise(effect, now);
+          break;
+        case 'escalateHealthAlert':
+          await this.#health.escalate(effect, now);
+          break;
+        case 'acknowledgeHealthAlert':
+          await this.#health.acknowledge(effect, now);
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
@@ -622,7 +637,8 @@ export class Effects {
     // At night a flow is not opened in someone's chat: its question would wait for the morning
     // while a digit typed meanwhile answered it unseen. It is opened when the quiet hours end.
     const untilMorning = msUntilQuietEnds(now, quietHours);
-    if (untilMorning > 0 && effect.ifBusy !== 'interrupt' && mayHoldAtNight({ kind: effect.kind })) {
+    const urgent = effect.urgent || undefined;
+    if (untilMorning > 0 && effect.ifBusy !== 'interrupt' && mayHoldAtNight({ kind: effect.kind, urgent })) {
       await scheduler.schedule(
         `${effect.key}.morning`,
         { at: new Date(now.getTime() + untilMorning) },
@@ -637,8 +653,8 @@ export class Effects {
 
   /** Opens `effect`'s flow in these chats (see `start`), outside quiet hours. */
   async #startIn(effect: StartEffect, targets: MemberChat[], now: Date): Promise<void> {
-    // Only an urgent flow may interrupt, so that is what counts as urgent here.
-    const essential = isEssential(effect.kind, effect.ifBusy === 'interrupt');
+    // An urgent flow, or one that may interrupt, reaches those who opted out.
+    const essential = isEssential(effect.kind, effect.urgent || effect.ifBusy === 'interrupt');
     const chats = targets.filter(({ optedOut }) => essential || !optedOut);
     // Chats are independent: a few are opened at once (a club's reminder reaches its members together).
     for (let from = 0; from < chats.length; from += START_CONCURRENCY) {
@@ -657,7 +673,9 @@ export class Effects {
     const { chatStates, engine, lookups, outbox } = this.#deps;
     const state = await chatStates.load(chat);
     const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
-    const tag = (messages: Outbound[]) => messages.map((message) => ({ ...message, kind: effect.kind }));
+    const urgent = effect.urgent || undefined;
+    const tag = (messages: Outbound[]) =>
+      messages.map((message) => ({ ...message, kind: effect.kind, urgent }));
     const session = state.session;
     const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
     if (!state.whoCheckedAt) {

@@ -4,19 +4,24 @@
  */
 
 import { CLUB_LEADERS } from '../engine/roles.ts';
+import type { Answers, Flag, Level } from '../engine/surveys.ts';
 import type {
+  AlertStatus,
   ChannelName,
   ChatRef,
   ClubContact,
   ClubMeetingRule,
+  HealthAlertView,
+  HealthResultView,
   InviteView,
   Lookups,
   MeetingView,
   MemberSettings,
   MemberView,
+  PersonRef,
   Who,
 } from '../engine/types.ts';
-import type { MeetingDoc, Models } from '../models/index.ts';
+import type { HealthAlertDoc, MeetingDoc, Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
 
 type MemberRecord = {
@@ -126,6 +131,110 @@ export class MongoLookups implements Lookups {
       preferredChat: member.preferredChat ?? undefined,
       optedOut: Boolean(member.optedOutAt),
     };
+  }
+
+  async membersActedFor(memberId: string): Promise<PersonRef[]> {
+    const members = await this.#models.Member.find(
+      { proxyIds: memberId, status: 'active' },
+      { fullName: 1, clubIds: 1 },
+    )
+      .sort({ fullName: 1 })
+      .lean();
+    return members.flatMap((member) =>
+      member.clubIds[0]
+        ? [{ id: String(member._id), fullName: member.fullName, clubId: member.clubIds[0] }]
+        : [],
+    );
+  }
+
+  async clubInfo(clubId: string): Promise<{ id: string; name: string; orgUnitId: string } | undefined> {
+    const club = await this.#models.Club.findById(clubId, { name: 1, orgUnitId: 1 }).lean();
+    return club ? { id: club._id, name: club.name, orgUnitId: club.orgUnitId } : undefined;
+  }
+
+  async healthResults(memberId: string, limit: number): Promise<HealthResultView[]> {
+    const responses = await this.#models.HealthResponse.find({ subjectId: memberId })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean();
+    return responses.map((response) => ({
+      at: response.createdAt,
+      survey: { id: response.survey.id, version: response.survey.version },
+      answers: (response.answers ?? {}) as Answers,
+      level: response.level as Level,
+      flags: response.flags as Flag[],
+    }));
+  }
+
+  async healthAlert(alertId: string): Promise<HealthAlertView | undefined> {
+    const alert = await this.#models.HealthAlert.findById(alertId).lean();
+    return alert ? (await this.#alertViews([alert]))[0] : undefined;
+  }
+
+  async openHealthAlerts(clubIds: string[], limit: number): Promise<HealthAlertView[]> {
+    if (clubIds.length === 0) return [];
+    const alerts = await this.#models.HealthAlert.find({
+      clubId: { $in: clubIds },
+      status: { $in: ['open', 'escalated'] },
+    })
+      .sort({ createdAt: -1 })
+      .limit(limit)
+      .lean();
+    return this.#alertViews(alerts);
+  }
+
+  /** Alerts with their members, responses, clubs and proxies: a few `$in` reads for the whole list. */
+  async #alertViews(alerts: (HealthAlertDoc & { _id: string })[]): Promise<HealthAlertView[]> {
+    if (alerts.length === 0) return [];
+    const { Member, HealthResponse, Club } = this.#models;
+    const [responses, clubs] = await Promise.all([
+      HealthResponse.find({ _id: { $in: alerts.map((alert) => alert.responseId) } }).lean(),
+      Club.find(
+        { _id: { $in: [...new Set(alerts.map((alert) => alert.clubId))] } },
+        {
+          name: 1,
+          orgUnitId: 1,
+          ancestors: 1,
+        },
+      ).lean(),
+    ]);
+    const proxies = responses.filter((response) => response.answeredBy !== response.subjectId);
+    const people = await Member.find(
+      {
+        _id: {
+          $in: [...new Set([...alerts.map((alert) => alert.memberId), ...proxies.map((r) => r.answeredBy)])],
+        },
+      },
+      { fullName: 1, birthYear: 1, phone: 1 },
+    ).lean();
+    const person = (id: string) => people.find((member) => String(member._id) === id);
+    return alerts.flatMap((alert) => {
+      const member = person(alert.memberId);
+      const response = responses.find((r) => r._id === alert.responseId);
+      const club = clubs.find((c) => c._id === alert.clubId);
+      if (!member || !response) return [];
+      const proxy = response.answeredBy !== response.subjectId ? person(response.answeredBy) : undefined;
+      return [
+        {
+          id: alert._id,
+          memberId: alert.memberId,
+          memberName: member.fullName,
+          birthYear: member.birthYear ?? undefined,
+          phone: member.phone ?? undefined,
+          clubId: alert.clubId,
+          clubName: club?.name ?? alert.clubId,
+          orgUnitIds: club ? [club.orgUnitId, ...club.ancestors] : [],
+          level: alert.level as Level,
+          status: alert.status as AlertStatus,
+          stage: alert.stage,
+          proxyName: proxy?.fullName,
+          acknowledgedBy: alert.acknowledgedBy ?? undefined,
+          survey: { id: response.survey.id, version: response.survey.version },
+          answers: (response.answers ?? {}) as Answers,
+          createdAt: alert.createdAt,
+        },
+      ];
+    });
   }
 
   async upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]> {

@@ -21,7 +21,10 @@ describe('menu', () => {
     const world = standardWorld();
     const [chair] = await converse(world.chat(PEOPLE.chair.chat), [['menu', 'menu.title']]);
     expect(chair!.choices).toEqual([
+      'menu.healthCheck',
+      'menu.healthResults',
       'menu.approve',
+      'menu.healthAlerts',
       'menu.registerProxy',
       'menu.myInfo',
       'menu.linkApp',
@@ -40,7 +43,7 @@ describe('menu', () => {
     world.lookups.members.find((member) => member.id === PEOPLE.chair.id)!.roles = [
       { role: 'member', clubId: DH },
     ];
-    await converse(chair, [['1', ['approve.none', 'menu.title']]]);
+    await converse(chair, [['3', ['approve.none', 'menu.title']]]);
   });
 
   it('something not understood gets the menu', async () => {
@@ -77,7 +80,7 @@ describe('my info', () => {
     const chat = standardWorld().chat(PEOPLE.member.chat);
     await converse(chat, [['menu', 'menu.title']]);
     const replies = await converse(chat, [
-      ['2', 'myInfo.show'],
+      ['4', 'myInfo.show'],
       ['1', 'menu.title'],
     ]);
     expect(replies[0]!.vars[0]).toEqual({

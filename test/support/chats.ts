@@ -5,6 +5,7 @@
  * fake Telegram API, a real HTTP server).
  */
 import { expect } from 'vitest';
+import type { AppOverrides } from '../../src/app.ts';
 import type { ChannelName } from '../../src/engine/types.ts';
 import { FakeTelegram, type SentMessage } from '../fakes/telegram.ts';
 import { FakeZaloBot } from '../fakes/zalo-bot.ts';
@@ -208,6 +209,7 @@ export const WEBHOOK_SECRET = 'test-secret_123';
 export async function telegramHarness(
   mode: 'webhook' | 'polling',
   env: Record<string, string> = {},
+  overrides: AppOverrides = {},
 ): Promise<ChannelHarness & { fake: FakeTelegram; deliver: (update: object) => Promise<void> }> {
   const fake = await FakeTelegram.start();
   const test = await startTestApp(
@@ -221,6 +223,7 @@ export async function telegramHarness(
         : {}),
       ...env,
     }),
+    overrides,
   );
   const deliver =
     mode === 'webhook'

@@ -13,6 +13,7 @@
  */
 import { expect } from 'vitest';
 import { flows } from '../../flows/index.ts';
+import { flowSettings, loadConfig } from '../../src/config.ts';
 import { randomSource } from '../../src/engine/codes.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import type { Data } from '../../src/engine/flow.ts';
@@ -78,7 +79,7 @@ export class EngineWorld {
       translate: keyTranslate,
       sessionIdleMs: SESSION_IDLE_MS,
       random: randomSource(seeded(seed)),
-      timeZone: 'Asia/Ho_Chi_Minh',
+      settings: flowSettings(loadConfig({})),
     });
   }
 
@@ -132,6 +133,7 @@ export class CaseChat {
   async #turn(run: () => ReturnType<Engine['handle']>): Promise<Reply> {
     const { lookups } = this.#world;
     this.state.who = lookups.whoOf(this.ref);
+    lookups.now = this.#world.now;
     let result = await run();
     const effects: Effect[] = [];
     for (;;) {
@@ -183,6 +185,8 @@ export async function converse(chat: CaseChat, turns: [string, Expected][]): Pro
 /** Club ids, codes and people of the standard fixture. */
 export const DH = 'club-dien-hong';
 export const TK = 'club-tan-ky';
+/** The communes the two clubs sit in (both in one province). */
+export const COMMUNES = { dh: 'xa-dien-hong', tk: 'xa-tan-ky' } as const;
 export const CODES = { open: 'DH2026', personal: 'DHP001', openTanKy: 'TK2026' } as const;
 export const PEOPLE = {
   chair: { id: 'chair-dh', chat: '9001', phone: '84912000001' },
@@ -201,7 +205,9 @@ export const PEOPLE = {
 export function standardWorld(seed = 1): EngineWorld {
   const world = new EngineWorld(seed);
   const { lookups } = world;
-  lookups.club(DH, 'CLB Điền Hồng').club(TK, 'CLB Tân Kỳ');
+  lookups
+    .club(DH, 'CLB Điền Hồng', [COMMUNES.dh, 'nghe-an'])
+    .club(TK, 'CLB Tân Kỳ', [COMMUNES.tk, 'nghe-an']);
   lookups
     .invite({ code: CODES.open, clubId: DH, clubName: 'CLB Điền Hồng', role: 'member', kind: 'open' })
     .invite({ code: CODES.personal, clubId: DH, clubName: 'CLB Điền Hồng', role: 'member', kind: 'personal' })

@@ -6,18 +6,23 @@
  * follow a conversation across several turns.
  */
 import { canonicalCode } from '../../src/engine/codes.ts';
-import { CLUB_LEADERS } from '../../src/engine/roles.ts';
+import { CLUB_LEADERS, reachesClub } from '../../src/engine/roles.ts';
 import type {
+  AlertStatus,
   ChatRef,
   ClubContact,
   ClubMeetingRule,
   Effect,
+  HealthAlertView,
+  HealthResponseRecord,
+  HealthResultView,
   InviteView,
   Lang,
   Lookups,
   MeetingView,
   MemberSettings,
   MemberView,
+  PersonRef,
   Who,
 } from '../../src/engine/types.ts';
 import { CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../../src/store/link-codes.ts';
@@ -32,6 +37,21 @@ export interface FixtureMember
   pendingClubIds: string[];
   language: Lang;
   chats: ChatRef[];
+  /** People who answer for this member. */
+  proxyIds: string[];
+}
+
+/** A health alert as the fixture keeps it (the fields the store's document has). */
+export interface FixtureAlert {
+  id: string;
+  memberId: string;
+  clubId: string;
+  level: HealthAlertView['level'];
+  responseId: string;
+  status: AlertStatus;
+  stage: number;
+  acknowledgedBy?: string;
+  createdAt: Date;
 }
 
 export interface FixtureInvite extends InviteView {
@@ -43,6 +63,12 @@ const chatKey = (chat: ChatRef) => `${chat.channel}:${chat.chatId}`;
 
 export class FixtureLookups implements Lookups {
   readonly clubs = new Map<string, string>();
+  /** Club id → its org unit and the units above it (the first is the club's own). */
+  readonly clubUnits = new Map<string, string[]>();
+  readonly responses: (HealthResponseRecord & { at: Date })[] = [];
+  readonly alerts: FixtureAlert[] = [];
+  /** The fixture's "now" for records created by effects (set by the world before each turn). */
+  now = new Date(0);
   readonly members: FixtureMember[] = [];
   readonly invites = new Map<string, FixtureInvite>();
   /** Canonical link code → member id. */
@@ -53,8 +79,9 @@ export class FixtureLookups implements Lookups {
   readonly #wrongCodes = new Map<string, number>();
   readonly #confirmCodes = new Map<string, number>();
 
-  club(id: string, name: string): this {
+  club(id: string, name: string, units: string[] = []): this {
     this.clubs.set(id, name);
+    this.clubUnits.set(id, units);
     return this;
   }
 
@@ -66,6 +93,7 @@ export class FixtureLookups implements Lookups {
       roles: [],
       language: 'vi',
       chats: [],
+      proxyIds: [],
       ...fields,
     };
     this.members.push(member);
@@ -137,6 +165,32 @@ export class FixtureLookups implements Lookups {
       case 'useLinkCode':
         this.linkCodes.delete(canonicalCode(effect.code));
         return;
+      case 'saveHealthResponse':
+        if (!this.responses.some((response) => response.id === effect.response.id)) {
+          this.responses.push({ ...effect.response, at: this.now });
+        }
+        return;
+      case 'raiseHealthAlert':
+        if (!this.alerts.some((alert) => alert.id === effect.alert.id)) {
+          this.alerts.push({ ...effect.alert, status: 'open', stage: 0, createdAt: this.now });
+        }
+        return;
+      case 'escalateHealthAlert': {
+        const alert = this.alerts.find((a) => a.id === effect.alertId);
+        if (!alert || alert.stage !== effect.stage - 1 || !['open', 'escalated'].includes(alert.status))
+          return;
+        if (effect.by && !this.#mayAct(effect.by, alert)) return;
+        Object.assign(alert, { stage: effect.stage, status: 'escalated' });
+        for (const then of effect.whenOpen) this.apply(then);
+        return;
+      }
+      case 'acknowledgeHealthAlert': {
+        const alert = this.alerts.find((a) => a.id === effect.alertId);
+        if (!alert || !['open', 'escalated'].includes(alert.status)) return;
+        if (!this.#mayAct(effect.byMemberId, alert)) return;
+        Object.assign(alert, { status: 'acknowledged', acknowledgedBy: effect.byMemberId });
+        return;
+      }
       case 'setMeetingRule':
         this.rules.set(effect.clubId, effect.rule);
         return;
@@ -173,6 +227,65 @@ export class FixtureLookups implements Lookups {
         });
         return;
     }
+  }
+
+  #mayAct(memberId: string, alert: FixtureAlert): boolean {
+    const member = this.members.find((m) => m.id === memberId);
+    return Boolean(member && reachesClub(member, alert.clubId, this.clubUnits.get(alert.clubId) ?? []));
+  }
+
+  async membersActedFor(memberId: string): Promise<PersonRef[]> {
+    return this.members
+      .filter((m) => m.status === 'active' && m.proxyIds.includes(memberId) && m.clubIds[0])
+      .map((m) => ({ id: m.id, fullName: m.fullName, clubId: m.clubIds[0]! }));
+  }
+
+  async clubInfo(clubId: string): Promise<{ id: string; name: string; orgUnitId: string } | undefined> {
+    const name = this.clubs.get(clubId);
+    const unit = this.clubUnits.get(clubId)?.[0];
+    return name && unit ? { id: clubId, name, orgUnitId: unit } : undefined;
+  }
+
+  async healthResults(memberId: string, limit: number): Promise<HealthResultView[]> {
+    return this.responses
+      .filter((response) => response.subjectId === memberId)
+      .reverse()
+      .slice(0, limit)
+      .map(({ at, survey, answers, level, flags }) => ({ at, survey, answers, level, flags }));
+  }
+
+  async healthAlert(alertId: string): Promise<HealthAlertView | undefined> {
+    const alert = this.alerts.find((a) => a.id === alertId);
+    return alert && this.#alertView(alert);
+  }
+
+  async openHealthAlerts(clubIds: string[], limit: number): Promise<HealthAlertView[]> {
+    return this.alerts
+      .filter((alert) => clubIds.includes(alert.clubId) && ['open', 'escalated'].includes(alert.status))
+      .reverse()
+      .slice(0, limit)
+      .flatMap((alert) => this.#alertView(alert) ?? []);
+  }
+
+  #alertView(alert: FixtureAlert): HealthAlertView | undefined {
+    const member = this.members.find((m) => m.id === alert.memberId);
+    const response = this.responses.find((r) => r.id === alert.responseId);
+    if (!member || !response) return undefined;
+    const proxy =
+      response.answeredBy !== response.subjectId
+        ? this.members.find((m) => m.id === response.answeredBy)
+        : undefined;
+    return {
+      ...alert,
+      memberName: member.fullName,
+      birthYear: member.birthYear,
+      phone: member.phone,
+      clubName: this.clubs.get(alert.clubId) ?? alert.clubId,
+      orgUnitIds: this.clubUnits.get(alert.clubId) ?? [],
+      proxyName: proxy?.fullName,
+      survey: response.survey,
+      answers: response.answers,
+    };
   }
 
   async findInvite(code: string, now: Date): Promise<InviteView | undefined> {
