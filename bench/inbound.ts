@@ -652,7 +652,9 @@ async function main() {
       'Telegram webhook) and the reference grammY bot, one after the other for each scenario.',
   );
   console.log('Outbox rate limit raised to 1000 messages/s: this measures our pipeline, not Telegram’s cap.');
-  console.log(`The app runs with: node ${APP_NODE_ARGS.join(' ')} src/main.ts (the Dockerfile's NODE_OPTIONS).`);
+  console.log(
+    `The app runs with: node ${APP_NODE_ARGS.join(' ')} src/main.ts (the Dockerfile's NODE_OPTIONS).`,
+  );
   const runs = [];
   try {
     for (const [i, scenario] of SCENARIOS.entries()) {

@@ -17,6 +17,8 @@ export const BENCHMARKS: Record<string, string> = {
   inbound:
     'the app as its own process (production settings, webhook) against a grammY reference bot, same people, same run',
   storage: 'FerretDB on PostgreSQL and on SQLite under the same load: steps/s and latency',
+  reminders:
+    'meeting reminders of 10,000 members in 150 clubs due at once, to a fake Telegram at L msg/s: lateness, duplicates, lost',
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -2,6 +2,7 @@
 import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
 import { assignFlow } from './assign.ts';
+import { checkInFlow } from './check-in.ts';
 import { eraseDataFlow } from './erase-data.ts';
 import { healthAlertFlow } from './health-alert.ts';
 import { healthAlertsFlow } from './health-alerts.ts';
@@ -9,10 +10,17 @@ import { healthCheckFlow } from './health-check.ts';
 import { healthResultsFlow } from './health-results.ts';
 import { languageFlow } from './language.ts';
 import { linkAppFlow } from './link-app.ts';
+import { meetingAddFlow } from './meeting-add.ts';
+import { meetingCancelFlow } from './meeting-cancel.ts';
+import { meetingMoveFlow } from './meeting-move.ts';
+import { meetingRsvpFlow } from './meeting-rsvp.ts';
+import { meetingRuleFlow } from './meeting-rule.ts';
+import { meetingsFlow } from './meetings.ts';
 import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { myPeopleFlow } from './my-people.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
+import { rollCallFlow } from './roll-call.ts';
 import { settingsFlow } from './settings.ts';
 import { unlinkAppsFlow } from './unlink-apps.ts';
 
@@ -33,4 +41,12 @@ export const flows: Flow[] = [
   assignFlow,
   myPeopleFlow,
   eraseDataFlow,
+  meetingsFlow,
+  meetingRuleFlow,
+  meetingMoveFlow,
+  meetingCancelFlow,
+  meetingAddFlow,
+  meetingRsvpFlow,
+  rollCallFlow,
+  checkInFlow,
 ];

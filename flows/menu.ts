@@ -10,8 +10,10 @@
  * and never more than nine, so every line is one digit:
  *
  *   guests         10 register                        95 language
- *   member         10 health check   20 my results    30 settings   40 my data   45 register someone
- *   volunteer      50 alerts ("cảnh báo"; a chair sees the same line)   60 my people ("người tôi chăm sóc")
+ *   member         10 health check   20 my results    25 meetings ("lịch họp")   30 settings
+ *                  40 my data        45 register someone
+ *   volunteer      50 alerts ("cảnh báo"; a chair sees the same line)
+ *                  60 my people ("người tôi chăm sóc"; not for a chair, who has "phân công")
  *   chair          70 approve        90 assign ("phân công")
  *
  * (Guests and members never see each other's lines, so they share numbers.) The language and

@@ -5,7 +5,7 @@
  */
 import type { Flow, FlowContext } from '../src/engine/flow.ts';
 import { formatPhone } from '../src/engine/format.ts';
-import { clubsWithRole } from '../src/engine/roles.ts';
+import { CLUB_LEADERS, clubsWithRole } from '../src/engine/roles.ts';
 import type { MemberView, Say } from '../src/engine/types.ts';
 import { pageLines, readingStep, toMenu } from './pages.ts';
 
@@ -25,7 +25,14 @@ function line(member: MemberView, index: number, ctx: FlowContext): string {
 
 export const myPeopleFlow: Flow<MyPeopleData> = {
   id: 'myPeople',
-  menu: { label: 'menu.myPeople', order: 60, visible: (who) => clubsWithRole(who, ['volunteer']).length > 0 },
+  menu: {
+    label: 'menu.myPeople',
+    order: 60,
+    // A chair who also volunteers finds her people in "phân công" (and by this flow's words):
+    // her menu keeps to nine lines.
+    visible: (who) =>
+      clubsWithRole(who, ['volunteer']).length > 0 && clubsWithRole(who, CLUB_LEADERS).length === 0,
+  },
   keywords: ['nguoi toi cham soc', 'cham soc', 'my people'],
   async start(_args, ctx) {
     const clubs = clubsWithRole(ctx.who, ['volunteer']);

@@ -27,6 +27,7 @@ import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
 import { FanOut } from './jobs/fan-out.ts';
+import { MeetingPlanner } from './jobs/meeting-planner.ts';
 import { MessageLog } from './jobs/message-log.ts';
 import { MessageRetention } from './jobs/message-retention.ts';
 import { Outbox } from './jobs/outbox.ts';
@@ -61,6 +62,7 @@ export class App {
   readonly effects: Effects;
   readonly simulator: SimulatorChats | undefined;
   readonly retention: MessageRetention;
+  readonly meetingPlanner: MeetingPlanner;
   /** Plans effects for later (its worker is started with the code that applies them). */
   readonly scheduler: Scheduler<ScheduledEffect>;
   readonly #quietHours: QuietHours;
@@ -120,10 +122,21 @@ export class App {
     });
     this.#audiences = new Audiences(this.models);
     this.#fanOut = new FanOut({ connection: this.#bullRedis, prefix: `${prefix}:bull`, log: this.log });
+    this.meetingPlanner = new MeetingPlanner({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      models: this.models,
+      clock: this.clock,
+      timeZone: config.APP_TIMEZONE,
+      weeksAhead: config.MEETING_PLAN_WEEKS,
+      scheduler: this.scheduler,
+      log: this.log,
+    });
     this.effects = new Effects({
       audiences: this.#audiences,
       fanOut: this.#fanOut,
       scheduler: this.scheduler,
+      meetingPlanner: this.meetingPlanner,
       quietHours: this.#quietHours,
       clock: this.clock,
       models: this.models,
@@ -298,6 +311,7 @@ export class App {
       this.#workers.push(
         this.#unreachable.startWorker(),
         await this.retention.start(),
+        await this.meetingPlanner.start(),
         this.#fanOut.startWorker(
           this.#audiences,
           (effect, memberIds) => this.effects.notifyPage(effect, memberIds, this.clock.now()),
@@ -344,6 +358,7 @@ export class App {
     await this.#unreachable.close();
     await this.#fanOut.close();
     await this.retention.close();
+    await this.meetingPlanner.close();
     // A last drain if there is time; what is left stays in Redis.
     await within(this.messageLog.flush({ everything: true }), remaining() - STOP_RESERVE_MS);
     await this.messageLog.close().catch(() => undefined);

@@ -123,6 +123,8 @@ const schema = z
     /** Minutes an alert waits for "đã liên hệ" before it goes one step up (chair, then commune staff). */
     HEALTH_ALERT_ACK_MINUTES: z.coerce.number().positive().default(120),
     HEALTH_EMERGENCY_ACK_MINUTES: z.coerce.number().positive().default(15),
+    /** How many weeks ahead each club's meetings are kept planned (materialised from its rule). */
+    MEETING_PLAN_WEEKS: z.coerce.number().int().min(1).max(52).default(8),
 
     SIMULATOR_RATE_PER_SECOND: z.coerce.number().positive().default(200),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),

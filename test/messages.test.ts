@@ -52,6 +52,19 @@ const VALUES: Record<string, string | number> = {
   how: 'do Nguyễn Thị Phương Thảo đồng ý thay',
   // A page of a list is at most LINES_PER_PAGE_CHARS (flows/pages.ts).
   lines: 'x'.repeat(LINES_PER_PAGE_CHARS),
+  weekday: 'Chủ nhật',
+  time: '14:30',
+  day: 21,
+  week: 4,
+  place: 'Nhà văn hoá thôn Đông Hồng, cạnh trạm y tế xã Diễn Hồng, đường liên thôn số 3',
+  from: 'Thứ Năm 12/12',
+  meeting: 'Thứ Năm 12/12, 14:30',
+  answer: 'Chưa chắc',
+  total: 68,
+  yes: 42,
+  no: 12,
+  maybe: 9,
+  none: 5,
 };
 
 type Tree = { [key: string]: string | Tree };

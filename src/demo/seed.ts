@@ -4,6 +4,8 @@
  * and deterministic (fixed-seed PRNG; only birth years and dates follow `now`),
  * `seedDemoData` inserts it once into an empty database.
  */
+
+import type { MeetingRule } from '../engine/meetings.ts';
 import type { ClubDoc, IdentityDoc, InviteDoc, MemberDoc, Models, OrgUnitDoc } from '../models/index.ts';
 
 type Role = InviteDoc['role'];
@@ -18,7 +20,7 @@ export interface DemoOrgUnit {
 }
 export type DemoClub = Pick<ClubDoc, '_id' | 'name' | 'orgUnitId' | 'ancestors' | 'village'> & {
   foundingDecision?: { number: string; date: Date };
-  meetingRule: { dayOfMonth: number; time: string };
+  meetingRule: MeetingRule & { place: string };
 };
 export interface DemoRoleGrant {
   role: Role;
@@ -88,7 +90,7 @@ const CLUBS = [
     _id: 'club-dien-hong',
     name: 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng',
     village: 'Thôn Đông Hồng',
-    meetingRule: { dayOfMonth: 21, time: '08:00' },
+    meetingRule: { kind: 'monthlyDay' as const, day: 21, time: '08:00', place: 'Nhà văn hoá thôn' },
     foundingDecision: { number: '15/QĐ-UBND', date: '2019-03-01' },
     phones: {
       chair: DEMO_PEOPLE.chairClub1,
@@ -103,7 +105,7 @@ const CLUBS = [
     _id: 'club-dien-ky',
     name: 'CLB Liên thế hệ tự giúp nhau xóm Trung Kỳ',
     village: 'Xóm Trung Kỳ',
-    meetingRule: { dayOfMonth: 5, time: '14:00' },
+    meetingRule: { kind: 'monthlyDay' as const, day: 5, time: '14:00', place: 'Nhà văn hoá xóm' },
     foundingDecision: undefined,
     phones: { chair: DEMO_PEOPLE.chairClub2, volunteer: undefined, member: undefined },
     open: DEMO_CODES.openClub2,

@@ -574,3 +574,124 @@ export function parseFeeling(text: string): 1 | 2 | 3 | undefined {
   if (found.has('well')) return 1;
   return found.has('notUnwell') ? 2 : undefined;
 }
+
+/**
+ * Reads a time of day as "HH:MM": "8", "8h", "8:30", "8h30", "8 giờ 30", "14g", "2 giờ chiều"
+ * (chiều / tối add 12 hours to 1–11), "8 rưỡi" (half past). Undefined for anything else.
+ */
+export function parseTimeOfDay(text: string): string | undefined {
+  const phrase = words(text).join(' ');
+  const match = /^(\d{1,2})\s*(?:h|g|gio|:|\.)?\s*(\d{2}|ruoi)?\s*(?:phut)?\s*(sang|trua|chieu|toi)?$/.exec(
+    phrase,
+  );
+  if (!match) return undefined;
+  let hours = Number(match[1]);
+  const minutes = match[2] === 'ruoi' ? 30 : Number(match[2] ?? 0);
+  if ((match[3] === 'chieu' || match[3] === 'toi') && hours >= 1 && hours < 12) hours += 12;
+  if (hours > 23 || minutes > 59) return undefined;
+  return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+}
+
+/**
+ * Reads a day of the week the Vietnamese way: "thứ 5", "thứ năm", "t5", or a bare "5" is
+ * Thursday (thứ Hai = 2 … thứ Bảy = 7); "chủ nhật", "cn" or "8" is Sunday. Returns 0 (Sunday)
+ * to 6 (Saturday), as `Date.getUTCDay`.
+ */
+export function parseWeekday(text: string): 0 | 1 | 2 | 3 | 4 | 5 | 6 | undefined {
+  const phrase = words(text).join(' ');
+  if (/^(?:chu nhat|cn|8)$/.test(phrase)) return 0;
+  const number = /^(?:thu|t)?\s*(.+)$/.exec(phrase)?.[1];
+  const value = number === undefined ? undefined : (parseInteger(number) ?? choiceNumber(number));
+  return value !== undefined && value >= 2 && value <= 7 ? ((value - 1) as 1 | 2 | 3 | 4 | 5 | 6) : undefined;
+}
+
+/**
+ * Reads a date as day and month ("21/12", "21-12", "ngày 21 tháng 12", "21/12/2026") and gives
+ * the local date ("YYYY-MM-DD") it means: that day this year, or next year when it has passed
+ * (`today` is the local date now). Undefined for a date that does not exist (31/4).
+ */
+export function parseDayMonth(text: string, today: string): string | undefined {
+  const phrase = words(text).join(' ');
+  const match =
+    /^(?:ngay\s*)?(\d{1,2})\s*(?:\/|-|\.|\s|thang)\s*(?:thang\s*)?(\d{1,2})(?:\s*(?:\/|-|\.|\s|nam)\s*(\d{4}))?$/.exec(
+      phrase,
+    );
+  if (!match) return undefined;
+  const [day, month] = [Number(match[1]), Number(match[2])];
+  const thisYear = Number(today.slice(0, 4));
+  const iso = (year: number) => `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const year = match[3] ? Number(match[3]) : iso(thisYear) >= today ? thisYear : thisYear + 1;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  return iso(year);
+}
+
+const UNSURE =
+  /\b(?:chua (?:biet|chac|ro)|khong (?:biet|chac|ro)|co le|co the|de xem|xem da|tinh sau|chua chac chan|maybe|not sure|dont know)\b/;
+const CANNOT = /\b(?:ban|ban viec|om|met|khong di|ko di|k di|khong den|vang mat|cannot|cant)\b/;
+
+/**
+ * Reads the answer to "will you come to the meeting": 1 có (yes), 2 không (no), 3 chưa chắc (not
+ * sure) — by digit or words: "co", "có đi", "khong di duoc", "bận", "chua biet", "có lẽ".
+ * Unsure words are read first ("chưa biết" is not a no, "có lẽ" not a yes).
+ */
+export function parseRsvp(text: string): 'yes' | 'no' | 'maybe' | undefined {
+  const choice = parseChoice(text, 3);
+  if (choice !== undefined) return (['yes', 'no', 'maybe'] as const)[choice - 1];
+  const phrase = words(text).join(' ');
+  if (UNSURE.test(phrase)) return 'maybe';
+  if (CANNOT.test(phrase)) return 'no';
+  const yes = parseYesNo(phrase.replace(/\b(?:di|den|hop|toi|se)\b/g, ' '));
+  return yes === undefined ? undefined : yes ? 'yes' : 'no';
+}
+
+/** What a chair typed at roll-call (see `parseRollCall`). */
+export type RollCallAnswer =
+  | { kind: 'numbers'; numbers: number[] }
+  | { kind: 'all' }
+  | { kind: 'allExcept'; numbers: number[] }
+  | { kind: 'count'; count: number };
+
+/**
+ * Reads a roll-call answer over members numbered 1…`size`: "1,3,5-12" (these are here), "tất
+ * cả" (everyone), "tất cả trừ 4,7" (everyone but these), or one number alone, "35": a head count
+ * (to name one person, "số 5" or "5,"). Numbers out of range, or a head count above `size`,
+ * give undefined.
+ */
+export function parseRollCall(text: string, size: number): RollCallAnswer | undefined {
+  const phrase = words(text).join(' ');
+  const all = /^(?:tat ca|ca|du|du ca|all|everyone)(?:\s+(?:deu\s+)?(?:co mat|den))?$/.test(phrase);
+  if (all) return { kind: 'all' };
+  const except = /^(?:tat ca|all|everyone)?\s*(?:tru|vang|except|but)\s+(.+)$/.exec(phrase);
+  if (except) {
+    const numbers = numberList(except[1]!, size);
+    return numbers ? { kind: 'allExcept', numbers } : undefined;
+  }
+  // A trailing comma ("5,") makes a list of one: normalize() would drop it.
+  const alone = text.includes(',') ? null : /^(\d{1,4})(?:\s*(?:nguoi|people))?$/.exec(phrase);
+  if (alone) {
+    const count = Number(alone[1]);
+    return count <= size ? { kind: 'count', count } : undefined;
+  }
+  const numbers = numberList(phrase.replace(/^(?:so|co mat)\s+/, ''), size);
+  return numbers ? { kind: 'numbers', numbers } : undefined;
+}
+
+/** "1,3,5-12", "1 3 5 den 12", "4 va 7" → the numbers, sorted, each 1…size; undefined otherwise. */
+function numberList(phrase: string, size: number): number[] | undefined {
+  const parts = phrase
+    .replace(/\s*(?:den|toi|to)\s*/g, '-')
+    .split(/\s*(?:,|;|\bva\b|\band\b|\s)\s*/)
+    .filter(Boolean);
+  if (parts.length === 0) return undefined;
+  const found = new Set<number>();
+  for (const part of parts) {
+    const range = /^(\d{1,4})(?:-(\d{1,4}))?$/.exec(part);
+    if (!range) return undefined;
+    const from = Number(range[1]);
+    const to = Number(range[2] ?? range[1]);
+    if (from < 1 || to > size || from > to) return undefined;
+    for (let n = from; n <= to; n++) found.add(n);
+  }
+  return [...found].sort((a, b) => a - b);
+}

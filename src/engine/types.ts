@@ -3,9 +3,10 @@
  * updates into an `Inbound` and render an `Outbound`; flows see neither the
  * platform nor the database, only these types and the read-only `Lookups`.
  */
+import type { MeetingRule } from './meetings.ts';
 import type { MessageKind } from './message-kinds.ts';
 import type { Answers, Flag, HealthSettings, Level } from './surveys.ts';
-import type { CHANNELS, FLOW_IDS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from './vocabulary.ts';
+import type { CHANNELS, FLOW_IDS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES, RSVPS } from './vocabulary.ts';
 
 export type ChannelName = (typeof CHANNELS)[number];
 export type Lang = (typeof LANGUAGES)[number];
@@ -13,6 +14,7 @@ export type Role = (typeof ROLES)[number];
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 export type Gender = (typeof GENDERS)[number];
 export type FlowId = (typeof FLOW_IDS)[number];
+export type Rsvp = (typeof RSVPS)[number];
 
 /** One thing a person sent us, whatever the app. */
 export interface Inbound {
@@ -174,6 +176,37 @@ export interface Lookups {
   clubMembers(clubId: string): Promise<MemberView[]>;
   /** The active members a volunteer is assigned to ("phân công"), by name. */
   assignedTo(volunteerId: string): Promise<MemberView[]>;
+  /** The next meetings (scheduled or cancelled) of these clubs starting at `from` or later, soonest first. */
+  upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]>;
+  /** A club's meeting rule and place, if it has one. */
+  meetingRule(clubId: string): Promise<ClubMeetingRule | undefined>;
+  /** One meeting, whatever its status. */
+  meeting(meetingId: string): Promise<MeetingView | undefined>;
+  /**
+   * The meetings of these clubs that have started (since `from`) and are not closed yet, the
+   * latest first: what roll-call and check-in are for.
+   */
+  startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]>;
+  /** A club's active members, by name: the roll-call list. */
+  clubRoster(clubId: string): Promise<{ id: string; name: string }[]>;
+}
+
+/** A club's rule with where it meets. */
+export type ClubMeetingRule = MeetingRule & { place: string };
+
+export interface MeetingView {
+  id: string;
+  clubId: string;
+  clubName: string;
+  startsAt: Date;
+  place: string;
+  status: 'scheduled' | 'cancelled' | 'held';
+  /** Member id → her answer to the reminders' question, for those who answered. */
+  rsvps: Record<string, Rsvp>;
+  /** Members marked present (by roll-call or their own check-in). */
+  present: string[];
+  /** The head count, when roll-call gave only a number. */
+  headCount?: number;
 }
 
 /** A member named in a list (whom a proxy answers for). */
@@ -375,6 +408,20 @@ export interface StepTimeoutEffect {
 }
 
 /**
+ * A meeting's reminder (`offset`, e.g. "-2h") is due: the club's members who have not said they
+ * will not come get the RSVP question (a member without a chat: her proxies) — but only while the
+ * meeting is still scheduled at `startsAt` (a moved or cancelled meeting's old reminder does
+ * nothing), outside quiet hours (else at their end, unless the meeting starts first).
+ */
+export interface MeetingReminderEffect {
+  type: 'meetingReminder';
+  meetingId: string;
+  offset: string;
+  startsAt: string;
+  key: string;
+}
+
+/**
  * A health alert goes up to `stage` (the people in `to`), unless it was acknowledged or has already
  * gone that far: then nothing happens. Planned when an alert is raised (not acknowledged in time)
  * and applied at once when a recipient answers "2 Cần hỗ trợ" (`by`: who asked). `whenOpen` (whom
@@ -391,7 +438,12 @@ export interface EscalateAlertEffect {
 }
 
 /** What may be planned for later: a message, a flow, or an alert's next step, applied when its time comes. */
-export type ScheduledEffect = NotifyEffect | StartEffect | StepTimeoutEffect | EscalateAlertEffect;
+export type ScheduledEffect =
+  | NotifyEffect
+  | StartEffect
+  | StepTimeoutEffect
+  | EscalateAlertEffect
+  | MeetingReminderEffect;
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
@@ -412,6 +464,7 @@ export type Effect =
    * commune's staff) and the alert is still open; `whenAcknowledged` (cancelling its next step) then.
    */
   | { type: 'acknowledgeHealthAlert'; alertId: string; byMemberId: string; whenAcknowledged: Effect[] }
+  | MeetingReminderEffect
   /**
    * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron
    * `pattern` in APP_TIMEZONE) — even across restarts. Scheduling a `key` again replaces its plan;
@@ -470,6 +523,47 @@ export type Effect =
   | { type: 'setLanguage'; memberId: string; lang: Lang }
   /** Messages to the member go to this chat of hers while it is live (see `chatsOf`). */
   | { type: 'setPreferredChat'; memberId: string; chat: ChatRef }
+  /**
+   * A leader sets a club's meeting rule: the coming meetings it gives are planned; those the old
+   * rule gave on other dates (not moved by a leader) are removed. Applied only if `byMemberId`
+   * leads the club then.
+   */
+  | { type: 'setMeetingRule'; clubId: string; rule: ClubMeetingRule; byMemberId: string }
+  /**
+   * A leader moves a meeting (`startsAt` ISO), cancels it, or creates a one-off one (on local
+   * `date`, which names it); applied only if `byMemberId` leads the meeting's club then.
+   */
+  | { type: 'moveMeeting'; meetingId: string; startsAt: string; byMemberId: string; notice: Say }
+  | { type: 'cancelMeeting'; meetingId: string; byMemberId: string; notice: Say }
+  /**
+   * A member's answer to "will you come" (by her, or by a proxy of hers), saved on the meeting
+   * while it is scheduled and has not started; applied only if she is in its club.
+   */
+  | { type: 'setRsvp'; meetingId: string; memberId: string; rsvp: Rsvp; byMemberId: string }
+  /**
+   * Roll-call: who was at the meeting (`present`, the others of `roster` absent), or only how
+   * many (`headCount`); replaces the last roll-call. Applied while the meeting is open, for a
+   * leader of its club; `close` then closes it (held: no more changes).
+   */
+  | {
+      type: 'setAttendance';
+      meetingId: string;
+      roster: string[];
+      present: string[];
+      headCount?: number;
+      byMemberId: string;
+      close?: boolean;
+    }
+  /** A member says she is at the meeting ("có mặt"): applied for a member of its club while it is open. */
+  | { type: 'checkIn'; meetingId: string; memberId: string }
+  | {
+      type: 'createMeeting';
+      clubId: string;
+      date: string;
+      startsAt: string;
+      place: string;
+      byMemberId: string;
+    }
   /** The member gets only essential messages (`optedOut`), or all of them again. */
   | { type: 'setOptOut'; memberId: string; optedOut: boolean }
   | { type: 'createLinkCode'; memberId: string; code: string }

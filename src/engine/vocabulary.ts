@@ -8,6 +8,8 @@ export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'ad
 /** 'deleted': the member erased her data ("xoá dữ liệu"); the record stays, anonymised, for counts. */
 export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped', 'deleted'] as const;
 export const GENDERS = ['female', 'male', 'other'] as const;
+/** A member's answer to "will you come to the meeting": 1 có, 2 không, 3 chưa chắc. */
+export const RSVPS = ['yes', 'no', 'maybe'] as const;
 /**
  * Every conversation the bot knows, by id (flows/index.ts lists their code). A flow id in an
  * `open`, a `start` effect or `Engine.open` is checked against this list by the compiler.
@@ -29,4 +31,12 @@ export const FLOW_IDS = [
   'assign',
   'myPeople',
   'eraseData',
+  'meetings',
+  'meetingRule',
+  'meetingMove',
+  'meetingCancel',
+  'meetingAdd',
+  'meetingRsvp',
+  'rollCall',
+  'checkIn',
 ] as const;

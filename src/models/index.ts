@@ -8,7 +8,8 @@ import mongoose, { type Connection, type InferSchemaType, type Model } from 'mon
 
 const { Schema } = mongoose;
 
-import { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES } from '../engine/vocabulary.ts';
+import { MEETING_RULE_KINDS } from '../engine/meetings.ts';
+import { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES, RSVPS } from '../engine/vocabulary.ts';
 
 export { CHANNELS, GENDERS, LANGUAGES, MEMBER_STATUSES, ROLES };
 export const ORG_KINDS = ['central', 'province', 'commune', 'club_area'] as const;
@@ -39,8 +40,25 @@ const clubSchema = new Schema(
     ancestors: { type: [String], default: [] },
     village: { type: String, default: '' },
     foundingDecision: { number: String, date: Date },
-    /** Placeholder until the meeting issue: e.g. { dayOfMonth: 21, time: '08:00' }. */
-    meetingRule: { dayOfMonth: Number, time: String, note: String },
+    /**
+     * When the club meets (a `MeetingRule` of src/engine/meetings.ts: kind, day or weekday and
+     * week, local time) and where; none: the club has no regular meeting (one-off ones only).
+     */
+    meetingRule: {
+      type: {
+        kind: { type: String, enum: MEETING_RULE_KINDS },
+        day: Number,
+        weekday: Number,
+        /** 1–5, or 'last'. */
+        week: Schema.Types.Mixed,
+        time: String,
+        place: String,
+        _id: false,
+      },
+      default: null,
+    },
+    /** When members are reminded of a meeting (see `reminderTimes`); none: DEFAULT_REMINDERS. */
+    reminderOffsets: { type: [String], default: undefined },
   },
   { timestamps: true },
 );
@@ -137,6 +155,47 @@ const inviteSchema = new Schema(
   { timestamps: true },
 );
 inviteSchema.index({ clubId: 1 });
+
+export const MEETING_STATUSES = ['scheduled', 'cancelled', 'held'] as const;
+export { RSVPS };
+
+/**
+ * One meeting of a club. `_id` is `clubId|YYYY-MM-DD`, the local date it was planned for
+ * (`meetingId`): the planner only ever inserts, so a moved meeting keeps its name and is never
+ * planned again at its old time, and two planners at once insert it once (duplicate `_id`).
+ */
+const meetingSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    clubId: { type: String, required: true },
+    /** The local date it was planned for (part of the id; `startsAt` may move). */
+    date: { type: String, required: true },
+    startsAt: { type: Date, required: true },
+    place: { type: String, default: '' },
+    agenda: { type: String, default: '' },
+    status: { type: String, enum: MEETING_STATUSES, default: 'scheduled' },
+    /** 'rule': planned from the club's rule; 'once': a one-off the chair created. */
+    source: { type: String, enum: ['rule', 'once'], required: true },
+    /** Set when a leader moved it: the rule's planning leaves such a meeting alone. */
+    movedAt: { type: Date, default: null },
+    /** Who changed it last (moved, cancelled, created). */
+    changedBy: { type: String, default: null },
+    /** The start time its reminders are planned for; null: to plan (new, or moved). */
+    remindersFor: { type: Date, default: null },
+    /** Member id → 'yes' | 'no' | 'maybe' (set by dotted path, one member at a time). */
+    rsvp: { type: Schema.Types.Mixed, default: () => ({}) },
+    /** Members who were reminded of it: told when it is moved or cancelled. */
+    remindedIds: { type: [String], default: [] },
+    /** Member id → 'roll-call' | 'self' (checked in): who was there. Set and unset one member at a time. */
+    present: { type: Schema.Types.Mixed, default: () => ({}) },
+    /** How many came, when roll-call gave only a number. */
+    headCount: { type: Number, default: null },
+    closedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+meetingSchema.index({ clubId: 1, startsAt: 1 });
+meetingSchema.index({ remindersFor: 1, status: 1 });
 
 /** 'expired': not sent, its `expiresAt` passed before it could go out (e.g. held in quiet hours). */
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'dead', 'expired'] as const;
@@ -250,6 +309,7 @@ export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.T
 export type IdentityDoc = InferSchemaType<typeof identitySchema>;
 export type InviteDoc = InferSchemaType<typeof inviteSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
+export type MeetingDoc = InferSchemaType<typeof meetingSchema>;
 export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
 export type HealthResponseDoc = InferSchemaType<typeof healthResponseSchema>;
 export type HealthAlertDoc = InferSchemaType<typeof healthAlertSchema>;
@@ -261,6 +321,7 @@ export interface Models {
   Identity: Model<IdentityDoc>;
   Invite: Model<InviteDoc>;
   Message: Model<MessageDoc>;
+  Meeting: Model<MeetingDoc>;
   ZaloOaToken: Model<ZaloOaTokenDoc>;
   HealthResponse: Model<HealthResponseDoc>;
   HealthAlert: Model<HealthAlertDoc>;
@@ -275,6 +336,7 @@ export function createModels(connection: Connection): Models {
     Identity: connection.model('Identity', identitySchema, 'identities') as unknown as Model<IdentityDoc>,
     Invite: connection.model('Invite', inviteSchema, 'invites') as unknown as Model<InviteDoc>,
     Message: connection.model('Message', messageSchema, 'messages') as unknown as Model<MessageDoc>,
+    Meeting: connection.model('Meeting', meetingSchema, 'meetings') as unknown as Model<MeetingDoc>,
     ZaloOaToken: connection.model(
       'ZaloOaToken',
       zaloOaTokenSchema,

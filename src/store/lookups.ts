@@ -11,16 +11,18 @@ import type {
   ChannelName,
   ChatRef,
   ClubContact,
+  ClubMeetingRule,
   HealthAlertView,
   HealthResultView,
   InviteView,
   Lookups,
+  MeetingView,
   MemberSettings,
   MemberView,
   PersonRef,
   Who,
 } from '../engine/types.ts';
-import type { HealthAlertDoc, MemberDoc, Models } from '../models/index.ts';
+import type { HealthAlertDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
 
 type MemberRecord = {
@@ -255,6 +257,53 @@ export class MongoLookups implements Lookups {
     return Promise.all(members.map((member) => this.#view(member as MemberRecord)));
   }
 
+  async upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]> {
+    if (clubIds.length === 0) return [];
+    const meetings = await this.#models.Meeting.find(
+      { clubId: { $in: clubIds }, startsAt: { $gte: from }, status: { $ne: 'held' } },
+      MEETING_FIELDS,
+    )
+      .sort({ startsAt: 1 })
+      .limit(limit)
+      .lean();
+    const names = await this.#clubNameMap(clubIds);
+    return meetings.map((meeting) => meetingView(meeting, names));
+  }
+
+  async startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]> {
+    if (clubIds.length === 0) return [];
+    const meetings = await this.#models.Meeting.find(
+      { clubId: { $in: clubIds }, status: 'scheduled', startsAt: { $gte: from, $lte: now } },
+      MEETING_FIELDS,
+    )
+      .sort({ startsAt: -1 })
+      .limit(5)
+      .lean();
+    const names = await this.#clubNameMap(clubIds);
+    return meetings.map((meeting) => meetingView(meeting, names));
+  }
+
+  async clubRoster(clubId: string): Promise<{ id: string; name: string }[]> {
+    const members = await this.#models.Member.find(
+      { clubIds: clubId, status: 'active' },
+      { fullName: 1 },
+    ).lean();
+    return members
+      .map((member) => ({ id: String(member._id), name: member.fullName }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  }
+
+  async meeting(meetingId: string): Promise<MeetingView | undefined> {
+    const meeting = await this.#models.Meeting.findById(meetingId, MEETING_FIELDS).lean();
+    return meeting ? meetingView(meeting, await this.#clubNameMap([meeting.clubId])) : undefined;
+  }
+
+  async meetingRule(clubId: string): Promise<ClubMeetingRule | undefined> {
+    const club = await this.#models.Club.findById(clubId, { meetingRule: 1 }).lean();
+    const rule = club?.meetingRule as ClubMeetingRule | null | undefined;
+    return rule?.kind ? { ...rule, place: rule.place ?? '' } : undefined;
+  }
+
   /** The name of a club, from the in-memory cache when it holds it. */
   async clubName(clubId: string): Promise<string | undefined> {
     return (await this.#clubNameMap([clubId])).get(clubId);
@@ -311,6 +360,27 @@ export class MongoLookups implements Lookups {
         : {}),
     };
   }
+}
+
+const MEETING_FIELDS = { clubId: 1, startsAt: 1, place: 1, status: 1, rsvp: 1, present: 1, headCount: 1 };
+
+function meetingView(
+  meeting: Pick<MeetingDoc, 'clubId' | 'startsAt' | 'place' | 'status' | 'rsvp' | 'present' | 'headCount'> & {
+    _id: string;
+  },
+  names: Map<string, string>,
+): MeetingView {
+  return {
+    id: meeting._id,
+    clubId: meeting.clubId,
+    clubName: names.get(meeting.clubId) ?? meeting.clubId,
+    startsAt: meeting.startsAt,
+    place: meeting.place,
+    status: meeting.status,
+    rsvps: (meeting.rsvp ?? {}) as MeetingView['rsvps'],
+    present: Object.keys(meeting.present ?? {}),
+    ...(meeting.headCount != null ? { headCount: meeting.headCount } : {}),
+  };
 }
 
 export function toWho(member: MemberRecord): Who {

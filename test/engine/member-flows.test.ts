@@ -23,6 +23,7 @@ describe('menu', () => {
     expect(chair!.choices).toEqual([
       'menu.healthCheck',
       'menu.healthResults',
+      'menu.meetings',
       'menu.settings',
       'menu.myInfo',
       'menu.registerProxy',

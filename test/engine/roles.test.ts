@@ -22,6 +22,7 @@ describe('menus by role', () => {
     expect(member!.choices).toEqual([
       'menu.healthCheck',
       'menu.healthResults',
+      'menu.meetings',
       'menu.settings',
       'menu.myInfo',
       'menu.registerProxy',
@@ -29,7 +30,12 @@ describe('menus by role', () => {
     const [volunteer] = await converse(world.chat(PEOPLE.volunteer.chat), [['menu', 'menu.title']]);
     expect(volunteer!.choices).toEqual([...member!.choices!, 'menu.healthAlerts', 'menu.myPeople']);
     const [both] = await converse(world.chat(PEOPLE.chair.chat), [['menu', 'menu.title']]);
-    expect(both!.choices).toEqual([...volunteer!.choices!, 'menu.approve', 'menu.assign']);
+    // A chair who volunteers finds her people in "phân công": nine lines, not ten.
+    expect(both!.choices).toEqual([
+      ...volunteer!.choices!.filter((line) => line !== 'menu.myPeople'),
+      'menu.approve',
+      'menu.assign',
+    ]);
     expect(both!.choices!.length).toBeLessThanOrEqual(9);
   });
 

@@ -90,6 +90,31 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
   private readonly messageIds = new Map<string, number>();
   private readonly users = new Map<number, User>();
   private callbackQueryCounter = 0;
+  /** The sendMessage budget (see `limitSendRate`); none: unlimited. */
+  private sendBucket: { perSecond: number; tokens: number; at: number } | undefined;
+
+  /** When each delivered sendMessage was accepted (Date.now()), by chat, in order: for rate measurements. */
+  readonly deliveredAt: { chatId: string; at: number }[] = [];
+
+  /**
+   * Enforces Telegram's overall limit the way the real API does: at most `perSecond` sendMessage
+   * calls a second (a bucket of one second's worth, refilled continuously); a call beyond it gets
+   * 429 "retry after 1". `undefined` lifts the limit.
+   */
+  limitSendRate(perSecond: number | undefined): void {
+    this.sendBucket = perSecond === undefined ? undefined : { perSecond, tokens: perSecond, at: Date.now() };
+  }
+
+  /** Takes one send from the budget, or answers 429 when it is spent. */
+  private spendSend(): void {
+    const bucket = this.sendBucket;
+    if (!bucket) return;
+    const now = Date.now();
+    bucket.tokens = Math.min(bucket.perSecond, bucket.tokens + ((now - bucket.at) / 1000) * bucket.perSecond);
+    bucket.at = now;
+    if (bucket.tokens < 1) throw this.failureError({ kind: 'rateLimit', retryAfter: 1 });
+    bucket.tokens -= 1;
+  }
 
   /** Method handlers, one per Bot API method; each returns the `result` or throws an ApiError. */
   protected override readonly handlers: Record<string, MethodHandler> = {
@@ -140,18 +165,21 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
       const text = str(params.text);
       if (text.trim() === '') throw new ApiError(400, 'Bad Request: message text is empty');
       if (text.length > MAX_MESSAGE_LENGTH) throw new ApiError(400, 'Bad Request: message is too long');
+      this.spendSend();
       const replyMarkup = jsonParam(params.reply_markup);
       const parseMode = str(params.parse_mode);
       const messageId = this.nextMessageId(chatId);
-      onDelivered(() =>
+      const acceptedAt = Date.now();
+      onDelivered(() => {
+        this.deliveredAt.push({ chatId: String(chatId), at: acceptedAt });
         this.sentLog.record({
           chatId: String(chatId),
           text,
           messageId,
           ...(replyMarkup === undefined ? {} : { replyMarkup }),
           ...(parseMode === '' ? {} : { parseMode }),
-        }),
-      );
+        });
+      });
       const hasInlineKeyboard = isObject(replyMarkup) && 'inline_keyboard' in replyMarkup;
       return {
         message_id: messageId,

@@ -11,6 +11,7 @@ import type {
   AlertStatus,
   ChatRef,
   ClubContact,
+  ClubMeetingRule,
   Effect,
   HealthAlertView,
   HealthResponseRecord,
@@ -18,6 +19,7 @@ import type {
   InviteView,
   Lang,
   Lookups,
+  MeetingView,
   MemberSettings,
   MemberView,
   PersonRef,
@@ -81,6 +83,9 @@ export class FixtureLookups implements Lookups {
   readonly invites = new Map<string, FixtureInvite>();
   /** Canonical link code → member id. */
   readonly linkCodes = new Map<string, string>();
+  /** Meetings (`clubName` is filled in when read) and clubs' rules. */
+  readonly meetings: Omit<MeetingView, 'clubName'>[] = [];
+  readonly rules = new Map<string, ClubMeetingRule>();
   readonly #wrongCodes = new Map<string, number>();
   readonly #confirmCodes = new Map<string, number>();
 
@@ -209,6 +214,41 @@ export class FixtureLookups implements Lookups {
         Object.assign(alert, { status: 'acknowledged', acknowledgedBy: effect.byMemberId });
         return;
       }
+      case 'setMeetingRule':
+        this.rules.set(effect.clubId, effect.rule);
+        return;
+      case 'moveMeeting':
+        this.#meeting(effect.meetingId).startsAt = new Date(effect.startsAt);
+        return;
+      case 'cancelMeeting':
+        this.#meeting(effect.meetingId).status = 'cancelled';
+        return;
+      case 'setRsvp':
+        this.#meeting(effect.meetingId).rsvps[effect.memberId] = effect.rsvp;
+        return;
+      case 'setAttendance': {
+        const meeting = this.#meeting(effect.meetingId);
+        meeting.present = [...effect.present];
+        meeting.headCount = effect.headCount;
+        if (effect.close) meeting.status = 'held';
+        return;
+      }
+      case 'checkIn': {
+        const meeting = this.#meeting(effect.meetingId);
+        if (!meeting.present.includes(effect.memberId)) meeting.present.push(effect.memberId);
+        return;
+      }
+      case 'createMeeting':
+        this.meetings.push({
+          id: `${effect.clubId}|${effect.date}`,
+          clubId: effect.clubId,
+          startsAt: new Date(effect.startsAt),
+          place: effect.place,
+          status: 'scheduled',
+          rsvps: {},
+          present: [],
+        });
+        return;
     }
   }
 
@@ -342,6 +382,46 @@ export class FixtureLookups implements Lookups {
       if (leader) return { name: leader.fullName, phone: leader.phone };
     }
     return undefined;
+  }
+
+  async upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]> {
+    return this.meetings
+      .filter((m) => clubIds.includes(m.clubId) && m.startsAt >= from && m.status !== 'held')
+      .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
+      .slice(0, limit)
+      .map((m) => ({ ...m, clubName: this.clubs.get(m.clubId) ?? m.clubId }));
+  }
+
+  async startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]> {
+    return this.meetings
+      .filter(
+        (m) =>
+          clubIds.includes(m.clubId) && m.status === 'scheduled' && m.startsAt >= from && m.startsAt <= now,
+      )
+      .sort((a, b) => b.startsAt.getTime() - a.startsAt.getTime())
+      .map((m) => ({ ...m, clubName: this.clubs.get(m.clubId) ?? m.clubId }));
+  }
+
+  async clubRoster(clubId: string): Promise<{ id: string; name: string }[]> {
+    return this.members
+      .filter((m) => m.status === 'active' && m.clubIds.includes(clubId))
+      .map((m) => ({ id: m.id, name: m.fullName }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  }
+
+  async meeting(meetingId: string): Promise<MeetingView | undefined> {
+    const meeting = this.meetings.find((m) => m.id === meetingId);
+    return meeting && { ...meeting, clubName: this.clubs.get(meeting.clubId) ?? meeting.clubId };
+  }
+
+  async meetingRule(clubId: string): Promise<ClubMeetingRule | undefined> {
+    return this.rules.get(clubId);
+  }
+
+  #meeting(id: string): Omit<MeetingView, 'clubName'> {
+    const meeting = this.meetings.find((m) => m.id === id);
+    if (!meeting) throw new Error(`fixture has no meeting ${id}`);
+    return meeting;
   }
 
   #get(memberId: string): FixtureMember {
