@@ -26,6 +26,7 @@ import type {
   Effect,
   EscalateAlertEffect,
   HealthAlertView,
+  SmallAudience,
   StartEffect,
 } from '../src/engine/types.ts';
 import { SURVEYS } from './surveys/default.ts';
@@ -64,27 +65,29 @@ function audienceOf(role: AlertRole, alert: AlertFacts): Audience | undefined {
 export function alertStep(alert: AlertFacts, stage: number, settings: HealthSettings, at: Date): Effect[] {
   const ladder = ladderOf(alert.level);
   const urgent = alert.level === 'emergency';
-  const starts = ladder[stage]!.flatMap((role): StartEffect[] => {
-    const audience = audienceOf(role, alert);
-    if (!audience) return [];
-    return [
-      {
-        type: 'start',
-        flow: 'healthAlert',
-        args: { alertId: alert.id },
-        for: audience,
-        ifBusy: urgent ? 'interrupt' : 'wait',
-        urgent,
-        key: `alert.${alert.id}.${stage}.${role}`,
-        kind: 'health_alert',
-        // Busy with another alert: this one waits in her list ("cảnh báo"); with anything else, it
-        // comes when that ends.
-        busy: { otherFlow: { key: 'healthAlert.busy' }, sameFlow: { key: 'healthAlert.busyAlert' } },
-        // A volunteer checking her own health is not asked to visit herself.
-        except: [alert.memberId],
-      },
-    ];
-  });
+  const roles = ladder[stage]!;
+  const audiences = roles.flatMap((role) => audienceOf(role, alert) ?? []);
+  // Everyone of this step at once, so a chair who also volunteers is asked once.
+  const audience = audiences.length === 1 ? audiences[0] : { anyOf: audiences as SmallAudience[] };
+  const starts: StartEffect[] = !audience
+    ? []
+    : [
+        {
+          type: 'start',
+          flow: 'healthAlert',
+          args: { alertId: alert.id },
+          for: audience,
+          ifBusy: urgent ? 'interrupt' : 'wait',
+          urgent,
+          key: `alert.${alert.id}.${stage}.${roles.join('+')}`,
+          kind: 'health_alert',
+          // Busy with another alert: this one waits in her list ("cảnh báo"); with anything else,
+          // it comes when that ends.
+          busy: { otherFlow: { key: 'healthAlert.busy' }, sameFlow: { key: 'healthAlert.busyAlert' } },
+          // A volunteer checking her own health is not asked to visit herself.
+          except: [alert.memberId],
+        },
+      ];
   if (stage + 1 >= ladder.length) return starts;
   const next = new Date(at.getTime() + (urgent ? settings.emergencyAckMs : settings.ackMs));
   return [

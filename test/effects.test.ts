@@ -97,6 +97,13 @@ describe('effects addressed to audiences', () => {
     expect(await received(other.chatId)).not.toContainEqual(
       expect.stringContaining('For the volunteers again'),
     );
+    // Her proxy is also one of her volunteers: told once by an audience of both.
+    await apply(
+      notice({ anyOf: [{ volunteersOf: String(elder._id) }, { proxiesOf: String(elder._id) }] }, 'For both'),
+    );
+    await helper.nextWith('For both');
+    await settle();
+    expect((await received(helper.chatId)).filter((text) => text.includes('For both'))).toHaveLength(1);
   });
 
   it(`an area's role holders are told in pages by the fan-out job (${AUDIENCE_PAGE} a page), each once`, async () => {

@@ -352,7 +352,12 @@ export type Audience =
   /** The people who answer for a member (who registered them on their behalf). */
   | { proxiesOf: string }
   /** Active members of an org unit and everything under it who hold one of `roles` there. */
-  | { orgUnit: string; roles: Role[] };
+  | { orgUnit: string; roles: Role[] }
+  /** Everyone in any of these small audiences, once (a chair who also volunteers is told once). */
+  | { anyOf: SmallAudience[] };
+
+/** An audience read in one page (all but an org unit's). */
+export type SmallAudience = Exclude<Audience, { orgUnit: string } | { anyOf: unknown }>;
 
 /**
  * A message to an audience. `key` names the delivery (with each chat, the outbox job id), so

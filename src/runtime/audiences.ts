@@ -42,6 +42,11 @@ export class Audiences {
     }
     if ('leadersOf' in audience) return this.#holders([audience.leadersOf], [], CLUB_LEADERS, after);
     if ('volunteersOf' in audience) return this.#volunteersOf(audience.volunteersOf, after);
+    if ('anyOf' in audience) {
+      if (after) return { memberIds: [] };
+      const pages = await Promise.all(audience.anyOf.map((part) => this.page(part)));
+      return { memberIds: [...new Set(pages.flatMap((part) => part.memberIds))] };
+    }
     const [units, clubs] = await Promise.all([
       this.#models.OrgUnit.find(
         { $or: [{ _id: audience.orgUnit }, { ancestors: audience.orgUnit }] },
