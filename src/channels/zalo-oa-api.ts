@@ -3,6 +3,7 @@
  * with `{error: <non-zero>, message}`. A rejected token (-216 invalid, -220
  * expired) is refreshed once and the call retried.
  */
+import { localParts } from '../engine/local-time.ts';
 import type { ZaloOaTokens } from './zalo-oa-tokens.ts';
 
 export class ZaloOaApiError extends Error {
@@ -41,14 +42,8 @@ export async function zaloPost<T>(tokens: ZaloOaTokens, url: string, body: unkno
 
 /** Milliseconds from `now` until the next `hour:minute` in `timeZone`. */
 export function msUntilLocalTime(now: Date, timeZone: string, hour: number, minute: number): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const nowMinutes = part('hour') * 60 + part('minute');
+  const local = localParts(now, timeZone);
+  const nowMinutes = local.hour * 60 + local.minute;
   const minutes = (hour * 60 + minute - nowMinutes + 1440) % 1440 || 1440;
   return minutes * 60_000 - now.getSeconds() * 1000;
 }

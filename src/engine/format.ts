@@ -1,4 +1,5 @@
 /** Display forms of stored values (no words: those live in locales/). */
+import { localParts, twoDigits } from './local-time.ts';
 
 /** "84912345678" → "0912 345 678", the way Vietnamese write a mobile number. */
 export function formatPhone(phone: string): string {
@@ -11,16 +12,7 @@ export function formatPhone(phone: string): string {
  * `time` "29/11 10:05".
  */
 export function formatDay(at: Date, timeZone: string, { year = false, time = false } = {}): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone,
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  const day = `${part('day')}/${part('month')}${year ? `/${part('year')}` : ''}`;
-  return time ? `${day} ${part('hour')}:${part('minute')}` : day;
+  const local = localParts(at, timeZone);
+  const day = `${twoDigits(local.day)}/${twoDigits(local.month)}${year ? `/${local.year}` : ''}`;
+  return time ? `${day} ${twoDigits(local.hour)}:${twoDigits(local.minute)}` : day;
 }

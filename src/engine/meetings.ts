@@ -19,6 +19,7 @@
  *   new Date('2026-03-01T00:00:00Z'), new Date('2026-04-30T00:00:00Z'), 'Asia/Ho_Chi_Minh',
  * ); // [{ date: '2026-03-12', startsAt: 2026-03-12T01:00:00Z }, { date: '2026-04-09', … }]
  */
+import { localParts, twoDigits } from './local-time.ts';
 
 /** 0 = Chủ nhật (Sunday), 1 = thứ Hai (Monday) … 6 = thứ Bảy (Saturday), as `Date.getUTCDay`. */
 export type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6;
@@ -143,13 +144,8 @@ export function daysInMonth(year: number, month: number): number {
 
 /** The local date ("YYYY-MM-DD") of an instant in `timeZone`. */
 export function localDate(at: Date, timeZone: string): string {
-  // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
+  const { year, month, day } = localParts(at, timeZone);
+  return `${year}-${twoDigits(month)}-${twoDigits(day)}`;
 }
 
 /** The instant of local `day` at local `time` ("HH:MM") in `timeZone`. */
@@ -163,27 +159,14 @@ export function localTime(day: string, time: string, timeZone: string): Date {
 
 /** Local "HH:MM" of an instant. */
 export function localClock(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
+  const { hour, minute } = localParts(at, timeZone);
+  return `${twoDigits(hour)}:${twoDigits(minute)}`;
 }
 
 /** How far `timeZone`'s clock is ahead of UTC at `at`, in milliseconds. */
 function offsetMs(at: Date, timeZone: string): number {
-  const shown = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => Number(shown.find((p) => p.type === type)?.value);
-  const local = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
+  const { year, month, day, hour, minute } = localParts(at, timeZone);
+  const local = Date.UTC(year, month - 1, day, hour, minute);
   return local - Math.floor(at.getTime() / 60_000) * 60_000;
 }
 

@@ -5,6 +5,7 @@
  * messages go at once. The outbox applies this when it queues a message and again when the
  * worker takes it (a retried or delayed message may come due at night).
  */
+import { localParts } from '../engine/local-time.ts';
 import { mayHoldAtNight } from '../engine/message-kinds.ts';
 import type { Outbound } from '../engine/types.ts';
 
@@ -50,13 +51,6 @@ export function deliveryNow(message: Outbound, now: Date, hours: QuietHours): De
 
 /** Seconds since local midnight in `timeZone` (DST shifts are ignored: Vietnam has none). */
 function localSecondOfDay(now: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return part('hour') * 3600 + part('minute') * 60 + part('second');
+  const { hour, minute, second } = localParts(now, timeZone);
+  return hour * 3600 + minute * 60 + second;
 }
