@@ -64,6 +64,13 @@ describe('health rounds', () => {
       proxyIds: [mai.id],
     });
     const other = await memberWith(h, 5, 'Phạm Văn Khoa', [{ role: 'member', clubId: 'club-s' }]);
+    // A club with its own day and time: Wednesday 09:00.
+    await app.models.Club.create({
+      _id: 'club-w',
+      name: 'club-w',
+      orgUnitId: 'commune',
+      healthRound: { weekday: 3, time: '09:00' },
+    });
 
     // Planned by two planners at once, and again: one round per club, Monday between 08:00 and 10:00.
     await Promise.all([app.healthRounds.planAll(), app.healthRounds.planAll()]);
@@ -77,6 +84,9 @@ describe('health rounds', () => {
     }
     // The two clubs' rounds come at different minutes.
     expect(startsAt.getTime()).not.toBe(dueAt(roundS!).getTime());
+    expect(await roundJobs('club-w', '2026-03-09')).toEqual([]);
+    const [roundW] = await roundJobs('club-w', '2026-03-11');
+    expect(dueAt(roundW!) >= at('2026-03-11T09:00') && dueAt(roundW!) <= at('2026-03-11T11:00')).toBe(true);
 
     const before = { opted: await messagesOf(opted.chat), other: await messagesOf(other.chat) };
     await fire(round!, startsAt);

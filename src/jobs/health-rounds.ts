@@ -1,11 +1,12 @@
 /**
- * Plans each club's next weekly health round (HEALTH_ROUND_WEEKDAY at HEALTH_ROUND_TIME in
- * APP_TIMEZONE, plus the club's own offset of up to HEALTH_ROUND_SPREAD_MINUTES, so a province's
+ * Plans each club's next weekly health round (the club's `healthRound` weekday and time, else
+ * HEALTH_ROUND_WEEKDAY at HEALTH_ROUND_TIME, in APP_TIMEZONE, plus the club's own offset of up to HEALTH_ROUND_SPREAD_MINUTES, so a province's
  * members do not all answer in the same minute). Runs hourly on a BullMQ job scheduler.
  *
  * Safe to run any number of times at once: a round is planned on the scheduler under the key of
  * its club and local date (`roundKey`) at a time that depends only on them, so planning it again
  * adds the same job, and an occurrence that has fired never fires again (see scheduler.ts).
+ * A club whose round day changes keeps a round already planned for the old day that week.
  * What a round does when it fires: src/runtime/health-rounds.ts.
  */
 import { createHash } from 'node:crypto';
@@ -90,13 +91,18 @@ export class HealthRoundPlanner {
     let planned = 0;
     let after: string | undefined;
     for (;;) {
-      const clubs = await models.Club.find(after ? { _id: { $gt: after } } : {}, { _id: 1 })
+      const clubs = await models.Club.find(after ? { _id: { $gt: after } } : {}, { healthRound: 1 })
         .sort({ _id: 1 })
         .limit(PAGE)
         .lean();
       const now = clock.now();
       for (const club of clubs) {
-        const { date, at } = nextRound(club._id, now, schedule);
+        const own = club.healthRound;
+        const { date, at } = nextRound(club._id, now, {
+          ...schedule,
+          weekday: own?.weekday ?? schedule.weekday,
+          time: own?.time ?? schedule.time,
+        });
         const key = roundKey(club._id, date);
         await scheduler.schedule(
           key,
