@@ -7,6 +7,7 @@
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../src/clock.ts';
+import { clubOffsetMinutes, nextRound } from '../src/jobs/health-rounds.ts';
 import { type ChannelHarness, type ChatDriver, simulatorHarness } from './support/chats.ts';
 import { memberWith } from './support/people.ts';
 import { vi } from './support/text.ts';
@@ -16,6 +17,29 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOW = new Date('2026-03-08T03:00:00Z');
 const at = (local: string) => new Date(`${local}+07:00`);
 const HOUR_MS = 3600_000;
+
+describe('next health round', () => {
+  const schedule = { weekday: 1, time: '08:00', spreadMinutes: 120, timeZone: 'Asia/Ho_Chi_Minh' };
+  const offset = clubOffsetMinutes('club-r', 120) * 60_000;
+
+  it('is on the local Monday at 08:00 plus the club offset, at most the spread', () => {
+    expect(clubOffsetMinutes('club-r', 0)).toBe(0);
+    for (const clubId of ['a', 'b', 'club-r', 'club-s']) {
+      expect(clubOffsetMinutes(clubId, 120)).toBeGreaterThanOrEqual(0);
+      expect(clubOffsetMinutes(clubId, 120)).toBeLessThanOrEqual(120);
+    }
+    const monday = { date: '2026-03-09', at: new Date(at('2026-03-09T08:00').getTime() + offset) };
+    // Sunday 23:30 and Monday 00:30 in Hanoi (both Sunday in UTC), and Monday just before it.
+    expect(nextRound('club-r', at('2026-03-08T23:30'), schedule)).toEqual(monday);
+    expect(nextRound('club-r', at('2026-03-09T00:30'), schedule)).toEqual(monday);
+    expect(nextRound('club-r', new Date(monday.at.getTime() - 1), schedule)).toEqual(monday);
+    // Once it has come: next week's.
+    expect(nextRound('club-r', monday.at, schedule)).toEqual({
+      date: '2026-03-16',
+      at: new Date(at('2026-03-16T08:00').getTime() + offset),
+    });
+  });
+});
 
 describe('health rounds', () => {
   const clock = new TestClock(NOW);
