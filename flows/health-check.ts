@@ -31,6 +31,9 @@ import { DEFAULT_SURVEY } from './surveys/default.ts';
 
 const SURVEY = DEFAULT_SURVEY;
 
+/** The line before the first question when a health round opens the check (`args.round`). */
+const ROUND_LINES = { invite: 'health.roundInvite', nudge: 'health.roundNudge' } as const;
+
 /** What the check keeps between messages. */
 type CheckData = {
   /** Chosen when the check opens, so storing it is idempotent. */
@@ -167,15 +170,17 @@ export const healthCheckFlow: Flow<CheckData> = {
   },
   keywords: ['kham suc khoe', 'suc khoe', 'kham', 'health check', 'health'],
   savesAtEnd: true,
-  async start(_args, ctx) {
+  async start(args, ctx) {
     if (!isActiveMember(ctx.who)) return { end: true, open: { flow: 'menu' } };
     const who = ctx.who;
     const responseId = ctx.random.id();
+    // Opened by the club's health round (src/runtime/health-rounds.ts): one line says why.
+    const say = args.round === 'invite' || args.round === 'nudge' ? [{ key: ROUND_LINES[args.round] }] : [];
     const actedFor = await ctx.lookups.membersActedFor(who.memberId);
-    if (actedFor.length > 0) return { goto: 'whom', data: { responseId, actedFor, answers: {} } };
+    if (actedFor.length > 0) return { goto: 'whom', data: { responseId, actedFor, answers: {} }, say };
     const me = self(who);
     // Staff belong to no club: their health is not the clubs' to watch.
-    return me ? begin({ responseId }, me, ctx) : { end: true, open: { flow: 'menu' } };
+    return me ? { ...begin({ responseId }, me, ctx), say } : { end: true, open: { flow: 'menu' } };
   },
   steps: {
     whom: whomStep,

@@ -27,6 +27,7 @@ import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
 import { FanOut } from './jobs/fan-out.ts';
+import { HealthRoundPlanner } from './jobs/health-rounds.ts';
 import { MeetingPlanner } from './jobs/meeting-planner.ts';
 import { MessageLog } from './jobs/message-log.ts';
 import { MessageRetention } from './jobs/message-retention.ts';
@@ -63,6 +64,7 @@ export class App {
   readonly simulator: SimulatorChats | undefined;
   readonly retention: MessageRetention;
   readonly meetingPlanner: MeetingPlanner;
+  readonly healthRounds: HealthRoundPlanner;
   /** Plans effects for later (its worker is started with the code that applies them). */
   readonly scheduler: Scheduler<ScheduledEffect>;
   readonly #quietHours: QuietHours;
@@ -129,6 +131,20 @@ export class App {
       clock: this.clock,
       timeZone: config.APP_TIMEZONE,
       weeksAhead: config.MEETING_PLAN_WEEKS,
+      scheduler: this.scheduler,
+      log: this.log,
+    });
+    this.healthRounds = new HealthRoundPlanner({
+      connection: this.#bullRedis,
+      prefix: `${prefix}:bull`,
+      models: this.models,
+      clock: this.clock,
+      schedule: {
+        weekday: config.HEALTH_ROUND_WEEKDAY,
+        time: config.HEALTH_ROUND_TIME,
+        spreadMinutes: config.HEALTH_ROUND_SPREAD_MINUTES,
+        timeZone: config.APP_TIMEZONE,
+      },
       scheduler: this.scheduler,
       log: this.log,
     });
@@ -312,6 +328,7 @@ export class App {
         this.#unreachable.startWorker(),
         await this.retention.start(),
         await this.meetingPlanner.start(),
+        await this.healthRounds.start(),
         this.#fanOut.startWorker(
           this.#audiences,
           (effect, memberIds) => this.effects.notifyPage(effect, memberIds, this.clock.now()),
@@ -359,6 +376,7 @@ export class App {
     await this.#fanOut.close();
     await this.retention.close();
     await this.meetingPlanner.close();
+    await this.healthRounds.close();
     // A last drain if there is time; what is left stays in Redis.
     await within(this.messageLog.flush({ everything: true }), remaining() - STOP_RESERVE_MS);
     await this.messageLog.close().catch(() => undefined);

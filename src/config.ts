@@ -125,6 +125,11 @@ const schema = z
     HEALTH_EMERGENCY_ACK_MINUTES: z.coerce.number().positive().default(15),
     /** How many weeks ahead each club's meetings are kept planned (materialised from its rule). */
     MEETING_PLAN_WEEKS: z.coerce.number().int().min(1).max(52).default(8),
+    /** Each club's weekly health round: weekday (0 Sunday … 6 Saturday) and time in APP_TIMEZONE. */
+    HEALTH_ROUND_WEEKDAY: z.coerce.number().int().min(0).max(6).default(1),
+    HEALTH_ROUND_TIME: timeOfDay.default('08:00'),
+    /** Rounds are spread over this many minutes after HEALTH_ROUND_TIME, by club. */
+    HEALTH_ROUND_SPREAD_MINUTES: z.coerce.number().int().min(0).max(720).default(120),
 
     SIMULATOR_RATE_PER_SECOND: z.coerce.number().positive().default(200),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),

@@ -43,6 +43,8 @@ export const MESSAGE_KINDS = {
   meeting_reminder: { essential: false, holdAtNight: true, keepText: true },
   /** A leader is reminded that the weekly report is due. */
   report_nudge: { essential: false, holdAtNight: true, keepText: true },
+  /** A member (or her proxy) is invited into the club's health round, and nudged once. */
+  health_round: { essential: false, holdAtNight: true, keepText: true },
   /** Staff's announcement to an area (an urgent one is essential and goes at once). */
   announcement: { essential: false, holdAtNight: true, keepText: true },
 } as const satisfies Record<string, KindRules>;

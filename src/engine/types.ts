@@ -427,6 +427,19 @@ export interface MeetingReminderEffect {
 }
 
 /**
+ * A club's health round (`startsAt`, the round's planned time) is due: its active members who
+ * did not opt out are invited into the health check (a member without a chat: her proxies);
+ * the `nudge`, a day later, invites again only those with no response since `startsAt`.
+ */
+export interface HealthRoundEffect {
+  type: 'healthRound';
+  clubId: string;
+  startsAt: string;
+  nudge?: boolean;
+  key: string;
+}
+
+/**
  * A health alert goes up to `stage` (the people in `to`), unless it was acknowledged or has already
  * gone that far: then nothing happens. Planned when an alert is raised (not acknowledged in time)
  * and applied at once when a recipient answers "2 Cần hỗ trợ" (`by`: who asked). `whenOpen` (whom
@@ -448,7 +461,8 @@ export type ScheduledEffect =
   | StartEffect
   | StepTimeoutEffect
   | EscalateAlertEffect
-  | MeetingReminderEffect;
+  | MeetingReminderEffect
+  | HealthRoundEffect;
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
@@ -470,6 +484,7 @@ export type Effect =
    */
   | { type: 'acknowledgeHealthAlert'; alertId: string; byMemberId: string; whenAcknowledged: Effect[] }
   | MeetingReminderEffect
+  | HealthRoundEffect
   /**
    * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron
    * `pattern` in APP_TIMEZONE) — even across restarts. Scheduling a `key` again replaces its plan;

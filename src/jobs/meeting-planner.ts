@@ -13,7 +13,7 @@
  * start time they were planned for (`remindersFor`): a meeting new or moved has none, so a run
  * that stopped half-way is finished by the next, and planning twice plans the same jobs.
  */
-import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Clock } from '../clock.ts';
 import {
   DEFAULT_REMINDERS,
@@ -23,29 +23,26 @@ import {
   reminderTimes,
 } from '../engine/meetings.ts';
 import type { ClubMeetingRule, ScheduledEffect } from '../engine/types.ts';
-import type { Logger } from '../log.ts';
 import type { ClubDoc, Models } from '../models/index.ts';
+import { type HourlyOptions, hourlyQueue, startHourly } from './hourly.ts';
 import type { Scheduler } from './scheduler.ts';
 
 const QUEUE = 'meeting-planner';
 export const PLANNER_SCHEDULER_ID = 'meeting-planner';
-const EVERY_MS = 3600_000;
+const LABEL = 'meeting planner';
 const WEEK_MS = 7 * 24 * 3600_000;
 /** Clubs read per page. */
 const PAGE = 500;
 /** MongoDB's duplicate-key error. */
 const DUPLICATE_KEY = 11000;
 
-export interface MeetingPlannerOptions {
-  connection: ConnectionOptions;
-  prefix: string;
+export interface MeetingPlannerOptions extends HourlyOptions {
   models: Models;
   clock: Clock;
   timeZone: string;
   weeksAhead: number;
   /** Where each meeting's reminders are planned. */
   scheduler: Scheduler<ScheduledEffect>;
-  log: Logger;
 }
 
 /** The scheduler key of one reminder of a meeting: planning it again replaces it (a moved meeting). */
@@ -61,21 +58,13 @@ export class MeetingPlanner {
 
   constructor(options: MeetingPlannerOptions) {
     this.#options = options;
-    this.queue = new Queue(QUEUE, { connection: options.connection, prefix: options.prefix });
-    this.queue.on('error', (error) => options.log.error({ err: error }, 'meeting planner queue error'));
+    this.queue = hourlyQueue(QUEUE, options, LABEL);
   }
 
   /** Registers the hourly run (upserting it again changes nothing) and starts its worker. */
-  async start(): Promise<Worker> {
-    await this.queue.upsertJobScheduler(
-      PLANNER_SCHEDULER_ID,
-      { every: EVERY_MS },
-      { name: 'plan', opts: { removeOnComplete: { count: 24 }, removeOnFail: { count: 24 } } },
-    );
-    const { connection, prefix, log } = this.#options;
-    const worker = new Worker(QUEUE, () => this.planAll(), { connection, prefix });
-    worker.on('error', (error) => log.error({ err: error }, 'meeting planner worker error'));
-    return worker;
+  start(): Promise<Worker> {
+    const ids = { schedulerId: PLANNER_SCHEDULER_ID, jobName: 'plan', label: LABEL };
+    return startHourly(this.queue, ids, () => this.planAll(), this.#options);
   }
 
   /** Plans every club that has a rule; returns how many meetings this run inserted. */

@@ -5,20 +5,17 @@
  * and only the text goes, not the record. (Replies and codes never store their
  * text at all: see `keepsText` in message-log.ts.)
  */
-import { type ConnectionOptions, Queue, Worker } from 'bullmq';
-import type { Logger } from '../log.ts';
+import type { Queue, Worker } from 'bullmq';
 import type { Models } from '../models/index.ts';
+import { type HourlyOptions, hourlyQueue, startHourly } from './hourly.ts';
 
 const QUEUE = 'message-retention';
 /** One scheduler per deployment, whatever the number of workers: upserting it again changes nothing. */
 export const RETENTION_SCHEDULER_ID = 'message-text-retention';
-const EVERY_MS = 3600_000;
+const LABEL = 'message retention';
 
-export interface MessageRetentionOptions {
-  connection: ConnectionOptions;
-  prefix: string;
+export interface MessageRetentionOptions extends HourlyOptions {
   models: Models;
-  log: Logger;
   retentionDays: number;
 }
 
@@ -28,21 +25,13 @@ export class MessageRetention {
 
   constructor(options: MessageRetentionOptions) {
     this.#options = options;
-    this.queue = new Queue(QUEUE, { connection: options.connection, prefix: options.prefix });
-    this.queue.on('error', (error) => options.log.error({ err: error }, 'message retention queue error'));
+    this.queue = hourlyQueue(QUEUE, options, LABEL);
   }
 
   /** Registers the hourly run and starts the worker that does it. */
-  async start(): Promise<Worker> {
-    await this.queue.upsertJobScheduler(
-      RETENTION_SCHEDULER_ID,
-      { every: EVERY_MS },
-      { name: 'remove-old-texts', opts: { removeOnComplete: { count: 24 }, removeOnFail: { count: 24 } } },
-    );
-    const { connection, prefix, log } = this.#options;
-    const worker = new Worker(QUEUE, () => this.removeOldTexts(new Date()), { connection, prefix });
-    worker.on('error', (error) => log.error({ err: error }, 'message retention worker error'));
-    return worker;
+  start(): Promise<Worker> {
+    const ids = { schedulerId: RETENTION_SCHEDULER_ID, jobName: 'remove-old-texts', label: LABEL };
+    return startHourly(this.queue, ids, () => this.removeOldTexts(new Date()), this.#options);
   }
 
   /** Unsets the text of messages logged more than the retention period before `now`; the records stay. */

@@ -59,6 +59,18 @@ const clubSchema = new Schema(
     },
     /** When members are reminded of a meeting (see `reminderTimes`); none: DEFAULT_REMINDERS. */
     reminderOffsets: { type: [String], default: undefined },
+    /**
+     * The club's own weekly health round (weekday 0 Sunday … 6 Saturday, local "HH:MM"), either
+     * or both; none: HEALTH_ROUND_WEEKDAY at HEALTH_ROUND_TIME.
+     */
+    healthRound: {
+      type: {
+        weekday: { type: Number, min: 0, max: 6 },
+        time: { type: String, match: /^([01]\d|2[0-3]):[0-5]\d$/ },
+        _id: false,
+      },
+      default: null,
+    },
   },
   { timestamps: true },
 );

@@ -43,6 +43,7 @@ import { type MongoLookups, toWho } from '../store/lookups.ts';
 import { Audiences } from './audiences.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
+import { runHealthRound } from './health-rounds.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -157,6 +158,14 @@ export class Effects {
           break;
         case 'meetingReminder':
           await this.#remindMeeting(effect, now);
+          break;
+        case 'healthRound':
+          await runHealthRound(effect, now, {
+            ...this.#deps,
+            clubChats: (clubId) => this.#clubChats(clubId),
+            startIn: (start, chats, at) => this.#startIn(start, chats, at),
+            start: (start, at) => this.start(start, at),
+          });
           break;
         case 'setRsvp':
           await this.#setRsvp(effect, now);

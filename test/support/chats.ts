@@ -144,8 +144,11 @@ export function simulatorChat(url: string, chatId: string): ChatDriver {
   return new SimulatorDriver(url, chatId);
 }
 
-export async function simulatorHarness(env: Record<string, string> = {}): Promise<ChannelHarness> {
-  const test = await startTestApp(isolatedEnv({ SIMULATOR: 'true', ...env }));
+export async function simulatorHarness(
+  env: Record<string, string> = {},
+  overrides: AppOverrides = {},
+): Promise<ChannelHarness> {
+  const test = await startTestApp(isolatedEnv({ SIMULATOR: 'true', ...env }), overrides);
   const chatIdOf = (n: number) => `8497${String(n).padStart(7, '0')}`;
   return {
     name: 'simulator',
