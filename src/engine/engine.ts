@@ -197,6 +197,9 @@ export class Engine {
       text: '',
     };
     const turn: Turn = { state: structuredClone(state), inbound, now, lookups, says: [], effects: [] };
+    // Opened in the middle of a question (an emergency does not wait): what was answered so far
+    // and kept only for the end is lost, and the person is told.
+    if (inQuestion(turn.state.session)) this.#leave(turn, turn.state.session);
     await this.#startFlow(turn, flowId, args, 0);
     return this.#finish(turn);
   }

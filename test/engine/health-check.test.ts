@@ -362,6 +362,16 @@ async function emergency(): Promise<{ world: EngineWorld; alertId: string }> {
 }
 
 describe('acting on an alert', () => {
+  it('a volunteer in the middle of her own check is told her answers were not saved, then sees the alert', async () => {
+    const { world, alertId } = await emergency();
+    const volunteer = world.chat(PEOPLE.volunteer.chat);
+    await converse(volunteer, [['khám sức khỏe', 'health.ask.feeling']]);
+    expect((await volunteer.open('healthAlert', { alertId })).keys).toEqual([
+      'common.notSaved',
+      'healthAlert.askEmergency',
+    ]);
+  });
+
   it("the volunteer sees who, how old, the club, the answers and the phone; 'đã liên hệ' acknowledges it", async () => {
     const { world, alertId } = await emergency();
     const volunteer = world.chat(PEOPLE.volunteer.chat);
