@@ -262,13 +262,22 @@ const CLOCK_TICKS_PER_SECOND = 100;
  */
 async function cpuPids(target: Target, redis: Redis): Promise<Record<string, number[]>> {
   const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
-  const ferretPid = Number(readFileSync(`${ROOT}data/ferretdb.pid`, 'utf8').trim());
+  // A MongoDB this checkout did not start (no pid file) is left out of the CPU figures.
+  const ferretPid = Number(
+    (() => {
+      try {
+        return readFileSync(`${ROOT}data/ferretdb.pid`, 'utf8').trim();
+      } catch {
+        return Number.NaN;
+      }
+    })(),
+  );
   const postgres = spawnSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).stdout;
   return {
     bot: [target.child.pid!],
     driver: [process.pid],
     redis: [redisPid],
-    ferretdb: [ferretPid],
+    ferretdb: Number.isInteger(ferretPid) ? [ferretPid] : [],
     postgres: postgres.split('\n').filter(Boolean).map(Number),
   };
 }

@@ -254,6 +254,10 @@ export class MongoLookups implements Lookups {
   /** The members matching `filter`, by name (small sets: one club, one volunteer's people). */
   async #views(filter: QueryFilter<MemberDoc>): Promise<MemberView[]> {
     const members = await this.#models.Member.find(filter).sort({ fullName: 1 }).lean();
+    // The club names once for all of them (each view would otherwise read them at the same time).
+    await this.#clubNameMap(
+      members.flatMap((member) => [...member.clubIds, ...(member.pendingClubIds ?? [])]),
+    );
     return Promise.all(members.map((member) => this.#view(member as MemberRecord)));
   }
 
