@@ -28,6 +28,8 @@ const ferretInfoFile = `${dataDir}/ferretdb.json`;
 const ferretLog = `${dataDir}/ferretdb.log`;
 const POSTGRES_HOST = process.env.FERRETDB_POSTGRES_HOST ?? '127.0.0.1';
 const POSTGRES_PORT = Number(process.env.FERRETDB_POSTGRES_PORT ?? 5432);
+/** Another checkout on the same machine gives its FerretDB a database of its own (and another port). */
+const POSTGRES_DB = process.env.FERRETDB_POSTGRES_DB ?? 'ferretdb';
 /** FerretDB's own PostgreSQL pool; the sum of all clients' pools must stay below half of it. */
 const POSTGRES_POOL = 90;
 
@@ -183,11 +185,11 @@ async function ferretBackendArgs(): Promise<{ args: string[]; backend: string }>
       // "already exists" is the normal case after the first run.
       spawnSync(
         'createdb',
-        ['-h', POSTGRES_HOST, '-p', String(POSTGRES_PORT), '-U', 'postgres', 'ferretdb'],
+        ['-h', POSTGRES_HOST, '-p', String(POSTGRES_PORT), '-U', 'postgres', POSTGRES_DB],
         { stdio: 'ignore' },
       );
     }
-    const url = `postgres://postgres@${POSTGRES_HOST}:${POSTGRES_PORT}/ferretdb?pool_max_conns=${POSTGRES_POOL}`;
+    const url = `postgres://postgres@${POSTGRES_HOST}:${POSTGRES_PORT}/${POSTGRES_DB}?pool_max_conns=${POSTGRES_POOL}`;
     return { args: ['-postgresql-url', url], backend: 'PostgreSQL' };
   }
   return { args: ['-sqlite-dir', `${dataDir}/ferretdb-sqlite`], backend: 'SQLite' };
