@@ -10,7 +10,12 @@ import { createServer } from 'node:http';
 /** The variable that names the port; nothing is counted or served without it. */
 export const COUNTERS_PORT_VARIABLE = 'BENCH_COUNTERS_PORT';
 
-const counts = { mongoCommands: 0, byCommand: {} as Record<string, number> };
+const counts = { mongoCommands: 0, byCommand: {} as Record<string, number>, redisCommands: 0 };
+
+/** Counts one Redis command (bench/count-app-commands.ts calls it for every command the process sends). */
+export function countRedisCommand(): void {
+  counts.redisCommands += 1;
+}
 
 /** Counts every `commandStarted` of a MongoDB client created with `monitorCommands: true`, by "command collection". */
 export function countCommandsOf(client: EventEmitter): void {

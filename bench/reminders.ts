@@ -17,11 +17,12 @@
  *   npm run bench -- reminders
  *   BENCH_MEMBERS=1000 BENCH_CLUBS=15 BENCH_LIMITS=1000,0 npm run bench -- reminders
  */
+import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { FakeTelegram } from '../test/fakes/telegram.ts';
 import { isolatedEnv, startTestApp } from '../test/support/app.ts';
 import { fakeTelegramEnv } from './people.ts';
-import { envInt, round, settlesWithin, sleep, table } from './stats.ts';
+import { envInt, round, settlesWithin, sleep, Tally, table } from './stats.ts';
 
 const MEMBERS = envInt('BENCH_MEMBERS', 10_000, 100_000);
 const CLUBS = envInt('BENCH_CLUBS', 150, 10_000);
@@ -40,6 +41,35 @@ interface Run {
   achievedOverL: number | null;
   duplicates: number;
   lost: number;
+  /** Deliveries per second from the due time to the last delivery. */
+  messagesPerSecond: number | null;
+  /** Message records in MongoDB once the log drained; must equal the messages the fake API received. */
+  messageRecords: number;
+  received: number;
+  /** MongoDB and Redis commands of the whole process from the due time on, per message received. */
+  dbPerMessage: number;
+  redisPerMessage: number;
+  peakRssMB: number;
+}
+
+/** Every Redis command this process sends (the app's, BullMQ's and the bench's own few), by name. */
+const redisCommands = new Tally();
+const sendCommand = Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function (this: Redis, command, ...rest) {
+  redisCommands.add(command.name);
+  return sendCommand.call(this, command, ...rest);
+} as typeof sendCommand;
+
+/** "name: n" of the largest counts, for the figures printed per run. */
+function top(tally: Tally, since: Map<string, number>, members: number): string {
+  return tally
+    .entries()
+    .map(([name, count]) => [name, count - (since.get(name) ?? 0)] as const)
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([name, count]) => `${name} ${round(count / members, 2)}`)
+    .join(', ');
 }
 
 async function run(limit: number | null): Promise<Run> {
@@ -96,12 +126,32 @@ async function run(limit: number | null): Promise<Run> {
     await meetingPlanner.planReminders();
     if (Date.now() > due) throw new Error('the setup took longer than the lead time: raise LEAD_MS');
 
+    const mongoCommands = new Tally();
+    test.app.models.Message.db
+      .getClient()
+      .on('commandStarted', (event: { commandName: string; command: Record<string, unknown> }) => {
+        mongoCommands.add(`${event.commandName} ${String(event.command[event.commandName] ?? '')}`.trim());
+      });
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }, 200);
+    const redisBefore = new Map(redisCommands.entries());
+    const redisTotalBefore = redisCommands.total;
     const ideal = limit ? MEMBERS / limit : null;
     const deadline = due + (ideal ? 1.5 * ideal * 1000 : 0) + 60_000;
     const received = () => new Set(fake.deliveredAt.map((d) => d.chatId)).size;
     while (received() < MEMBERS && Date.now() < deadline) await sleep(250);
     await sleep(2000); // a duplicate would come now
+    clearInterval(sampler);
     const delivered = fake.deliveredAt;
+    const redisTotal = redisCommands.total - redisTotalBefore;
+    const mongoTotal = mongoCommands.total;
+    const count = Math.max(1, delivered.length);
+    console.log(`L = ${limit ?? 'none'}: MongoDB per message: ${top(mongoCommands, new Map(), count)}`);
+    console.log(`L = ${limit ?? 'none'}: Redis per message: ${top(redisCommands, redisBefore, count)}`);
+    await test.app.messageLog.flush({ everything: true });
+    const messageRecords = await models.Message.countDocuments({});
     const perChat = new Map<string, number>();
     for (const { chatId } of delivered) perChat.set(chatId, (perChat.get(chatId) ?? 0) + 1);
     const times = delivered.map((d) => d.at);
@@ -118,6 +168,12 @@ async function run(limit: number | null): Promise<Run> {
       achievedOverL: limit && rate !== null ? round(rate / limit, 3) : null,
       duplicates: [...perChat.values()].reduce((sum, n) => sum + n - 1, 0),
       lost: MEMBERS - ids.filter((_, k) => perChat.has(String(CHAT_BASE + k))).length,
+      messagesPerSecond: rate === null ? null : round(delivered.length / ((last! - due) / 1000), 0),
+      messageRecords,
+      received: delivered.length,
+      dbPerMessage: round(mongoTotal / count, 2),
+      redisPerMessage: round(redisTotal / count, 2),
+      peakRssMB: Math.round(peakRss / 2 ** 20),
     };
   } finally {
     if (!(await settlesWithin(test.stop(), 60_000))) console.log('The app did not stop in time.');
@@ -147,6 +203,11 @@ async function main(): Promise<void> {
         'achieved / L',
         'duplicates',
         'lost',
+        'msg/s',
+        'records / received',
+        'db / msg',
+        'redis / msg',
+        'peak RSS',
       ],
       runs.map((r) => [
         String(r.L ?? 'none'),
@@ -157,6 +218,11 @@ async function main(): Promise<void> {
         r.achievedOverL === null ? '–' : String(r.achievedOverL),
         String(r.duplicates),
         String(r.lost),
+        String(r.messagesPerSecond ?? '–'),
+        `${r.messageRecords} / ${r.received}`,
+        String(r.dbPerMessage),
+        String(r.redisPerMessage),
+        `${r.peakRssMB} MB`,
       ]),
     ),
   );

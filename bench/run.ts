@@ -19,6 +19,8 @@ export const BENCHMARKS: Record<string, string> = {
   storage: 'FerretDB on PostgreSQL and on SQLite under the same load: steps/s and latency',
   reminders:
     'meeting reminders of 10,000 members in 150 clubs due at once, to a fake Telegram at L msg/s: lateness, duplicates, lost',
+  outbox:
+    "the outbox's ceiling: 20,000 queued messages sent by a worker process to a fake Telegram (unlimited or L msg/s): messages/s, worker RSS",
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

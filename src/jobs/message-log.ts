@@ -14,9 +14,12 @@
  * "queued" uses $setOnInsert only, so a late "queued" write never overwrites
  * a result that landed first.
  *
- * Most messages are sent within a second of being queued, so a record whose only write is
- * "queued" is held back in Redis for up to HOLD_MS: it then goes to MongoDB once, in a bulk insert
- * at its final state, instead of an insert now and an upsert when the result comes.
+ * A message queued to go at once gets no "queued" write: its BullMQ job holds it durably from that
+ * moment, and its result carries the whole record (with `queuedAt`), so it goes to MongoDB once,
+ * in a bulk insert at its final state — also when it waited minutes behind a rate limit. Only a
+ * message queued with a delay (quiet hours) is recorded "queued" at once; such a write is still
+ * held back in Redis for up to HOLD_MS in case its result follows. A result whose record is
+ * already stored (a delayed message, a retry) fails its insert and becomes an upsert.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -25,6 +28,7 @@ import { MESSAGE_KINDS } from '../engine/message-kinds.ts';
 import type { Outbound } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { MessageDoc, Models } from '../models/index.ts';
+import { tickBatch } from './tick-batch.ts';
 
 type Status = MessageDoc['status'];
 
@@ -72,6 +76,8 @@ export class MessageLog {
   readonly #lockKey: string;
   readonly #owner = randomBytes(8).toString('hex');
   #timer: NodeJS.Timeout | undefined;
+  /** Appends made in the same turn of the event loop (many jobs finishing together) go in one RPUSH. */
+  readonly #push = tickBatch((batches: string[][]) => this.#pushLines(batches));
   #draining: Promise<void> = Promise.resolve();
   /** Records MongoDB refused (e.g. a character PostgreSQL cannot store): set aside so the rest go through. */
   setAside = 0;
@@ -94,8 +100,10 @@ export class MessageLog {
     );
   }
 
-  async result(id: string, message: Outbound, result: MessageResult): Promise<void> {
-    await this.#append([[id, { set: result, setOnInsert: base(message) }]]);
+  /** The message's state now; `queuedAt` (the job's) completes the record when it is the first write. */
+  async result(id: string, message: Outbound, result: MessageResult, queuedAt?: Date): Promise<void> {
+    const setOnInsert = { ...base(message), ...(queuedAt ? { queuedAt } : {}) };
+    await this.#append([[id, { set: result, setOnInsert }]]);
   }
 
   /** Writes waiting in Redis for MongoDB. */
@@ -105,8 +113,13 @@ export class MessageLog {
 
   async #append(writes: [string, PendingWrite][]): Promise<void> {
     if (writes.length === 0) return;
-    await this.#redis.rpush(this.#listKey, ...writes.map((write) => JSON.stringify(write)));
+    await this.#push(writes.map((write) => JSON.stringify(write)));
     this.#timer ??= setTimeout(() => void this.flush(), DRAIN_DELAY_MS);
+  }
+
+  async #pushLines(batches: string[][]): Promise<undefined[]> {
+    await this.#redis.rpush(this.#listKey, ...batches.flat());
+    return [];
   }
 
   /**
@@ -157,13 +170,9 @@ export class MessageLog {
         const entries = [...merged];
         const held = everything ? [] : entries.filter(([, write]) => waitsForResult(write, now));
         const due = entries.filter(([, write]) => everything || !waitsForResult(write, now));
-        // A record whose "queued" write is in this read is new: inserted whole, in bulk (far
-        // cheaper than an upsert per state). The others update records stored before.
-        const fresh = due.filter(([, write]) => write.setOnInsert.status === 'queued');
-        const updates = due.filter(([, write]) => write.setOnInsert.status !== 'queued');
-        const stored =
-          (await this.#insertFresh(fresh)) &&
-          (await this.#inChunks(updates, STATEMENTS_PER_COMMAND, (chunk) => this.#writeBatch(chunk)));
+        // Every write holds the whole record: inserted whole, in bulk (far cheaper than an upsert
+        // per state); those stored before (a delayed message, a retry) become updates.
+        const stored = await this.#insertFresh(due);
         if (!stored) {
           // MongoDB is failing: everything stays in Redis (writes already done repeat harmlessly).
           this.#timer ??= setTimeout(() => void this.flush(), RETRY_MS);

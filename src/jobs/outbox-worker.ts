@@ -30,9 +30,10 @@ import { type ChannelSender, SendError } from '../channels/types.ts';
 import type { Clock } from '../clock.ts';
 import type { Outbound } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import type { MessageLog } from './message-log.ts';
+import type { MessageLog, MessageResult } from './message-log.ts';
 import { type OutboxJob, outboxQueueName } from './outbox.ts';
 import { deliveryNow, type QuietHours } from './quiet-hours.ts';
+import { tickBatch } from './tick-batch.ts';
 
 export interface OutboxWorkerOptions {
   connection: ConnectionOptions;
@@ -55,6 +56,16 @@ const SENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJob> {
   const { sender, messageLog, log, redis, clock, quietHours } = options;
   const markerKey = (jobId: string) => `${options.prefix}:sent:${jobId}`;
+  // The jobs running at once read and write their markers together: one Redis round trip each way.
+  const sentMarker = tickBatch((ids: string[]) => redis.mget(ids.map(markerKey)));
+  const markSent = tickBatch(async (sent: [string, string][]) => {
+    const pipeline = redis.pipeline();
+    for (const [id, platformMessageId] of sent)
+      pipeline.set(markerKey(id), platformMessageId, 'EX', SENT_MARKER_TTL_SECONDS);
+    const failed = (await pipeline.exec())?.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+    return [];
+  });
 
   const worker: Worker<OutboxJob> = new Worker<OutboxJob>(
     outboxQueueName(sender.channel),
@@ -62,14 +73,16 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
       const id = job.id!;
       const { message } = job.data;
       const attempts = job.attemptsMade + 1;
-      const alreadySent = await redis.get(markerKey(id));
+      const queuedAt = new Date(job.data.queuedAt);
+      const record = (result: MessageResult) => messageLog.result(id, message, result, queuedAt);
+      const alreadySent = await sentMarker(id);
       if (alreadySent !== null) {
-        await messageLog.result(id, message, { status: 'sent', attempts, platformMessageId: alreadySent });
+        await record({ status: 'sent', attempts, platformMessageId: alreadySent });
         return alreadySent;
       }
       const delivery = deliveryNow(message, clock.now(), quietHours);
       if (delivery.action === 'drop') {
-        await messageLog.result(id, message, { status: 'expired', attempts: job.attemptsMade });
+        await record({ status: 'expired', attempts: job.attemptsMade });
         return 'expired';
       }
       if (delivery.action === 'hold') {
@@ -79,13 +92,10 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
       }
       try {
         const { platformMessageId } = await sender.send(message, id);
-        await redis.set(markerKey(id), platformMessageId, 'EX', SENT_MARKER_TTL_SECONDS);
-        await messageLog.result(id, message, {
-          status: 'sent',
-          attempts,
-          platformMessageId,
-          sentAt: clock.now(),
-        });
+        await Promise.all([
+          markSent([id, platformMessageId]),
+          record({ status: 'sent', attempts, platformMessageId, sentAt: clock.now() }),
+        ]);
         return platformMessageId;
       } catch (error) {
         const failure = error instanceof SendError ? error : new SendError('transient', String(error));
@@ -96,19 +106,19 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
             await worker.rateLimit(failure.retryAfterMs ?? 1000);
             throw new RateLimitError();
           case 'recipientGone':
-            await messageLog.result(id, message, { status: 'failed', attempts, lastError });
+            await record({ status: 'failed', attempts, lastError });
             await options.onRecipientGone(message);
             throw new UnrecoverableError(lastError);
           case 'later':
-            await messageLog.result(id, message, { status: 'queued', attempts, lastError });
+            await record({ status: 'queued', attempts, lastError });
             await job.moveToDelayed(Date.now() + (failure.retryAfterMs ?? 60_000), token);
             throw new DelayedError();
           case 'permanent':
-            await messageLog.result(id, message, { status: 'failed', attempts, lastError });
+            await record({ status: 'failed', attempts, lastError });
             throw new UnrecoverableError(lastError);
           case 'transient': {
             const last = attempts >= (job.opts.attempts ?? 1);
-            await messageLog.result(id, message, { status: last ? 'dead' : 'queued', attempts, lastError });
+            await record({ status: last ? 'dead' : 'queued', attempts, lastError });
             throw failure;
           }
         }

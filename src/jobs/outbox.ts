@@ -106,7 +106,11 @@ export class Outbox {
           },
         })),
       );
-      await this.#log.queued(list, now);
+      // Only what waits (quiet hours) is recorded now; the rest is recorded with its result.
+      await this.#log.queued(
+        list.filter(({ delay }) => delay > 0),
+        now,
+      );
     }
     await this.#log.queued(expired, now);
     for (const { id, message } of expired)

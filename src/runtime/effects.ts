@@ -51,6 +51,20 @@ const MAX_SAVE_ATTEMPTS = 3;
 const BUSY_MS = 30 * 60_000;
 /** Chats a `start` opens its flow in at once. */
 const START_CONCURRENCY = 8;
+/**
+ * What a batch of members is read with: her chat's choice and opt-out, and what `toWho` needs, so
+ * a flow opened in her chat knows who she is without reading her again (see `#openIn`).
+ */
+const CHAT_FIELDS = {
+  language: 1,
+  preferredChat: 1,
+  optedOutAt: 1,
+  status: 1,
+  clubIds: 1,
+  roles: 1,
+  birthYear: 1,
+  gender: 1,
+} as const;
 
 export interface EffectsDeps {
   models: Models;
@@ -696,10 +710,14 @@ export class Effects {
     // An urgent flow, or one that may interrupt, reaches those who opted out.
     const essential = isEssential(effect.kind, effect.urgent || effect.ifBusy === 'interrupt');
     const chats = targets.filter(({ optedOut }) => essential || !optedOut);
-    // Chats are independent: a few are opened at once (a club's reminder reaches its members together).
+    // Chats are independent: a few are opened at once (a club's reminder reaches its members
+    // together). What the flow reads that is the same for every chat (the meeting) is read once.
+    const lookups = readOnce(this.#deps.lookups);
     for (let from = 0; from < chats.length; from += START_CONCURRENCY) {
       await Promise.all(
-        chats.slice(from, from + START_CONCURRENCY).map((target) => this.#openIn(effect, target, now)),
+        chats
+          .slice(from, from + START_CONCURRENCY)
+          .map((target) => this.#openIn(effect, target, now, lookups)),
       );
     }
   }
@@ -707,10 +725,11 @@ export class Effects {
   /** Opens `effect`'s flow in one chat, or offers it there (busy), as `start` says. */
   async #openIn(
     effect: StartEffect,
-    { chat, memberId, lang }: { chat: ChatKey; memberId: string; lang: Lang },
+    { chat, memberId, lang, who }: MemberChat,
     now: Date,
+    lookups: MongoLookups,
   ): Promise<void> {
-    const { chatStates, engine, lookups, outbox } = this.#deps;
+    const { chatStates, engine, outbox } = this.#deps;
     const state = await chatStates.load(chat);
     const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
     const urgent = effect.urgent || undefined;
@@ -719,7 +738,8 @@ export class Effects {
     const session = state.session;
     const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
     if (!state.whoCheckedAt) {
-      state.who = (await lookups.resolveWho(chat.channel, chat.chatId)).who;
+      // The member behind this chat was read with it (`chatsOf`): no second read of her.
+      state.who = who ?? (await lookups.resolveWho(chat.channel, chat.chatId)).who;
       state.whoCheckedAt = now.getTime();
       // Kept for the next request, so a busy person is not looked up again each time.
       if (busy) await chatStates.save(chat, state);
@@ -796,10 +816,7 @@ export class Effects {
     if (memberIds.length === 0) return [];
     const [identities, members] = await Promise.all([
       models.Identity.find({ memberId: { $in: memberIds }, stoppedAt: null }).lean(),
-      models.Member.find(
-        { _id: { $in: memberIds } },
-        { language: 1, preferredChat: 1, optedOutAt: 1 },
-      ).lean(),
+      models.Member.find({ _id: { $in: memberIds } }, CHAT_FIELDS).lean(),
     ]);
     return this.#pickChats(members, identities);
   }
@@ -813,7 +830,7 @@ export class Effects {
     const { models } = this.#deps;
     const members = await models.Member.find(
       { clubIds: clubId, status: 'active' },
-      { language: 1, preferredChat: 1, optedOutAt: 1, proxyIds: 1, roles: 1 },
+      { ...CHAT_FIELDS, proxyIds: 1 },
     ).lean();
     const identities: IdentityDoc[] = [];
     for (let from = 0; from < members.length; from += START_CONCURRENCY) {
@@ -831,7 +848,12 @@ export class Effects {
   async #pickChats(
     members: {
       _id: unknown;
+      status: string;
+      clubIds: string[];
+      roles: { role: string; clubId?: string | null; orgUnitId?: string | null }[];
       language?: string | null;
+      birthYear?: number | null;
+      gender?: string | null;
       preferredChat?: string | null;
       optedOutAt?: Date | null;
     }[],
@@ -855,7 +877,14 @@ export class Effects {
       if (!chosen) return [];
       const chat = { channel: chosen.channel as ChannelName, chatId: chosen.chatId };
       return [
-        { chat, memberId, lang: (member.language ?? 'vi') as Lang, optedOut: Boolean(member.optedOutAt) },
+        {
+          chat,
+          memberId,
+          lang: (member.language ?? 'vi') as Lang,
+          optedOut: Boolean(member.optedOutAt),
+          // Read with CHAT_FIELDS: all that `toWho` uses.
+          who: toWho(member as Parameters<typeof toWho>[0]),
+        },
       ];
     });
   }
@@ -918,7 +947,30 @@ function holdsRole(
 }
 
 /** A member's chat to write to, with her language and whether she opted out (see `chatsOf`). */
-type MemberChat = { chat: ChatKey; memberId: string; lang: Lang; optedOut: boolean };
+type MemberChat = { chat: ChatKey; memberId: string; lang: Lang; optedOut: boolean; who?: Who };
+
+/**
+ * `lookups` for one batch of chats opened by the same `start`: a meeting is read once for all of
+ * them (a club's reminder opens the same question in each member's chat).
+ */
+function readOnce(lookups: MongoLookups): MongoLookups {
+  const meetings = new Map<string, ReturnType<MongoLookups['meeting']>>();
+  return new Proxy(lookups, {
+    get(target, property) {
+      if (property === 'meeting')
+        return (meetingId: string) => {
+          let meeting = meetings.get(meetingId);
+          if (!meeting) {
+            meeting = target.meeting(meetingId);
+            meetings.set(meetingId, meeting);
+          }
+          return meeting;
+        };
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
 
 /**
  * The guarded write of a decision: it matches while the person still waits for this club, or
