@@ -95,12 +95,23 @@ async function run(limit: number | null): Promise<Run> {
       await models.Member.insertMany(
         slice.map((_id, k) => {
           const clubId = clubIds[(from + k) % CLUBS]!;
+          const chatId = String(CHAT_BASE + from + k);
           return {
             _id,
             fullName: `Member ${from + k}`,
             status: 'active',
             clubIds: [clubId],
             roles: [{ role: 'member', clubId }],
+            // The copy of her identity that linking her chat writes (src/store/member-chats.ts).
+            chats: [
+              {
+                _id: `telegram:${chatId}`,
+                channel: 'telegram',
+                chatId,
+                linkedAt: new Date(),
+                stoppedAt: null,
+              },
+            ],
           };
         }),
       );

@@ -127,6 +127,14 @@ const memberSchema = new Schema(
     preferredChat: { type: String, default: null },
     /** Since when the member gets only essential messages (see message-kinds.ts); null: all of them. */
     optedOutAt: { type: Date, default: null },
+    /**
+     * A copy of her identities (see src/store/member-chats.ts), so a club's chats are read with its
+     * members; absent on records stored before it (their Identity documents are read instead).
+     */
+    chats: {
+      type: [new Schema({ _id: String, channel: String, chatId: String, linkedAt: Date, stoppedAt: Date })],
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

@@ -36,10 +36,11 @@ import type { MessageLog } from '../jobs/message-log.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
-import type { IdentityDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
+import type { MeetingDoc, MemberDoc, Models } from '../models/index.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
+import { type ChatCopy, copiedIdentities, syncMemberChats } from '../store/member-chats.ts';
 import { Audiences } from './audiences.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
@@ -59,6 +60,7 @@ const CHAT_FIELDS = {
   language: 1,
   preferredChat: 1,
   optedOutAt: 1,
+  chats: 1,
   status: 1,
   clubIds: 1,
   roles: 1,
@@ -335,6 +337,7 @@ export class Effects {
     ).lean();
     if (newer.length === 0) return;
     await models.Identity.deleteMany({ _id: { $in: newer.map((identity) => identity._id) } });
+    await syncMemberChats(models, [memberId]);
     await chatStates.forgetWho(
       newer.map((identity) => ({ channel: identity.channel as ChannelName, chatId: identity.chatId })),
     );
@@ -375,11 +378,14 @@ export class Effects {
   }
 
   async #upsertIdentity(memberId: string, { channel, chatId }: ChatKey, now: Date): Promise<void> {
-    await this.#deps.models.Identity.updateOne(
+    const { models } = this.#deps;
+    const before = await models.Identity.findOneAndUpdate(
       { _id: `${channel}:${chatId}` },
       { $set: { memberId, channel, chatId, stoppedAt: null }, $setOnInsert: { linkedAt: now } },
-      { upsert: true },
-    );
+      { upsert: true, returnDocument: 'before' },
+    ).lean();
+    // Hers now, and no longer the member's it was (a chat that passed to someone else).
+    await syncMemberChats(models, [memberId, before?.memberId]);
   }
 
   /**
@@ -814,34 +820,48 @@ export class Effects {
   async chatsOf(memberIds: string[]): Promise<MemberChat[]> {
     const { models } = this.#deps;
     if (memberIds.length === 0) return [];
-    const [identities, members] = await Promise.all([
-      models.Identity.find({ memberId: { $in: memberIds }, stoppedAt: null }).lean(),
-      models.Member.find({ _id: { $in: memberIds } }, CHAT_FIELDS).lean(),
-    ]);
-    return this.#pickChats(members, identities);
+    const members = await models.Member.find({ _id: { $in: memberIds } }, CHAT_FIELDS).lean();
+    return this.#pickChats(members, await this.#liveIdentities(members, 'together'));
   }
 
-  /**
-   * A club's active members and their chats (as `chatsOf` picks them), read the way FerretDB
-   * answers fast: the members by their club, each one's identities by member id — no `$in`,
-   * which FerretDB evaluates by scanning (~0.5 s over 10,000 documents).
-   */
+  /** A club's active members and their chats (as `chatsOf` picks them): one read of its members. */
   async #clubChats(clubId: string) {
-    const { models } = this.#deps;
-    const members = await models.Member.find(
+    const members = await this.#deps.models.Member.find(
       { clubIds: clubId, status: 'active' },
       { ...CHAT_FIELDS, proxyIds: 1 },
     ).lean();
-    const identities: IdentityDoc[] = [];
-    for (let from = 0; from < members.length; from += START_CONCURRENCY) {
-      const found = await Promise.all(
-        members
-          .slice(from, from + START_CONCURRENCY)
-          .map((member) => models.Identity.find({ memberId: String(member._id) }).lean()),
-      );
-      identities.push(...found.flat().filter((identity) => !identity.stoppedAt));
-    }
+    const identities = await this.#liveIdentities(members, 'each');
     return { members, chats: await this.#pickChats(members, identities) };
+  }
+
+  /**
+   * The live identities of these members: from the copy on their records (member-chats.ts), else
+   * read from Identity — `together` in one `$in` read (which FerretDB answers by scanning the
+   * collection, ~0.5 s over 10,000 documents), or `each` by member id, a few at once.
+   */
+  async #liveIdentities(
+    members: { _id: unknown; chats?: unknown }[],
+    read: 'together' | 'each',
+  ): Promise<ChatOfMember[]> {
+    const { models } = this.#deps;
+    const identities: ChatOfMember[] = [];
+    const unknown: string[] = [];
+    for (const member of members) {
+      const copied = copiedIdentities(member);
+      if (copied) identities.push(...copied);
+      else unknown.push(String(member._id));
+    }
+    if (read === 'together' && unknown.length > 0)
+      identities.push(...(await models.Identity.find({ memberId: { $in: unknown } }).lean()));
+    for (let from = 0; read === 'each' && from < unknown.length; from += START_CONCURRENCY) {
+      const found = await Promise.all(
+        unknown
+          .slice(from, from + START_CONCURRENCY)
+          .map((memberId) => models.Identity.find({ memberId }).lean()),
+      );
+      identities.push(...found.flat());
+    }
+    return identities.filter((identity) => !identity.stoppedAt);
   }
 
   /** Each member's chat among her live `identities` (see `chatsOf`). */
@@ -857,7 +877,7 @@ export class Effects {
       preferredChat?: string | null;
       optedOutAt?: Date | null;
     }[],
-    identities: IdentityDoc[],
+    identities: ChatOfMember[],
   ): Promise<MemberChat[]> {
     const lastChats = await this.#deps.chatStates.lastChats(members.map((member) => String(member._id)));
     const rank = (channel: string) => CHANNEL_PREFERENCE.indexOf(channel as ChannelName);
@@ -927,6 +947,7 @@ export class Effects {
       { $set: { stoppedAt } },
     ).lean();
     if (!identity) return;
+    await syncMemberChats(models, [identity.memberId]);
     const [from, to] = stoppedAt ? (['active', 'stopped'] as const) : (['stopped', 'active'] as const);
     await models.Member.updateOne({ _id: identity.memberId, status: from }, { $set: { status: to } });
   }
@@ -948,6 +969,9 @@ function holdsRole(
 
 /** A member's chat to write to, with her language and whether she opted out (see `chatsOf`). */
 type MemberChat = { chat: ChatKey; memberId: string; lang: Lang; optedOut: boolean; who?: Who };
+
+/** One of a member's chats (an Identity, or its copy on her record). */
+type ChatOfMember = ChatCopy & { memberId: string };
 
 /**
  * `lookups` for one batch of chats opened by the same `start`: a meeting is read once for all of

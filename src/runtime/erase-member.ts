@@ -75,6 +75,7 @@ export async function eraseMember(deps: EraseDeps, memberId: string, now: Date):
         proxyIds: [],
         pendingClubIds: [],
         preferredChat: null,
+        chats: [],
       },
       $unset: { birthYear: 1, gender: 1, phone: 1, consent: 1, inviteCode: 1 },
     },
