@@ -11,6 +11,7 @@ import type { Connection } from 'mongoose';
 import { flows } from '../flows/index.ts';
 import { SimulatorChats } from './channels/simulator.ts';
 import { telegramChannel } from './channels/telegram.ts';
+import { TelegramBindings, type TelegramBot, telegramBots } from './channels/telegram-bots.ts';
 import type { Channel, ChannelContext } from './channels/types.ts';
 import { zaloBotChannel } from './channels/zalo-bot.ts';
 import { zaloOaChannel } from './channels/zalo-oa.ts';
@@ -76,6 +77,8 @@ export class App {
   readonly #unreachable: UnreachableNotices;
   readonly #audiences: Audiences;
   readonly #fanOut: FanOut;
+  readonly #telegramBots: TelegramBot[];
+  #bindings: TelegramBindings | undefined;
   #workers: Worker[] = [];
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
@@ -102,6 +105,13 @@ export class App {
     const linkCodes = new LinkCodes(this.#redis, prefix);
     const lookups = new MongoLookups(this.models, linkCodes);
     this.messageLog = new MessageLog(this.models, this.log, this.#redis, prefix);
+    this.#telegramBots = telegramBots(config.TELEGRAM_BOTS, {
+      webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
+      paidBots: config.TELEGRAM_PAID_BROADCAST_BOTS,
+      ratePerSecond: config.TELEGRAM_RATE_PER_SECOND,
+      paidRatePerSecond: config.TELEGRAM_PAID_RATE_PER_SECOND,
+    });
+    const telegramQueues = this.#telegramBots.length > 1 ? this.#telegramBindings() : undefined;
     this.outbox = new Outbox(
       {
         connection: this.#bullRedis,
@@ -111,6 +121,8 @@ export class App {
         clock: this.clock,
         quietHours: this.#quietHours,
         onError: (error) => this.log.error({ err: error }, 'outbox queue error'),
+        queuesOf: async (channel, messages) =>
+          channel === 'telegram' ? telegramQueues?.queuesOf(messages.map((m) => m.chatId)) : undefined,
       },
       this.messageLog,
     );
@@ -192,20 +204,23 @@ export class App {
       this.simulator = new SimulatorChats(this.#redis, prefix, config.SIMULATOR_RATE_PER_SECOND);
       this.#channels.push({ sender: this.simulator });
     }
-    if (config.TELEGRAM_BOT_TOKEN) {
+    // One channel per Telegram bot (telegram-bots.ts); chats are bound to bots only when there are several.
+    const bindings = this.#telegramBots.length > 1 ? this.#telegramBindings() : undefined;
+    this.#telegramBots.forEach((bot, index) => {
       this.#channels.push(
         telegramChannel(
           {
-            token: config.TELEGRAM_BOT_TOKEN,
+            token: bot.token,
             apiRoot: config.TELEGRAM_API_ROOT,
-            ratePerSecond: config.TELEGRAM_RATE_PER_SECOND,
+            ratePerSecond: bot.ratePerSecond,
             mode: config.TELEGRAM_MODE,
-            webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
+            webhookSecret: bot.webhookSecret,
+            several: { bot, bindings, first: index === 0 },
           },
           context,
         ),
       );
-    }
+    });
 
     if (config.ZALO_BOT_TOKEN) {
       this.#channels.push(
@@ -289,6 +304,17 @@ export class App {
         password: config.SIMULATOR_PASSWORD,
       });
     }
+  }
+
+  /** Which Telegram bot each chat belongs to (one instance, for several bots only). */
+  #telegramBindings(): TelegramBindings {
+    this.#bindings ??= new TelegramBindings(
+      this.#redis,
+      this.config.REDIS_PREFIX,
+      this.models,
+      this.#telegramBots,
+    );
+    return this.#bindings;
   }
 
   /** Connects to MongoDB and builds the app (nothing is listening yet). */

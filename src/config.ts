@@ -136,9 +136,32 @@ const schema = z
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
     OUTBOX_LOCK_MS: z.coerce.number().int().min(500).default(30000),
     OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
+    /**
+     * Several Telegram bots (e.g. one per province), comma-separated; each member is bound to the
+     * bot she wrote to, and each bot sends at its own limit. TELEGRAM_BOT_TOKEN alone is a list of one.
+     */
+    TELEGRAM_BOT_TOKENS: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d+:[\w-]+(,\s*\d+:[\w-]+)*$/, 'bot tokens separated by commas')
+        .optional(),
+    ),
+    /** Bots (their ids: the number before ':' in the token) that send with allow_paid_broadcast. */
+    TELEGRAM_PAID_BROADCAST_BOTS: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d+(,\s*\d+)*$/, 'bot ids separated by commas')
+        .optional(),
+    ),
+    /** Messages a second of a bot with paid broadcasts (Telegram allows up to 1,000, paid in Stars). */
+    TELEGRAM_PAID_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(1000),
   })
   .transform((env) => ({
     ...env,
+    // The first bot of the list when only the list is given (one bot keeps working as before).
+    TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN ?? telegramTokens(env)[0],
+    /** Every Telegram bot, TELEGRAM_BOT_TOKEN first. */
+    TELEGRAM_BOTS: telegramTokens(env),
     TELEGRAM_MODE: env.TELEGRAM_MODE ?? (env.PUBLIC_URL ? 'webhook' : 'polling'),
     ZALO_BOT_MODE: env.ZALO_BOT_MODE ?? (env.PUBLIC_URL ? 'webhook' : 'polling'),
     ZNS_TEMPLATES: env.ZNS_TEMPLATES ?? {},
@@ -148,8 +171,21 @@ const schema = z
     DEMO_SEED: env.DEMO_SEED ?? (!hasChatApp(env) && env.NODE_ENV !== 'test'),
   }));
 
-function hasChatApp(env: { TELEGRAM_BOT_TOKEN?: string; ZALO_BOT_TOKEN?: string; ZALO_OA_APP_ID?: string }) {
-  return Boolean(env.TELEGRAM_BOT_TOKEN || env.ZALO_BOT_TOKEN || env.ZALO_OA_APP_ID);
+function hasChatApp(env: {
+  TELEGRAM_BOT_TOKEN?: string;
+  TELEGRAM_BOT_TOKENS?: string;
+  ZALO_BOT_TOKEN?: string;
+  ZALO_OA_APP_ID?: string;
+}) {
+  return Boolean(
+    env.TELEGRAM_BOT_TOKEN || env.TELEGRAM_BOT_TOKENS || env.ZALO_BOT_TOKEN || env.ZALO_OA_APP_ID,
+  );
+}
+
+/** TELEGRAM_BOT_TOKEN, then TELEGRAM_BOT_TOKENS, each once. */
+function telegramTokens(env: { TELEGRAM_BOT_TOKEN?: string; TELEGRAM_BOT_TOKENS?: string }): string[] {
+  const list = (env.TELEGRAM_BOT_TOKENS ?? '').split(',').map((token) => token.trim());
+  return [...new Set([env.TELEGRAM_BOT_TOKEN ?? '', ...list])].filter(Boolean);
 }
 
 export type Config = z.output<typeof schema>;

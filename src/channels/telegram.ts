@@ -16,6 +16,7 @@ import { sameSecret, type WebhookResult, type WebhookRoute } from '../http/serve
 import type { Translate } from '../i18n.ts';
 import { outboxJobId } from '../jobs/outbox.ts';
 import type { Logger } from '../log.ts';
+import type { TelegramBindings, TelegramBot } from './telegram-bots.ts';
 import {
   type Channel,
   type ChannelContext,
@@ -156,11 +157,16 @@ export function telegramBlocked(update: TelegramUpdate): { chatId: string } | un
 export class TelegramSender implements ChannelSender {
   readonly channel = 'telegram' as const;
   readonly ratePerSecond: number;
+  readonly queueName: string | undefined;
   readonly #bot: Bot;
+  readonly #paid: boolean;
 
-  constructor(bot: Bot, ratePerSecond: number) {
+  /** `paid`: every message with allow_paid_broadcast (the bot's paid limit, up to 1,000 a second). */
+  constructor(bot: Bot, ratePerSecond: number, options: { queueName?: string; paid?: boolean } = {}) {
     this.#bot = bot;
     this.ratePerSecond = ratePerSecond;
+    this.queueName = options.queueName;
+    this.#paid = options.paid ?? false;
   }
 
   async send(message: Outbound): Promise<{ platformMessageId: string }> {
@@ -171,6 +177,7 @@ export class TelegramSender implements ChannelSender {
       try {
         const sent = await this.#bot.api.sendMessage(message.chatId, part, {
           reply_markup: last ? replyMarkup(message) : undefined,
+          ...(this.#paid ? { allow_paid_broadcast: true } : {}),
         });
         lastId = String(sent.message_id);
       } catch (error) {
@@ -222,6 +229,10 @@ export interface TelegramHooks {
   answerCallback(queryId: string): Promise<void>;
   /** The bot's id and username (getMe, fetched once). */
   me(): Promise<BotIdentity>;
+  /** With several bots: the chat wrote to this bot (see telegram-bots.ts). */
+  bind?(chatId: string): Promise<void>;
+  /** With several bots, every bot but the first: `<bot id>.`, before its update ids. */
+  updatePrefix?: string;
 }
 
 type UpdateContext = Pick<
@@ -248,7 +259,11 @@ export async function handleTelegramUpdate(
   }
   const update = parsed.data;
   const inbound = telegramInbound(update);
-  if (inbound) return ctx.conversations.handle(inbound, `telegram.${update.update_id}`);
+  if (inbound) {
+    await hooks.bind?.(inbound.chatId);
+    // Update ids are each bot's own: another bot's update 7 is not this one's.
+    return ctx.conversations.handle(inbound, `telegram.${hooks.updatePrefix ?? ''}${update.update_id}`);
+  }
   if (update.message && isGroup(update.message)) return pointToPrivateChat(update.message, ctx, hooks);
   if (update.callback_query) return handleCallbackQuery(update.callback_query, ctx, hooks);
   const blocked = telegramBlocked(update);
@@ -298,6 +313,7 @@ async function handleCallbackQuery(
     .catch((error) => ctx.log.warn({ err: error }, 'could not answer a Telegram button press'));
   const inbound = callbackInbound(query);
   if (!inbound) return 'ignored';
+  await hooks.bind?.(inbound.chatId);
   // The query id, not the update id: one press is handled once however it comes back.
   return ctx.conversations.handle(inbound, `telegram.callback.${query.id}`);
 }
@@ -306,9 +322,10 @@ async function handleCallbackQuery(
 export function telegramWebhook(
   secret: string | undefined,
   handle: (body: unknown) => Promise<WebhookResult | 'invalid'>,
+  path = '/webhooks/telegram',
 ): WebhookRoute {
   return {
-    path: '/webhooks/telegram',
+    path,
     authorize: (headers) => !secret || sameSecret(headers['x-telegram-bot-api-secret-token'], secret),
     handle,
   };
@@ -341,6 +358,8 @@ export interface TelegramSettings {
   ratePerSecond: number;
   mode: 'webhook' | 'polling';
   webhookSecret?: string;
+  /** One of several bots (telegram-bots.ts): its webhook path, queue, paid option, and the chats' bindings. */
+  several?: { bot: TelegramBot; bindings?: TelegramBindings; first: boolean };
 }
 
 /** Telegram as a `Channel`: sender, webhook route, and webhook registration or polling. */
@@ -356,18 +375,28 @@ export function telegramChannel(settings: TelegramSettings, ctx: ChannelContext)
       return { id: bot.botInfo.id, username: bot.botInfo.username };
     },
   };
+  const several = settings.several;
+  const bindings = several?.bindings;
+  if (several && bindings) {
+    hooks.bind = (chatId) => bindings.bind(chatId, several.bot.botId);
+    if (!several.first) hooks.updatePrefix = `${several.bot.botId}.`;
+  }
   const handle = (update: unknown) => handleTelegramUpdate(update, ctx, hooks);
+  const webhookPath = several?.bot.webhookPath ?? '/webhooks/telegram';
   let polling: Promise<void> | undefined;
   return {
     bot,
-    sender: new TelegramSender(bot, settings.ratePerSecond),
-    webhook: telegramWebhook(settings.webhookSecret, handle),
+    sender: new TelegramSender(bot, settings.ratePerSecond, {
+      queueName: several?.bot.queueName,
+      paid: several?.bot.paid,
+    }),
+    webhook: telegramWebhook(settings.webhookSecret, handle, webhookPath),
     async startInbound() {
       await setTelegramCommands(bot, ctx.translate).catch((error) =>
         ctx.log.warn({ err: error }, 'could not set Telegram commands'),
       );
       if (settings.mode === 'webhook') {
-        await bot.api.setWebhook(`${ctx.publicUrl}/webhooks/telegram`, {
+        await bot.api.setWebhook(`${ctx.publicUrl}${webhookPath}`, {
           secret_token: settings.webhookSecret,
           allowed_updates: [...TELEGRAM_UPDATES],
         });

@@ -39,6 +39,8 @@ export interface ChannelSender {
   readonly channel: ChannelName;
   /** Messages per second the platform allows this bot overall. */
   readonly ratePerSecond: number;
+  /** The outbox queue it sends (default `outboxQueueName(channel)`; each of several Telegram bots has its own). */
+  readonly queueName?: string;
   /** Throws `SendError`. `jobId` identifies the message (e.g. as a ZNS tracking id). */
   send(message: Outbound, jobId: string): Promise<{ platformMessageId: string }>;
 }

@@ -68,7 +68,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
   });
 
   const worker: Worker<OutboxJob> = new Worker<OutboxJob>(
-    outboxQueueName(sender.channel),
+    sender.queueName ?? outboxQueueName(sender.channel),
     async (job: Job<OutboxJob>, token?: string) => {
       const id = job.id!;
       const { message } = job.data;

@@ -34,6 +34,11 @@ export interface OutboxOptions {
   quietHours: QuietHours;
   /** Queue errors (Redis gone…) are reported here; the enqueue call itself fails too. */
   onError(error: Error): void;
+  /**
+   * The queue of each message of `channel`, when a channel has several (Telegram with several
+   * bots: each bot's own); otherwise `outboxQueueName(channel)`.
+   */
+  queuesOf?: (channel: ChannelName, messages: Outbound[]) => Promise<string[] | undefined>;
 }
 
 export function outboxQueueName(channel: ChannelName): string {
@@ -48,24 +53,44 @@ export function outboxJobId(...parts: (string | number)[]): string {
 export class Outbox {
   readonly #options: OutboxOptions;
   readonly #log: MessageLog;
-  readonly #queues = new Map<ChannelName, Queue<OutboxJob>>();
+  readonly #queues = new Map<string, Queue<OutboxJob>>();
 
   constructor(options: OutboxOptions, log: MessageLog) {
     this.#options = options;
     this.#log = log;
   }
 
+  /** The channel's queue (with several Telegram bots: the first bot's). */
   queue(channel: ChannelName): Queue<OutboxJob> {
-    let queue = this.#queues.get(channel);
+    return this.#queueNamed(outboxQueueName(channel));
+  }
+
+  #queueNamed(name: string): Queue<OutboxJob> {
+    let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue<OutboxJob>(outboxQueueName(channel), {
+      queue = new Queue<OutboxJob>(name, {
         connection: this.#options.connection,
         prefix: this.#options.prefix,
       });
       queue.on('error', this.#options.onError);
-      this.#queues.set(channel, queue);
+      this.#queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** Splits one channel's messages by the queue each goes to (one, but for several bots). */
+  async #byQueue<T extends { message: Outbound }>(channel: ChannelName, list: T[]): Promise<[string, T[]][]> {
+    const names = await this.#options.queuesOf?.(
+      channel,
+      list.map(({ message }) => message),
+    );
+    if (!names) return [[outboxQueueName(channel), list]];
+    const groups = new Map<string, T[]>();
+    list.forEach((entry, index) => {
+      const name = names[index] ?? outboxQueueName(channel);
+      groups.set(name, [...(groups.get(name) ?? []), entry]);
+    });
+    return [...groups];
   }
 
   /**
@@ -88,33 +113,41 @@ export class Outbox {
       list.push({ id, message, delay: delivery.action === 'hold' ? delivery.ms : 0 });
       byChannel.set(message.channel, list);
     });
-    for (const [channel, list] of byChannel) {
-      await this.queue(channel).addBulk(
-        list.map(({ id, message, delay }) => ({
-          name: message.kind ?? 'reply',
-          data: { message, queuedAt: now.toISOString() },
-          opts: {
-            jobId: id,
-            delay,
-            attempts: this.#options.maxAttempts,
-            backoff: { type: 'exponential', delay: this.#options.backoffMs },
-            removeOnComplete: {
-              age: keepsText(message) ? KEEP_DONE_SECONDS.text : KEEP_DONE_SECONDS.noText,
-              count: 50_000,
-            },
-            removeOnFail: { age: 30 * 24 * 3600 },
-          },
-        })),
-      );
-      // Only what waits (quiet hours) is recorded now; the rest is recorded with its result.
-      await this.#log.queued(
-        list.filter(({ delay }) => delay > 0),
-        now,
-      );
+    for (const [channel, all] of byChannel) {
+      for (const [name, list] of await this.#byQueue(channel, all)) await this.#add(name, list, now);
     }
     await this.#log.queued(expired, now);
     for (const { id, message } of expired)
       await this.#log.result(id, message, { status: 'expired', attempts: 0 });
+  }
+
+  async #add(
+    name: string,
+    list: { id: string; message: Outbound; delay: number }[],
+    now: Date,
+  ): Promise<void> {
+    await this.#queueNamed(name).addBulk(
+      list.map(({ id, message, delay }) => ({
+        name: message.kind ?? 'reply',
+        data: { message, queuedAt: now.toISOString() },
+        opts: {
+          jobId: id,
+          delay,
+          attempts: this.#options.maxAttempts,
+          backoff: { type: 'exponential', delay: this.#options.backoffMs },
+          removeOnComplete: {
+            age: keepsText(message) ? KEEP_DONE_SECONDS.text : KEEP_DONE_SECONDS.noText,
+            count: 50_000,
+          },
+          removeOnFail: { age: 30 * 24 * 3600 },
+        },
+      })),
+    );
+    // Only what waits (quiet hours) is recorded now; the rest is recorded with its result.
+    await this.#log.queued(
+      list.filter(({ delay }) => delay > 0),
+      now,
+    );
   }
 
   async close(): Promise<void> {

@@ -134,7 +134,10 @@ export class Scheduler<P = unknown> {
         await redis.set(this.#firedKey(id), '1', 'EX', FIRED_TTL_SECONDS);
         return 'fired';
       },
-      { connection, prefix, concurrency: 8 },
+      // A firing may open a flow in a whole club's chats: on a busy process its lock's renewal can
+      // come late, and BullMQ would take the job for stalled and fire it again (seen in the
+      // reminders bench: every chat loaded twice). A process that died is taken over after 2 min.
+      { connection, prefix, concurrency: 8, lockDuration: 120_000 },
     );
     worker.on('error', (error) => log.error({ err: error }, 'scheduler worker error'));
     worker.on('failed', (job, error) =>

@@ -153,6 +153,8 @@ const identitySchema = new Schema(
     linkedAt: { type: Date, default: () => new Date() },
     /** The person blocked the bot or left the app; no message is sent here until they write again. */
     stoppedAt: { type: Date, default: null },
+    /** Telegram with several bots: the bot she last wrote to (see src/channels/telegram-bots.ts). */
+    botId: { type: String },
   },
   { timestamps: true },
 );

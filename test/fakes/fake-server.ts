@@ -287,6 +287,8 @@ export class ApiError extends Error {
 /** What a Bot API method handler gets: the request parameters and hooks into the request's lifecycle. */
 export interface BotApiCallContext {
   params: Record<string, unknown>;
+  /** The bot token the request was made with (one of those the fake serves). */
+  token: string;
   /** Aborted when the client disconnects or the fake is closing. */
   signal: AbortSignal;
   /** Runs `fn` only once the response has actually been written to the client. */
@@ -313,7 +315,7 @@ export abstract class BotApiFake<M extends BotApiSentMessage, F extends { kind: 
   /** Base URL of the fake API (`http://127.0.0.1:<port>`), set by `start`. */
   apiRoot = '';
   /** Every recorded API call, in arrival order (including ones that failed). */
-  readonly calls: Array<{ method: string; params: Record<string, unknown>; at: number }> = [];
+  readonly calls: Array<{ method: string; params: Record<string, unknown>; at: number; token: string }> = [];
 
   protected readonly http = new FakeHttpServer((req, signal) => this.answer(req, signal));
   protected readonly sentLog: SentLog<M>;
@@ -339,6 +341,11 @@ export abstract class BotApiFake<M extends BotApiSentMessage, F extends { kind: 
   /** The error an injected failure answers with. */
   protected abstract failureError(failure: Exclude<F, { kind: 'drop' }>): ApiError;
 
+  /** Whether requests made with `token` are served (a fake may serve several bots). */
+  protected servesToken(token: string): boolean {
+    return token === this.token;
+  }
+
   /** Runs after the call is recorded, before the method is looked up; throws to reject the call. */
   protected checkCall(): void {}
 
@@ -360,10 +367,11 @@ export abstract class BotApiFake<M extends BotApiSentMessage, F extends { kind: 
       outcome({ status, body, onDelivered, onUndelivered });
     try {
       if (!match) throw new ApiError(404, 'Not Found');
-      if (decodeURIComponent(match[1]!) !== this.token) throw new ApiError(401, 'Unauthorized');
+      const token = decodeURIComponent(match[1]!);
+      if (!this.servesToken(token)) throw new ApiError(401, 'Unauthorized');
       const params = await this.readParams(req, url);
       const name = this.findMethod(requested);
-      this.calls.push({ method: name ?? requested, params, at: Date.now() });
+      this.calls.push({ method: name ?? requested, params, at: Date.now(), token });
       this.checkCall();
       const handler = name === undefined ? undefined : this.handlers[name];
       if (!handler) throw new ApiError(404, 'Not Found: method not found');
@@ -374,6 +382,7 @@ export abstract class BotApiFake<M extends BotApiSentMessage, F extends { kind: 
 
       const result = await handler({
         params,
+        token,
         signal,
         onDelivered: (fn) => onDelivered.push(fn),
         onUndelivered: (fn) => onUndelivered.push(fn),

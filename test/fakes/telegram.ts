@@ -38,6 +38,8 @@ export interface ApiCall {
   params: Params;
   /** Date.now() when the request was received. */
   at: number;
+  /** The bot token it was made with. */
+  token: string;
 }
 
 export interface SentMessage {
@@ -46,7 +48,14 @@ export interface SentMessage {
   replyMarkup?: unknown;
   parseMode?: string;
   messageId: number;
+  /** The bot that sent it: the number before ':' in its token. */
+  botId: string;
+  /** Sent with allow_paid_broadcast (the paid limit, not the free one). */
+  paid?: boolean;
 }
+
+/** Messages a second a bot may send with allow_paid_broadcast (Telegram's paid broadcasts). */
+export const PAID_BROADCAST_PER_SECOND = 1000;
 
 /** The sender of a fake incoming update. */
 export interface FakeUser {
@@ -69,6 +78,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** Runs `fn` only once the response has actually been written to the client. */
   onDelivered(fn: () => void): void;
+  /** The bot token the request was made with. */
+  token: string;
 }
 
 export type MethodHandler = (ctx: CallContext) => unknown;
@@ -82,7 +93,10 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
   declare readonly calls: ApiCall[];
   readonly botUser: UserFromGetMe;
 
-  private webhookConfig: WebhookConfig | undefined;
+  /** Every bot token served (the first is `token`): several bots may share one API root. */
+  readonly tokens: string[];
+  /** Each bot's webhook, by token. */
+  private readonly webhookConfigs = new Map<string, WebhookConfig>();
   private updates: Update[] = [];
   private lastUpdateId = 0;
   private readonly updateListeners = new Listeners();
@@ -90,11 +104,12 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
   private readonly messageIds = new Map<string, number>();
   private readonly users = new Map<number, User>();
   private callbackQueryCounter = 0;
-  /** The sendMessage budget (see `limitSendRate`); none: unlimited. */
-  private sendBucket: { perSecond: number; tokens: number; at: number } | undefined;
+  /** The sendMessage budget of each bot (see `limitSendRate`); none: unlimited. */
+  private sendLimit: number | undefined;
+  private readonly sendBuckets = new Map<string, { perSecond: number; tokens: number; at: number }>();
 
   /** When each delivered sendMessage was accepted (Date.now()), by chat, in order: for rate measurements. */
-  readonly deliveredAt: { chatId: string; at: number }[] = [];
+  readonly deliveredAt: { chatId: string; at: number; botId: string }[] = [];
 
   /**
    * Enforces Telegram's overall limit the way the real API does: at most `perSecond` sendMessage
@@ -102,13 +117,23 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
    * 429 "retry after 1". `undefined` lifts the limit.
    */
   limitSendRate(perSecond: number | undefined): void {
-    this.sendBucket = perSecond === undefined ? undefined : { perSecond, tokens: perSecond, at: Date.now() };
+    this.sendLimit = perSecond;
+    this.sendBuckets.clear();
   }
 
-  /** Takes one send from the budget, or answers 429 when it is spent. */
-  private spendSend(): void {
-    const bucket = this.sendBucket;
-    if (!bucket) return;
+  /**
+   * Takes one send from the bot's budget, or answers 429 when it is spent. Each bot has its own;
+   * its paid broadcasts (allow_paid_broadcast) have one of PAID_BROADCAST_PER_SECOND.
+   */
+  private spendSend(token: string, paid: boolean): void {
+    if (this.sendLimit === undefined) return;
+    const perSecond = paid ? PAID_BROADCAST_PER_SECOND : this.sendLimit;
+    const key = `${token}|${paid}`;
+    let bucket = this.sendBuckets.get(key);
+    if (!bucket) {
+      bucket = { perSecond, tokens: perSecond, at: Date.now() };
+      this.sendBuckets.set(key, bucket);
+    }
     const now = Date.now();
     bucket.tokens = Math.min(bucket.perSecond, bucket.tokens + ((now - bucket.at) / 1000) * bucket.perSecond);
     bucket.at = now;
@@ -118,34 +143,34 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
 
   /** Method handlers, one per Bot API method; each returns the `result` or throws an ApiError. */
   protected override readonly handlers: Record<string, MethodHandler> = {
-    getMe: () => this.botUser,
+    getMe: ({ token }) => this.botUserOf(token),
 
-    setWebhook: ({ params }) => {
+    setWebhook: ({ params, token }) => {
       const url = str(params.url);
       if (url === '') {
-        this.webhookConfig = undefined;
+        this.webhookConfigs.delete(token);
       } else {
         const secret = str(params.secret_token);
-        this.webhookConfig = secret === '' ? { url } : { url, secretToken: secret };
+        this.webhookConfigs.set(token, secret === '' ? { url } : { url, secretToken: secret });
       }
       if (bool(params.drop_pending_updates)) this.updates = [];
       return true;
     },
 
-    deleteWebhook: ({ params }) => {
-      this.webhookConfig = undefined;
+    deleteWebhook: ({ params, token }) => {
+      this.webhookConfigs.delete(token);
       if (bool(params.drop_pending_updates)) this.updates = [];
       return true;
     },
 
-    getWebhookInfo: () => ({
-      url: this.webhookConfig?.url ?? '',
+    getWebhookInfo: ({ token }) => ({
+      url: this.webhookConfigs.get(token)?.url ?? '',
       has_custom_certificate: false,
       pending_update_count: this.updates.length,
     }),
 
-    getUpdates: async ({ params, signal }) => {
-      if (this.webhookConfig) {
+    getUpdates: async ({ params, signal, token }) => {
+      if (this.webhookConfigs.has(token)) {
         throw new ApiError(
           409,
           "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
@@ -153,6 +178,11 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
       }
       const limit = Math.min(Math.max(num(params.limit, 100), 1), 100);
       const timeoutSeconds = Math.max(num(params.timeout, 0), 0);
+      // The queued updates are the first bot's; the others' pollers wait and get none.
+      if (token !== this.token) {
+        await this.updateListeners.next(Math.max(num(params.timeout, 0), 0) * 1000, signal);
+        return [];
+      }
       this.confirmUpdates(num(params.offset, 0));
       if (this.updates.length === 0 && timeoutSeconds > 0) {
         await this.updateListeners.next(timeoutSeconds * 1000, signal);
@@ -160,22 +190,26 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
       return this.updates.slice(0, limit);
     },
 
-    sendMessage: ({ params, onDelivered }) => {
+    sendMessage: ({ params, onDelivered, token }) => {
       const chatId = requireChatId(params);
       const text = str(params.text);
       if (text.trim() === '') throw new ApiError(400, 'Bad Request: message text is empty');
       if (text.length > MAX_MESSAGE_LENGTH) throw new ApiError(400, 'Bad Request: message is too long');
-      this.spendSend();
+      const paid = bool(params.allow_paid_broadcast);
+      this.spendSend(token, paid);
+      const botId = botIdOf(token);
       const replyMarkup = jsonParam(params.reply_markup);
       const parseMode = str(params.parse_mode);
       const messageId = this.nextMessageId(chatId);
       const acceptedAt = Date.now();
       onDelivered(() => {
-        this.deliveredAt.push({ chatId: String(chatId), at: acceptedAt });
+        this.deliveredAt.push({ chatId: String(chatId), at: acceptedAt, botId });
         this.sentLog.record({
           chatId: String(chatId),
           text,
           messageId,
+          botId,
+          ...(paid ? { paid } : {}),
           ...(replyMarkup === undefined ? {} : { replyMarkup }),
           ...(parseMode === '' ? {} : { parseMode }),
         });
@@ -185,7 +219,7 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
         message_id: messageId,
         date: nowSeconds(),
         chat: this.chatFor(chatId),
-        from: this.botUser,
+        from: this.botUserOf(token),
         text,
         ...(hasInlineKeyboard ? { reply_markup: replyMarkup } : {}),
       };
@@ -212,9 +246,10 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
     deleteMyCommands: () => true,
   };
 
-  private constructor(token: string) {
+  private constructor(token: string, more: string[] = []) {
     super('FakeTelegram', '#');
     this.token = token;
+    this.tokens = [token, ...more.filter((other) => other !== token)];
     this.botUser = {
       id: Number(token.split(':')[0]) || 123456,
       is_bot: true,
@@ -232,8 +267,9 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
     };
   }
 
-  static async start(opts: { token?: string } = {}): Promise<FakeTelegram> {
-    const fake = new FakeTelegram(opts.token ?? DEFAULT_TOKEN);
+  /** `tokens`: more bots served on the same API root (each its own webhook and send budget). */
+  static async start(opts: { token?: string; tokens?: string[] } = {}): Promise<FakeTelegram> {
+    const fake = new FakeTelegram(opts.token ?? DEFAULT_TOKEN, opts.tokens);
     fake.apiRoot = await fake.http.listen();
     return fake;
   }
@@ -243,7 +279,21 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
 
   /** The current webhook, as set by setWebhook (Telegram's getWebhookInfo hides the secret; this doesn't). */
   get webhook(): WebhookConfig | undefined {
-    return this.webhookConfig;
+    return this.webhookConfigs.get(this.token);
+  }
+
+  /** The webhook set by the bot with `token`. */
+  webhookOf(token: string): WebhookConfig | undefined {
+    return this.webhookConfigs.get(token);
+  }
+
+  protected override servesToken(token: string): boolean {
+    return this.tokens.includes(token);
+  }
+
+  /** getMe of the bot with `token`: the first bot's user, with that bot's id. */
+  private botUserOf(token: string): UserFromGetMe {
+    return token === this.token ? this.botUser : { ...this.botUser, id: Number(botIdOf(token)) || 0 };
   }
 
   /** The ids of the callback queries answered with answerCallbackQuery, in order. */
@@ -568,4 +618,9 @@ let fileCounter = 0;
 function fileIds(prefix: string): { file_id: string; file_unique_id: string } {
   fileCounter += 1;
   return { file_id: `${prefix}-file-${fileCounter}`, file_unique_id: `${prefix}-uniq-${fileCounter}` };
+}
+
+/** A bot's id: the number before ':' in its token. */
+function botIdOf(token: string): string {
+  return token.split(':')[0] ?? '';
 }

@@ -69,6 +69,8 @@ export interface ApiCall {
   params: Params;
   /** Date.now() when the request was received. */
   at: number;
+  /** The bot token it was made with. */
+  token: string;
 }
 
 export interface SentMessage {
