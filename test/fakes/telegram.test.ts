@@ -19,6 +19,40 @@ const call = (method: string, params: object = {}, init: RequestInit = {}) =>
   callBotApi(tg, method, params, init);
 
 describe('FakeTelegram', () => {
+  it('serves several bots: each its getMe, webhook and send budget; paid broadcasts have their own', async () => {
+    const many = await FakeTelegram.start({ token: '111:first', tokens: ['222:second'] });
+    try {
+      const post = async (token: string, method: string, params: object) => {
+        const response = await fetch(`${many.apiRoot}/bot${token}/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(params),
+        });
+        return { status: response.status, body: (await response.json()) as { result?: { id?: number } } };
+      };
+      expect((await post('222:second', 'getMe', {})).body.result?.id).toBe(222);
+      expect((await post('333:other', 'getMe', {})).status).toBe(401);
+      await post('222:second', 'setWebhook', { url: 'https://example.org/two' });
+      expect(many.webhookOf('222:second')?.url).toBe('https://example.org/two');
+      expect(many.webhook).toBeUndefined();
+
+      many.limitSendRate(1);
+      expect((await post('111:first', 'sendMessage', { chat_id: 1, text: 'a' })).status).toBe(200);
+      expect((await post('111:first', 'sendMessage', { chat_id: 1, text: 'b' })).status).toBe(429);
+      // The other bot's budget is its own; a paid broadcast spends the paid one.
+      expect((await post('222:second', 'sendMessage', { chat_id: 2, text: 'c' })).status).toBe(200);
+      const paid = { chat_id: 3, text: 'd', allow_paid_broadcast: true };
+      expect((await post('111:first', 'sendMessage', paid)).status).toBe(200);
+      expect(many.sent().map((m) => [m.text, m.botId, m.paid ?? false])).toEqual([
+        ['a', '111', false],
+        ['c', '222', false],
+        ['d', '111', true],
+      ]);
+    } finally {
+      await many.close();
+    }
+  });
+
   it('answers getMe and rejects a wrong token or an unknown method', async () => {
     const me = await call('getMe');
     expect(me.status).toBe(200);
@@ -38,8 +72,8 @@ describe('FakeTelegram', () => {
     await call('sendMessage', { chat_id: 7, text: 'other chat' });
 
     expect(tg.sent(42)).toEqual([
-      { chatId: '42', text: 'Xin chào', replyMarkup: markup, messageId: 1 },
-      { chatId: '42', text: 'again', messageId: 2 },
+      { chatId: '42', text: 'Xin chào', replyMarkup: markup, messageId: 1, botId: '123456' },
+      { chatId: '42', text: 'again', messageId: 2, botId: '123456' },
     ]);
     expect(tg.sent('7')).toMatchObject([{ text: 'other chat', messageId: 1 }]);
 
@@ -65,8 +99,8 @@ describe('FakeTelegram', () => {
     const get = await fetch(`${tg.apiRoot}/bot${tg.token}/sendMessage?chat_id=5&text=query`);
     expect(get.status).toBe(200);
     expect(tg.sent(5)).toEqual([
-      { chatId: '5', text: 'form', replyMarkup: { remove_keyboard: true }, messageId: 1 },
-      { chatId: '5', text: 'query', messageId: 2 },
+      { chatId: '5', text: 'form', replyMarkup: { remove_keyboard: true }, messageId: 1, botId: '123456' },
+      { chatId: '5', text: 'query', messageId: 2, botId: '123456' },
     ]);
   });
 
