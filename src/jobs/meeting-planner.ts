@@ -24,6 +24,7 @@ import {
 } from '../engine/meetings.ts';
 import type { ClubMeetingRule, ScheduledEffect } from '../engine/types.ts';
 import type { ClubDoc, Models } from '../models/index.ts';
+import { readEach } from '../store/read-each.ts';
 import { type HourlyOptions, hourlyQueue, startHourly } from './hourly.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -150,10 +151,10 @@ export class MeetingPlanner {
         .limit(PAGE)
         .lean();
       if (due.length === 0) return;
-      const clubs = await models.Club.find(
-        { _id: { $in: [...new Set(due.map((meeting) => meeting.clubId))] } },
-        { reminderOffsets: 1 },
-      ).lean();
+      const clubs = await readEach(
+        due.map((meeting) => meeting.clubId),
+        (id) => models.Club.findById(id, { reminderOffsets: 1 }).lean(),
+      );
       const offsets = new Map(
         clubs.map((club) => [
           club._id,

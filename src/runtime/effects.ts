@@ -40,6 +40,7 @@ import type { IdentityDoc, MeetingDoc, MemberDoc, Models } from '../models/index
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
+import { readEach, readMany } from '../store/read-each.ts';
 import { Audiences } from './audiences.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
@@ -320,7 +321,7 @@ export class Effects {
       { channel: 1, chatId: 1 },
     ).lean();
     if (newer.length === 0) return;
-    await models.Identity.deleteMany({ _id: { $in: newer.map((identity) => identity._id) } });
+    await readEach(newer, (identity) => models.Identity.deleteOne({ _id: identity._id }).then(() => null));
     await chatStates.forgetWho(
       newer.map((identity) => ({ channel: identity.channel as ChannelName, chatId: identity.chatId })),
     );
@@ -794,20 +795,25 @@ export class Effects {
   async chatsOf(memberIds: string[]): Promise<MemberChat[]> {
     const { models } = this.#deps;
     if (memberIds.length === 0) return [];
+    const fields = { language: 1, preferredChat: 1, optedOutAt: 1 };
     const [identities, members] = await Promise.all([
-      models.Identity.find({ memberId: { $in: memberIds }, stoppedAt: null }).lean(),
-      models.Member.find(
-        { _id: { $in: memberIds } },
-        { language: 1, preferredChat: 1, optedOutAt: 1 },
-      ).lean(),
+      readMany(
+        memberIds,
+        (memberId) => models.Identity.find({ memberId, stoppedAt: null }).lean(),
+        (ids) => models.Identity.find({ memberId: { $in: ids }, stoppedAt: null }).lean(),
+      ),
+      readMany(
+        memberIds,
+        (memberId) => models.Member.findById(memberId, fields).lean(),
+        (ids) => models.Member.find({ _id: { $in: ids } }, fields).lean(),
+      ),
     ]);
     return this.#pickChats(members, identities);
   }
 
   /**
-   * A club's active members and their chats (as `chatsOf` picks them), read the way FerretDB
-   * answers fast: the members by their club, each one's identities by member id — no `$in`,
-   * which FerretDB evaluates by scanning (~0.5 s over 10,000 documents).
+   * A club's active members and their chats (as `chatsOf` picks them): the members by their
+   * club, each one's identities by member id (no `$in`: see store/read-each.ts).
    */
   async #clubChats(clubId: string) {
     const { models } = this.#deps;
@@ -815,15 +821,10 @@ export class Effects {
       { clubIds: clubId, status: 'active' },
       { language: 1, preferredChat: 1, optedOutAt: 1, proxyIds: 1, roles: 1 },
     ).lean();
-    const identities: IdentityDoc[] = [];
-    for (let from = 0; from < members.length; from += START_CONCURRENCY) {
-      const found = await Promise.all(
-        members
-          .slice(from, from + START_CONCURRENCY)
-          .map((member) => models.Identity.find({ memberId: String(member._id) }).lean()),
-      );
-      identities.push(...found.flat().filter((identity) => !identity.stoppedAt));
-    }
+    const identities = await readEach(
+      members.map((member) => String(member._id)),
+      (memberId) => models.Identity.find({ memberId, stoppedAt: null }).lean(),
+    );
     return { members, chats: await this.#pickChats(members, identities) };
   }
 
@@ -862,7 +863,12 @@ export class Effects {
 
   /** Tells the leaders of `clubId` that these members could not be reached for one event. */
   async notifyUnreachable(clubId: string, eventKey: string, memberIds: string[]): Promise<void> {
-    const members = await this.#deps.models.Member.find({ _id: { $in: memberIds } }, { fullName: 1 }).lean();
+    const { Member } = this.#deps.models;
+    const members = await readMany(
+      memberIds,
+      (memberId) => Member.findById(memberId, { fullName: 1 }).lean(),
+      (ids) => Member.find({ _id: { $in: ids } }, { fullName: 1 }).lean(),
+    );
     if (members.length === 0) return;
     await this.notify(
       {
