@@ -247,6 +247,61 @@ describe('meeting reminders', () => {
     await binh.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
   });
 
+  it('a new rule moves or removes the meetings of the old one, and tells the members already reminded', async () => {
+    clock.set(NOW);
+    const chair = await member('club-r', 'Chủ nhiệm Quý', { role: 'chair' });
+    const thu = await member('club-r', 'Đỗ Thị Thu');
+    await app.models.Club.updateOne(
+      { _id: 'club-r' },
+      {
+        $set: {
+          name: 'club-r',
+          orgUnitId: 'commune',
+          meetingRule: { kind: 'monthlyDay', day: 21, time: '08:00', place: 'Nhà văn hoá' },
+        },
+      },
+      { upsert: true },
+    );
+    await app.meetingPlanner.planAll();
+    const first = 'club-r|2026-03-21';
+    await fire(first, '-1d@18:00', at('2026-03-20T18:00'));
+    await thu.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
+    clock.set(at('2026-03-20T19:00'));
+    const joinedSince = await member('club-r', 'Hà Văn Mới');
+    const changeTo = async (time: string, day: number) => {
+      const rule = { kind: 'monthlyDay' as const, day, time, place: 'Đình làng' };
+      const notice = { key: 'meetingRsvp.ruleChangedMonthlyDay', vars: { day, time, place: 'Đình làng' } };
+      const effect: Effect = { type: 'setMeetingRule', clubId: 'club-r', rule, byMemberId: chair.id, notice };
+      await app.effects.apply([effect, effect], clock.now());
+      return notice;
+    };
+
+    // Same day, another time and place: the meeting moves with the rule; she hears of it once.
+    const later = await changeTo('14:00', 21);
+    await thu.chat.nextWith(vi(later.key, later.vars));
+    const moved = await app.models.Meeting.findById(first).lean();
+    expect([moved?.startsAt, moved?.place]).toEqual([at('2026-03-21T14:00'), 'Đình làng']);
+    expect((await reminderJobs(first)).map((job) => job.data.payload.startsAt)).toEqual([
+      at('2026-03-21T14:00').toISOString(),
+    ]);
+
+    // Another day: the meeting she was reminded of goes away, and she is told the new rule.
+    const otherDay = await changeTo('14:00', 25);
+    await thu.chat.nextWith(vi(otherDay.key, otherDay.vars));
+    expect(await app.models.Meeting.exists({ _id: first })).toBeNull();
+    expect(await app.models.Meeting.exists({ _id: 'club-r|2026-03-25' })).not.toBeNull();
+    // Each change told once, though applied twice (the chair was reminded too, as a member); who
+    // joined since the reminder was not reminded, and is not told.
+    await sleep(300);
+    const told = async (chat: ChatDriver) =>
+      (await app.simulator!.messages(chat.chatId, 0)).filter((m) =>
+        m.text.includes(vi(later.key, later.vars).slice(0, 20)),
+      );
+    expect(await told(thu.chat)).toHaveLength(2);
+    expect(await told(chair.chat)).toHaveLength(2);
+    expect(await told(joinedSince.chat)).toHaveLength(0);
+  });
+
   it('sends a reminder planned before a restart exactly once after it, by either of two processes', async () => {
     clock.set(NOW);
     const an = await member('club-d', 'Hà Thị An');

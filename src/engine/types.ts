@@ -548,7 +548,14 @@ export type Effect =
    * rule gave on other dates (not moved by a leader) are removed. Applied only if `byMemberId`
    * leads the club then.
    */
-  | { type: 'setMeetingRule'; clubId: string; rule: ClubMeetingRule; byMemberId: string }
+  | {
+      type: 'setMeetingRule';
+      clubId: string;
+      rule: ClubMeetingRule;
+      byMemberId: string;
+      /** To members already reminded of a meeting the new rule removed or moved. */
+      notice: Say;
+    }
   /**
    * A leader moves a meeting (`startsAt` ISO), cancels it, or creates a one-off one (on local
    * `date`, which names it); applied only if `byMemberId` leads the meeting's club then.

@@ -116,24 +116,39 @@ export class MeetingPlanner {
 
   /**
    * A club's new rule: stored, its coming meetings planned, and the meetings the old rule gave
-   * on other dates removed — those still scheduled and never moved by a leader (a moved or
-   * cancelled one stays as the leader left it).
+   * changed with it — those still scheduled and never moved by a leader (a moved or cancelled one
+   * stays as the leader left it): on a date the new rule has, moved to its time and place (their
+   * reminders planned anew); on other dates, removed. Returns the members who were reminded of a
+   * meeting that moved or went away, to be told.
    */
-  async setRule(clubId: string, rule: ClubMeetingRule): Promise<void> {
+  async setRule(clubId: string, rule: ClubMeetingRule): Promise<string[]> {
     const { models, clock } = this.#options;
     await models.Club.updateOne({ _id: clubId }, { $set: { meetingRule: rule } });
     const now = clock.now();
-    const kept = this.#window(rule, now).map(({ date }) => meetingId(clubId, date));
-    await models.Meeting.deleteMany({
-      clubId,
-      source: 'rule',
-      status: 'scheduled',
-      movedAt: null,
-      startsAt: { $gt: now },
-      _id: { $nin: kept },
-    });
+    const wanted = new Map(
+      this.#window(rule, now).map(({ date, startsAt }) => [meetingId(clubId, date), startsAt]),
+    );
+    const planned = await models.Meeting.find(
+      { clubId, source: 'rule', status: 'scheduled', movedAt: null, startsAt: { $gt: now } },
+      { startsAt: 1, place: 1, remindedIds: 1 },
+    ).lean();
+    const reminded = new Set<string>();
+    for (const meeting of planned) {
+      const startsAt = wanted.get(meeting._id);
+      if (startsAt?.getTime() === meeting.startsAt.getTime() && meeting.place === rule.place) continue;
+      // The filter repeats the conditions: a leader who moves it this very moment keeps her change.
+      const still = { _id: meeting._id, status: 'scheduled' as const, movedAt: null };
+      const changed = startsAt
+        ? await models.Meeting.updateOne(still, {
+            $set: { startsAt, place: rule.place, remindersFor: null },
+          })
+        : await models.Meeting.deleteOne(still);
+      const count = 'modifiedCount' in changed ? changed.modifiedCount : changed.deletedCount;
+      if (count > 0) for (const id of meeting.remindedIds) reminded.add(id);
+    }
     await this.planClub({ _id: clubId, meetingRule: rule });
     await this.planReminders(clubId);
+    return [...reminded];
   }
 
   /**

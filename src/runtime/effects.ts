@@ -6,6 +6,7 @@
  * member about the chair's decision.
  */
 
+import { createHash } from 'node:crypto';
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Clock } from '../clock.ts';
@@ -147,8 +148,7 @@ export class Effects {
           await this.#setPreferredChat(effect.memberId, effect.chat);
           break;
         case 'setMeetingRule':
-          if (await this.#leads(effect.byMemberId, effect.clubId))
-            await this.#deps.meetingPlanner.setRule(effect.clubId, effect.rule);
+          if (await this.#leads(effect.byMemberId, effect.clubId)) await this.#setMeetingRule(effect, now);
           break;
         case 'moveMeeting':
         case 'cancelMeeting':
@@ -440,6 +440,23 @@ export class Effects {
         say: change.notice,
         kind: 'notice',
         key: `meeting.${change.meetingId}.${startsAt ? `moved.${startsAt.getTime()}` : 'cancelled'}`,
+      },
+      now,
+    );
+  }
+
+  /** A club's new rule; members reminded of a meeting it moved or removed are told (once per rule). */
+  async #setMeetingRule(effect: Extract<Effect, { type: 'setMeetingRule' }>, now: Date): Promise<void> {
+    const reminded = await this.#deps.meetingPlanner.setRule(effect.clubId, effect.rule);
+    if (reminded.length === 0) return;
+    const rule = createHash('sha256').update(JSON.stringify(effect.rule)).digest('hex').slice(0, 12);
+    await this.notify(
+      {
+        type: 'notify',
+        to: { members: reminded },
+        say: effect.notice,
+        kind: 'notice',
+        key: `meeting-rule.${effect.clubId}.${now.getTime()}.${rule}`,
       },
       now,
     );
