@@ -147,7 +147,8 @@ describe('effects addressed to audiences', () => {
     expect(await received('area0')).toHaveLength(1);
     // Nobody outside the area (club 1's members, for one).
     expect(await received(DEMO_PEOPLE.memberClub1)).not.toContainEqual(expect.stringContaining('whole area'));
-  });
+    // As long as its own waits above (450 people through the fan-out job and the outbox).
+  }, 60_000);
 
   it('a flow opened for someone busy in another flow waits (a note), is skipped, or interrupts', async () => {
     const { id, chat } = await memberWith(h, 3, 'Đang Bận', [{ role: 'chair', clubId: KY }]);

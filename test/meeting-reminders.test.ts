@@ -302,6 +302,29 @@ describe('meeting reminders', () => {
     expect(await told(joinedSince.chat)).toHaveLength(0);
   });
 
+  it('asks about a second meeting after she answered the first, not instead of it', async () => {
+    clock.set(NOW);
+    const hoa = await member('club-s1', 'Ngô Thị Hoà');
+    await app.models.Member.updateOne(
+      { _id: hoa.id },
+      { $set: { clubIds: ['club-s1', 'club-s2'] }, $push: { roles: { role: 'member', clubId: 'club-s2' } } },
+    );
+    const first = await meeting('club-s1', '2026-03-17T08:00', ['-1d@18:00']);
+    const second = await meeting('club-s2', '2026-03-17T14:00', ['-1d@18:00']);
+    await app.meetingPlanner.planReminders('club-s1');
+    await app.meetingPlanner.planReminders('club-s2');
+    await fire(first, '-1d@18:00', at('2026-03-16T18:00'));
+    await hoa.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
+    // The second club's reminder comes while she is on the first question: it waits.
+    await fire(second, '-1d@18:00', at('2026-03-16T18:00'));
+    await hoa.chat.nextWith(vi('meetingRsvp.busy'));
+    const next = await hoa.chat.say('1');
+    expect(next.text).toContain(vi('meetingRsvp.ask', { You: 'Bác' }));
+    await hoa.chat.say('2');
+    expect((await rsvp(first))[hoa.id]).toBe('yes');
+    expect((await rsvp(second))[hoa.id]).toBe('no');
+  });
+
   it('sends a reminder planned before a restart exactly once after it, by either of two processes', async () => {
     clock.set(NOW);
     const an = await member('club-d', 'Hà Thị An');

@@ -751,9 +751,9 @@ export class Effects {
       }
     }
     if (effect.ifBusy === 'skip') return;
-    const sameFlow = session?.flow === effect.flow;
-    // Busy with something else: the flow comes when that ends (a flow already open shows what
-    // is new by itself).
+    // Already in this very flow, which shows what is new by itself (approval): nothing to keep.
+    const sameFlow = session?.flow === effect.flow && engine.gathers(effect.flow);
+    // Busy with something else (or with another meeting's question): it comes when that ends.
     if (!sameFlow) await this.#offer(chat, { flow: effect.flow, args: effect.args, key: effect.key });
     const note = sameFlow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
     if (!note) return;
