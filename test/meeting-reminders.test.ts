@@ -289,6 +289,7 @@ describe('meeting reminders', () => {
     const otherDay = await changeTo('14:00', 25);
     await thu.chat.nextWith(vi(otherDay.key, otherDay.vars));
     expect(await app.models.Meeting.exists({ _id: first })).toBeNull();
+    expect(await reminderJobs(first)).toEqual([]);
     expect(await app.models.Meeting.exists({ _id: 'club-r|2026-03-25' })).not.toBeNull();
     // Each change told once, though applied twice (the chair was reminded too, as a member); who
     // joined since the reminder was not reminded, and is not told.
@@ -300,6 +301,20 @@ describe('meeting reminders', () => {
     expect(await told(thu.chat)).toHaveLength(2);
     expect(await told(chair.chat)).toHaveLength(2);
     expect(await told(joinedSince.chat)).toHaveLength(0);
+  });
+
+  it("a cancelled meeting's reminders leave the queue", async () => {
+    clock.set(NOW);
+    const chair = await member('club-k', 'Chủ nhiệm Kim', { role: 'chair' });
+    const id = await meeting('club-k', '2026-03-18T08:00');
+    await app.meetingPlanner.planReminders('club-k');
+    expect(await reminderJobs(id)).toHaveLength(2);
+    const notice = { key: 'meetingRsvp.cancelledNotice', vars: { meeting: '18/03' } };
+    await app.effects.apply(
+      [{ type: 'cancelMeeting', meetingId: id, byMemberId: chair.id, notice }],
+      clock.now(),
+    );
+    expect(await reminderJobs(id)).toEqual([]);
   });
 
   it('asks about a second meeting after she answered the first, not instead of it', async () => {

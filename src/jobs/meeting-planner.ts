@@ -144,6 +144,7 @@ export class MeetingPlanner {
           })
         : await models.Meeting.deleteOne(still);
       const count = 'modifiedCount' in changed ? changed.modifiedCount : changed.deletedCount;
+      if (!startsAt && count > 0) await this.unplanReminders(meeting._id, clubId);
       if (count > 0) for (const id of meeting.remindedIds) reminded.add(id);
     }
     await this.planClub({ _id: clubId, meetingRule: rule });
@@ -198,6 +199,21 @@ export class MeetingPlanner {
         );
       }
       if (due.length < PAGE) return;
+    }
+  }
+
+  /**
+   * Removes a meeting's reminder plans (cancelled, or gone with the old rule), with any held to
+   * the morning by quiet hours. (Were one to fire anyway, it finds the meeting changed and sends
+   * nothing; this keeps the queue to what will be sent.)
+   */
+  async unplanReminders(meetingId: string, clubId: string): Promise<void> {
+    const { models, scheduler } = this.#options;
+    const club = await models.Club.findById(clubId, { reminderOffsets: 1 }).lean();
+    const offsets = club?.reminderOffsets?.length ? club.reminderOffsets : DEFAULT_REMINDERS;
+    for (const offset of offsets) {
+      const key = reminderKey(meetingId, offset);
+      await Promise.all([scheduler.unschedule(key), scheduler.unschedule(`${key}.morning`)]);
     }
   }
 

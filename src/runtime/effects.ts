@@ -432,6 +432,7 @@ export class Effects {
     ).lean();
     if (!changed) return;
     if (startsAt) await this.#deps.meetingPlanner.planReminders(meeting.clubId);
+    else await this.#deps.meetingPlanner.unplanReminders(change.meetingId, meeting.clubId);
     if (changed.remindedIds.length === 0) return;
     await this.notify(
       {
