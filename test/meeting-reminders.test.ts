@@ -123,6 +123,13 @@ describe('meeting reminders', () => {
     const asked = await lan.chat.nextWith(
       vi('meetingRsvp.reminder', { weekday: 'Thứ Năm', date: '12/03', time: '08:00', place: 'Nhà văn hoá' }),
     );
+    // Had it waited in the queue until the meeting began, it would not have been sent.
+    const queued = await app.outbox.queue('simulator').getJobs(['completed', 'active', 'wait', 'delayed']);
+    expect(
+      queued
+        .filter((job) => job.data.message.chatId === lan.chat.chatId)
+        .map((job) => [job.data.message.kind, job.data.message.expiresAt]),
+    ).toContainEqual(['meeting_reminder', at('2026-03-12T08:00').toISOString()]);
     expect(asked.text).toContain(vi('meetingRsvp.ask', { You: 'Bác' }));
     expect(asked.choices).toEqual([vi('meetingRsvp.yes'), vi('meetingRsvp.no'), vi('meetingRsvp.maybe')]);
     expect((await lan.chat.say('khong di duoc')).text).toContain(vi('meetingRsvp.thanksNo'));

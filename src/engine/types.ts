@@ -396,6 +396,8 @@ export interface StartEffect {
   except?: string[];
   /** Opened at once even in quiet hours and for people who opted out (a health emergency). */
   urgent?: boolean;
+  /** ISO time after which its messages are pointless (see `Outbound.expiresAt`): a meeting's start. */
+  expiresAt?: string;
 }
 
 /**

@@ -507,6 +507,8 @@ export class Effects {
       ifBusy: 'wait',
       key: `${effect.key}.${name}`,
       kind: 'meeting_reminder',
+      // Stuck in the queue until the meeting started, it is not sent.
+      expiresAt: meeting.startsAt.toISOString(),
       busy: { otherFlow: { key: 'meetingRsvp.busy' } },
     });
     // Those asked only for themselves, together (their chats are known); a proxy on her own, for
@@ -733,8 +735,9 @@ export class Effects {
     const state = await chatStates.load(chat);
     const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
     const urgent = effect.urgent || undefined;
+    const { expiresAt } = effect;
     const tag = (messages: Outbound[]) =>
-      messages.map((message) => ({ ...message, kind: effect.kind, urgent }));
+      messages.map((message) => ({ ...message, kind: effect.kind, urgent, expiresAt }));
     const session = state.session;
     const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
     if (!state.whoCheckedAt) {
