@@ -86,6 +86,7 @@ async function decide(
 
 export const approveFlow: Flow<ApproveData> = {
   id: 'approve',
+  gathers: true,
   menu: { label: 'menu.approve', order: 70, visible: (who) => clubsWithRole(who, CLUB_LEADERS).length > 0 },
   keywords: ['duyet', 'approve'],
   async start(args, ctx) {

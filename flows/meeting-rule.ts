@@ -114,6 +114,7 @@ export const meetingRuleFlow: Flow<RuleData> = {
                 clubId: data.clubId,
                 rule: ruleOf(data),
                 byMemberId: ctx.who.memberId,
+                notice: ruleSay(ruleOf(data), ctx, 'changed'),
               },
             ],
             open: { flow: 'menu' },

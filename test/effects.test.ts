@@ -147,7 +147,7 @@ describe('effects addressed to audiences', () => {
     expect(await received('area0')).toHaveLength(1);
     // Nobody outside the area (club 1's members, for one).
     expect(await received(DEMO_PEOPLE.memberClub1)).not.toContainEqual(expect.stringContaining('whole area'));
-    // Its waits above add up to 45 s: a message's record is written with its result, once sent.
+    // As long as its own waits above (450 people through the fan-out job and the outbox).
   }, 60_000);
 
   it('a flow opened for someone busy in another flow waits (a note), is skipped, or interrupts', async () => {

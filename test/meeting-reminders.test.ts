@@ -123,6 +123,13 @@ describe('meeting reminders', () => {
     const asked = await lan.chat.nextWith(
       vi('meetingRsvp.reminder', { weekday: 'Thứ Năm', date: '12/03', time: '08:00', place: 'Nhà văn hoá' }),
     );
+    // Had it waited in the queue until the meeting began, it would not have been sent.
+    const queued = await app.outbox.queue('simulator').getJobs(['completed', 'active', 'wait', 'delayed']);
+    expect(
+      queued
+        .filter((job) => job.data.message.chatId === lan.chat.chatId)
+        .map((job) => [job.data.message.kind, job.data.message.expiresAt]),
+    ).toContainEqual(['meeting_reminder', at('2026-03-12T08:00').toISOString()]);
     expect(asked.text).toContain(vi('meetingRsvp.ask', { You: 'Bác' }));
     expect(asked.choices).toEqual([vi('meetingRsvp.yes'), vi('meetingRsvp.no'), vi('meetingRsvp.maybe')]);
     expect((await lan.chat.say('khong di duoc')).text).toContain(vi('meetingRsvp.thanksNo'));
@@ -245,6 +252,99 @@ describe('meeting reminders', () => {
     // At its new time it reminds again.
     await fire(id, '-2h', at('2026-03-27T06:00'));
     await binh.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
+  });
+
+  it('a new rule moves or removes the meetings of the old one, and tells the members already reminded', async () => {
+    clock.set(NOW);
+    const chair = await member('club-r', 'Chủ nhiệm Quý', { role: 'chair' });
+    const thu = await member('club-r', 'Đỗ Thị Thu');
+    await app.models.Club.updateOne(
+      { _id: 'club-r' },
+      {
+        $set: {
+          name: 'club-r',
+          orgUnitId: 'commune',
+          meetingRule: { kind: 'monthlyDay', day: 21, time: '08:00', place: 'Nhà văn hoá' },
+        },
+      },
+      { upsert: true },
+    );
+    await app.meetingPlanner.planAll();
+    const first = 'club-r|2026-03-21';
+    await fire(first, '-1d@18:00', at('2026-03-20T18:00'));
+    await thu.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
+    clock.set(at('2026-03-20T19:00'));
+    const joinedSince = await member('club-r', 'Hà Văn Mới');
+    const changeTo = async (time: string, day: number) => {
+      const rule = { kind: 'monthlyDay' as const, day, time, place: 'Đình làng' };
+      const notice = { key: 'meetingRsvp.ruleChangedMonthlyDay', vars: { day, time, place: 'Đình làng' } };
+      const effect: Effect = { type: 'setMeetingRule', clubId: 'club-r', rule, byMemberId: chair.id, notice };
+      await app.effects.apply([effect, effect], clock.now());
+      return notice;
+    };
+
+    // Same day, another time and place: the meeting moves with the rule; she hears of it once.
+    const later = await changeTo('14:00', 21);
+    await thu.chat.nextWith(vi(later.key, later.vars));
+    const moved = await app.models.Meeting.findById(first).lean();
+    expect([moved?.startsAt, moved?.place]).toEqual([at('2026-03-21T14:00'), 'Đình làng']);
+    expect((await reminderJobs(first)).map((job) => job.data.payload.startsAt)).toEqual([
+      at('2026-03-21T14:00').toISOString(),
+    ]);
+
+    // Another day: the meeting she was reminded of goes away, and she is told the new rule.
+    const otherDay = await changeTo('14:00', 25);
+    await thu.chat.nextWith(vi(otherDay.key, otherDay.vars));
+    expect(await app.models.Meeting.exists({ _id: first })).toBeNull();
+    expect(await reminderJobs(first)).toEqual([]);
+    expect(await app.models.Meeting.exists({ _id: 'club-r|2026-03-25' })).not.toBeNull();
+    // Each change told once, though applied twice (the chair was reminded too, as a member); who
+    // joined since the reminder was not reminded, and is not told.
+    await sleep(300);
+    const told = async (chat: ChatDriver) =>
+      (await app.simulator!.messages(chat.chatId, 0)).filter((m) =>
+        m.text.includes(vi(later.key, later.vars).slice(0, 20)),
+      );
+    expect(await told(thu.chat)).toHaveLength(2);
+    expect(await told(chair.chat)).toHaveLength(2);
+    expect(await told(joinedSince.chat)).toHaveLength(0);
+  });
+
+  it("a cancelled meeting's reminders leave the queue", async () => {
+    clock.set(NOW);
+    const chair = await member('club-k', 'Chủ nhiệm Kim', { role: 'chair' });
+    const id = await meeting('club-k', '2026-03-18T08:00');
+    await app.meetingPlanner.planReminders('club-k');
+    expect(await reminderJobs(id)).toHaveLength(2);
+    const notice = { key: 'meetingRsvp.cancelledNotice', vars: { meeting: '18/03' } };
+    await app.effects.apply(
+      [{ type: 'cancelMeeting', meetingId: id, byMemberId: chair.id, notice }],
+      clock.now(),
+    );
+    expect(await reminderJobs(id)).toEqual([]);
+  });
+
+  it('asks about a second meeting after she answered the first, not instead of it', async () => {
+    clock.set(NOW);
+    const hoa = await member('club-s1', 'Ngô Thị Hoà');
+    await app.models.Member.updateOne(
+      { _id: hoa.id },
+      { $set: { clubIds: ['club-s1', 'club-s2'] }, $push: { roles: { role: 'member', clubId: 'club-s2' } } },
+    );
+    const first = await meeting('club-s1', '2026-03-17T08:00', ['-1d@18:00']);
+    const second = await meeting('club-s2', '2026-03-17T14:00', ['-1d@18:00']);
+    await app.meetingPlanner.planReminders('club-s1');
+    await app.meetingPlanner.planReminders('club-s2');
+    await fire(first, '-1d@18:00', at('2026-03-16T18:00'));
+    await hoa.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
+    // The second club's reminder comes while she is on the first question: it waits.
+    await fire(second, '-1d@18:00', at('2026-03-16T18:00'));
+    await hoa.chat.nextWith(vi('meetingRsvp.busy'));
+    const next = await hoa.chat.say('1');
+    expect(next.text).toContain(vi('meetingRsvp.ask', { You: 'Bác' }));
+    await hoa.chat.say('2');
+    expect((await rsvp(first))[hoa.id]).toBe('yes');
+    expect((await rsvp(second))[hoa.id]).toBe('no');
   });
 
   it('sends a reminder planned before a restart exactly once after it, by either of two processes', async () => {

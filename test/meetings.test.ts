@@ -120,6 +120,7 @@ describe('meeting planner', () => {
         clubId: 'club-d',
         rule: { kind: 'monthlyWeekday', weekday: 1, week: 1, time: '14:00', place: 'Đình' },
         byMemberId: chairId,
+        notice,
       },
     ]);
     const create = {

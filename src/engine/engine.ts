@@ -231,6 +231,11 @@ export class Engine {
     );
   }
 
+  /** Whether one opening of `flowId` shows everything new by itself (see `Flow.gathers`). */
+  gathers(flowId: FlowId): boolean {
+    return Boolean(this.#flows.get(flowId)?.gathers);
+  }
+
   /** Whether the chat's open step decides with the person's role (see `Step.actsWithRole`). */
   actsWithRole(state: ChatState): boolean {
     const session = state.session;
@@ -474,9 +479,11 @@ export class Engine {
   async #startFlow(turn: Turn, flowId: FlowId, args: Data, depth: number): Promise<void> {
     const flow = this.#flows.get(flowId);
     if (!flow) throw new Error(`unknown flow ${flowId}`);
-    // What was offered of this flow is in it now (approval shows everyone waiting, one by one).
-    const offers = turn.state.offers?.filter((offer) => offer.flow !== flowId);
-    turn.state.offers = offers?.length ? offers : undefined;
+    // What was offered of a gathering flow is in it now (approval shows everyone waiting, one by one).
+    if (flow.gathers) {
+      const offers = turn.state.offers?.filter((offer) => offer.flow !== flowId);
+      turn.state.offers = offers?.length ? offers : undefined;
+    }
     turn.state.session = { flow: flowId, step: '', data: {}, tries: 0, updatedAt: turn.now.getTime() };
     const outcome = await flow.start(args, this.#context(turn));
     await this.#apply(turn, flow, turn.state.session, outcome, depth);

@@ -154,6 +154,12 @@ export interface Flow<D = Data> {
   savesAtEnd?: boolean;
   /** What the flow has learned about the person it talks to, for how to address them (see address.ts). */
   addressee?(data: D): AddressFacts | undefined;
+  /**
+   * One opening shows everything new by itself (approval goes through everyone waiting): opened
+   * for someone already in it, nothing is kept for later, and opening it takes every offer of it.
+   * Otherwise each opening (a reminder of one meeting, then of another) is its own offer.
+   */
+  gathers?: boolean;
 }
 
 /**

@@ -40,14 +40,35 @@ export function meetingLine(meeting: MeetingView, ctx: FlowContext): Say {
 }
 
 /** "Họp ngày 21 hằng tháng, 08:00, tại …" */
-export function ruleSay(rule: MeetingRule & { place: string }, ctx: FlowContext): Say {
+/** The rule in words, or (`changed`) the notice that it changed, for members already reminded. */
+const RULE_KEYS = {
+  rule: {
+    monthlyDay: 'meetings.ruleMonthlyDay',
+    monthlyWeekday: 'meetings.ruleMonthlyWeekday',
+    monthlyLast: 'meetings.ruleMonthlyLast',
+    weekly: 'meetings.ruleWeekly',
+  },
+  changed: {
+    monthlyDay: 'meetingRsvp.ruleChangedMonthlyDay',
+    monthlyWeekday: 'meetingRsvp.ruleChangedMonthlyWeekday',
+    monthlyLast: 'meetingRsvp.ruleChangedMonthlyLast',
+    weekly: 'meetingRsvp.ruleChangedWeekly',
+  },
+} as const;
+
+export function ruleSay(
+  rule: MeetingRule & { place: string },
+  ctx: FlowContext,
+  say: keyof typeof RULE_KEYS = 'rule',
+): Say {
+  const keys = RULE_KEYS[say];
   const vars = { time: rule.time, place: rule.place };
   switch (rule.kind) {
     case 'monthlyDay':
-      return { key: 'meetings.ruleMonthlyDay', vars: { ...vars, day: rule.day } };
+      return { key: keys.monthlyDay, vars: { ...vars, day: rule.day } };
     case 'monthlyWeekday':
       return {
-        key: rule.week === 'last' ? 'meetings.ruleMonthlyLast' : 'meetings.ruleMonthlyWeekday',
+        key: rule.week === 'last' ? keys.monthlyLast : keys.monthlyWeekday,
         vars: {
           ...vars,
           weekday: ctx.label(`weekday.${rule.weekday}`),
@@ -55,7 +76,7 @@ export function ruleSay(rule: MeetingRule & { place: string }, ctx: FlowContext)
         },
       };
     case 'weekly':
-      return { key: 'meetings.ruleWeekly', vars: { ...vars, weekday: ctx.label(`weekday.${rule.weekday}`) } };
+      return { key: keys.weekly, vars: { ...vars, weekday: ctx.label(`weekday.${rule.weekday}`) } };
   }
 }
 

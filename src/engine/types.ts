@@ -396,6 +396,8 @@ export interface StartEffect {
   except?: string[];
   /** Opened at once even in quiet hours and for people who opted out (a health emergency). */
   urgent?: boolean;
+  /** ISO time after which its messages are pointless (see `Outbound.expiresAt`): a meeting's start. */
+  expiresAt?: string;
 }
 
 /**
@@ -548,7 +550,14 @@ export type Effect =
    * rule gave on other dates (not moved by a leader) are removed. Applied only if `byMemberId`
    * leads the club then.
    */
-  | { type: 'setMeetingRule'; clubId: string; rule: ClubMeetingRule; byMemberId: string }
+  | {
+      type: 'setMeetingRule';
+      clubId: string;
+      rule: ClubMeetingRule;
+      byMemberId: string;
+      /** To members already reminded of a meeting the new rule removed or moved. */
+      notice: Say;
+    }
   /**
    * A leader moves a meeting (`startsAt` ISO), cancels it, or creates a one-off one (on local
    * `date`, which names it); applied only if `byMemberId` leads the meeting's club then.

@@ -24,6 +24,7 @@ import {
 } from '../engine/meetings.ts';
 import type { ClubMeetingRule, ScheduledEffect } from '../engine/types.ts';
 import type { ClubDoc, Models } from '../models/index.ts';
+import { readEach } from '../store/read-each.ts';
 import { type HourlyOptions, hourlyQueue, startHourly } from './hourly.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -115,24 +116,40 @@ export class MeetingPlanner {
 
   /**
    * A club's new rule: stored, its coming meetings planned, and the meetings the old rule gave
-   * on other dates removed — those still scheduled and never moved by a leader (a moved or
-   * cancelled one stays as the leader left it).
+   * changed with it — those still scheduled and never moved by a leader (a moved or cancelled one
+   * stays as the leader left it): on a date the new rule has, moved to its time and place (their
+   * reminders planned anew); on other dates, removed. Returns the members who were reminded of a
+   * meeting that moved or went away, to be told.
    */
-  async setRule(clubId: string, rule: ClubMeetingRule): Promise<void> {
+  async setRule(clubId: string, rule: ClubMeetingRule): Promise<string[]> {
     const { models, clock } = this.#options;
     await models.Club.updateOne({ _id: clubId }, { $set: { meetingRule: rule } });
     const now = clock.now();
-    const kept = this.#window(rule, now).map(({ date }) => meetingId(clubId, date));
-    await models.Meeting.deleteMany({
-      clubId,
-      source: 'rule',
-      status: 'scheduled',
-      movedAt: null,
-      startsAt: { $gt: now },
-      _id: { $nin: kept },
-    });
+    const wanted = new Map(
+      this.#window(rule, now).map(({ date, startsAt }) => [meetingId(clubId, date), startsAt]),
+    );
+    const planned = await models.Meeting.find(
+      { clubId, source: 'rule', status: 'scheduled', movedAt: null, startsAt: { $gt: now } },
+      { startsAt: 1, place: 1, remindedIds: 1 },
+    ).lean();
+    const reminded = new Set<string>();
+    for (const meeting of planned) {
+      const startsAt = wanted.get(meeting._id);
+      if (startsAt?.getTime() === meeting.startsAt.getTime() && meeting.place === rule.place) continue;
+      // The filter repeats the conditions: a leader who moves it this very moment keeps her change.
+      const still = { _id: meeting._id, status: 'scheduled' as const, movedAt: null };
+      const changed = startsAt
+        ? await models.Meeting.updateOne(still, {
+            $set: { startsAt, place: rule.place, remindersFor: null },
+          })
+        : await models.Meeting.deleteOne(still);
+      const count = 'modifiedCount' in changed ? changed.modifiedCount : changed.deletedCount;
+      if (!startsAt && count > 0) await this.unplanReminders(meeting._id, clubId);
+      if (count > 0) for (const id of meeting.remindedIds) reminded.add(id);
+    }
     await this.planClub({ _id: clubId, meetingRule: rule });
     await this.planReminders(clubId);
+    return [...reminded];
   }
 
   /**
@@ -150,10 +167,10 @@ export class MeetingPlanner {
         .limit(PAGE)
         .lean();
       if (due.length === 0) return;
-      const clubs = await models.Club.find(
-        { _id: { $in: [...new Set(due.map((meeting) => meeting.clubId))] } },
-        { reminderOffsets: 1 },
-      ).lean();
+      const clubs = await readEach(
+        due.map((meeting) => meeting.clubId),
+        (id) => models.Club.findById(id, { reminderOffsets: 1 }).lean(),
+      );
       const offsets = new Map(
         clubs.map((club) => [
           club._id,
@@ -182,6 +199,21 @@ export class MeetingPlanner {
         );
       }
       if (due.length < PAGE) return;
+    }
+  }
+
+  /**
+   * Removes a meeting's reminder plans (cancelled, or gone with the old rule), with any held to
+   * the morning by quiet hours. (Were one to fire anyway, it finds the meeting changed and sends
+   * nothing; this keeps the queue to what will be sent.)
+   */
+  async unplanReminders(meetingId: string, clubId: string): Promise<void> {
+    const { models, scheduler } = this.#options;
+    const club = await models.Club.findById(clubId, { reminderOffsets: 1 }).lean();
+    const offsets = club?.reminderOffsets?.length ? club.reminderOffsets : DEFAULT_REMINDERS;
+    for (const offset of offsets) {
+      const key = reminderKey(meetingId, offset);
+      await Promise.all([scheduler.unschedule(key), scheduler.unschedule(`${key}.morning`)]);
     }
   }
 

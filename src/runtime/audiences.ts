@@ -6,12 +6,17 @@
  * Shaped for FerretDB: no $lookup or $elemMatch — a role grant is matched by
  * `roles.role` in the query and checked for its club or unit in code.
  */
+
+import type { QueryFilter } from 'mongoose';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { Audience, Role } from '../engine/types.ts';
-import type { Models } from '../models/index.ts';
+import type { MemberDoc, Models } from '../models/index.ts';
+import { readEach } from '../store/read-each.ts';
 
 /** Member ids per page. */
 export const AUDIENCE_PAGE = 200;
+/** Up to this many clubs, role holders are read club by club (see `#holders`). */
+const FEW_CLUBS = 8;
 
 export interface AudiencePage {
   memberIds: string[];
@@ -89,30 +94,41 @@ export class Audiences {
     only?: string[],
   ): Promise<AudiencePage> {
     if (clubIds.length === 0 && unitIds.length === 0) return { memberIds: [] };
-    const where = [
-      ...(clubIds.length ? [{ clubIds: { $in: clubIds } }] : []),
-      ...(unitIds.length ? [{ 'roles.orgUnitId': { $in: unitIds } }] : []),
-    ];
-    const found = await this.#models.Member.find(
-      {
-        status: 'active',
-        'roles.role': { $in: roles },
-        $or: where,
-        ...(after ? { _id: { $gt: after } } : {}),
-        ...(only ? { _id: { $in: only } } : {}),
-      },
-      { roles: 1 },
-    )
-      .sort({ _id: 1 })
-      .limit(AUDIENCE_PAGE)
-      .lean();
+    const base = {
+      status: 'active' as const,
+      'roles.role': roles.length === 1 ? roles[0] : { $in: roles },
+      ...(after ? { _id: { $gt: after } } : {}),
+    };
+    const page = (filter: { clubIds: string } | { $or: QueryFilter<MemberDoc>[] }) =>
+      this.#models.Member.find({ ...base, ...filter }, { roles: 1 })
+        .sort({ _id: 1 })
+        .limit(AUDIENCE_PAGE)
+        .lean();
+    // A few clubs (a member's, a club's leaders): one equality each, which FerretDB answers from
+    // PostgreSQL, where `$in` would read every member (see store/read-each.ts). An area's clubs
+    // and units are many: one query.
+    const found =
+      unitIds.length === 0 && clubIds.length <= FEW_CLUBS
+        ? (await readEach(clubIds, (clubId) => page({ clubIds: clubId })))
+            .filter((member, at, all) => all.findIndex((m) => m._id === member._id) === at)
+            .sort((a, b) => String(a._id).localeCompare(String(b._id)))
+            .slice(0, AUDIENCE_PAGE)
+        : await page({
+            $or: [
+              ...(clubIds.length ? [{ clubIds: { $in: clubIds } }] : []),
+              ...(unitIds.length ? [{ 'roles.orgUnitId': { $in: unitIds } }] : []),
+            ],
+          });
     const holds = (grant: Grant) =>
       roles.includes(grant.role as Role) &&
       ((grant.clubId && clubIds.includes(grant.clubId)) ||
         (grant.orgUnitId && unitIds.includes(grant.orgUnitId)));
     const last = found.at(-1);
     return {
-      memberIds: found.filter((member) => member.roles.some(holds)).map((member) => String(member._id)),
+      memberIds: found
+        .filter((member) => member.roles.some(holds))
+        .map((member) => String(member._id))
+        .filter((id) => !only || only.includes(id)),
       after: found.length === AUDIENCE_PAGE && last ? String(last._id) : undefined,
     };
   }

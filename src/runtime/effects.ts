@@ -6,6 +6,7 @@
  * member about the chair's decision.
  */
 
+import { createHash } from 'node:crypto';
 import type { QueryFilter, UpdateQuery } from 'mongoose';
 import { CONSENT_VERSION } from '../../flows/register.ts';
 import type { Clock } from '../clock.ts';
@@ -41,6 +42,7 @@ import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
 import { type ChatCopy, copiedIdentities, syncMemberChats } from '../store/member-chats.ts';
+import { readEach, readMany } from '../store/read-each.ts';
 import { Audiences } from './audiences.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
@@ -162,8 +164,7 @@ export class Effects {
           await this.#setPreferredChat(effect.memberId, effect.chat);
           break;
         case 'setMeetingRule':
-          if (await this.#leads(effect.byMemberId, effect.clubId))
-            await this.#deps.meetingPlanner.setRule(effect.clubId, effect.rule);
+          if (await this.#leads(effect.byMemberId, effect.clubId)) await this.#setMeetingRule(effect, now);
           break;
         case 'moveMeeting':
         case 'cancelMeeting':
@@ -336,7 +337,7 @@ export class Effects {
       { channel: 1, chatId: 1 },
     ).lean();
     if (newer.length === 0) return;
-    await models.Identity.deleteMany({ _id: { $in: newer.map((identity) => identity._id) } });
+    await readEach(newer, (identity) => models.Identity.deleteOne({ _id: identity._id }).then(() => null));
     await syncMemberChats(models, [memberId]);
     await chatStates.forgetWho(
       newer.map((identity) => ({ channel: identity.channel as ChannelName, chatId: identity.chatId })),
@@ -451,6 +452,7 @@ export class Effects {
     ).lean();
     if (!changed) return;
     if (startsAt) await this.#deps.meetingPlanner.planReminders(meeting.clubId);
+    else await this.#deps.meetingPlanner.unplanReminders(change.meetingId, meeting.clubId);
     if (changed.remindedIds.length === 0) return;
     await this.notify(
       {
@@ -459,6 +461,23 @@ export class Effects {
         say: change.notice,
         kind: 'notice',
         key: `meeting.${change.meetingId}.${startsAt ? `moved.${startsAt.getTime()}` : 'cancelled'}`,
+      },
+      now,
+    );
+  }
+
+  /** A club's new rule; members reminded of a meeting it moved or removed are told (once per rule). */
+  async #setMeetingRule(effect: Extract<Effect, { type: 'setMeetingRule' }>, now: Date): Promise<void> {
+    const reminded = await this.#deps.meetingPlanner.setRule(effect.clubId, effect.rule);
+    if (reminded.length === 0) return;
+    const rule = createHash('sha256').update(JSON.stringify(effect.rule)).digest('hex').slice(0, 12);
+    await this.notify(
+      {
+        type: 'notify',
+        to: { members: reminded },
+        say: effect.notice,
+        kind: 'notice',
+        key: `meeting-rule.${effect.clubId}.${now.getTime()}.${rule}`,
       },
       now,
     );
@@ -508,6 +527,8 @@ export class Effects {
       ifBusy: 'wait',
       key: `${effect.key}.${name}`,
       kind: 'meeting_reminder',
+      // Stuck in the queue until the meeting started, it is not sent.
+      expiresAt: meeting.startsAt.toISOString(),
       busy: { otherFlow: { key: 'meetingRsvp.busy' } },
     });
     // Those asked only for themselves, together (their chats are known); a proxy on her own, for
@@ -739,8 +760,9 @@ export class Effects {
     const state = await chatStates.load(chat);
     const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
     const urgent = effect.urgent || undefined;
+    const { expiresAt } = effect;
     const tag = (messages: Outbound[]) =>
-      messages.map((message) => ({ ...message, kind: effect.kind, urgent }));
+      messages.map((message) => ({ ...message, kind: effect.kind, urgent, expiresAt }));
     const session = state.session;
     const busy = inQuestion(session) && now.getTime() - session.updatedAt < BUSY_MS;
     if (!state.whoCheckedAt) {
@@ -759,9 +781,9 @@ export class Effects {
       }
     }
     if (effect.ifBusy === 'skip') return;
-    const sameFlow = session?.flow === effect.flow;
-    // Busy with something else: the flow comes when that ends (a flow already open shows what
-    // is new by itself).
+    // Already in this very flow, which shows what is new by itself (approval): nothing to keep.
+    const sameFlow = session?.flow === effect.flow && engine.gathers(effect.flow);
+    // Busy with something else (or with another meeting's question): it comes when that ends.
     if (!sameFlow) await this.#offer(chat, { flow: effect.flow, args: effect.args, key: effect.key });
     const note = sameFlow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
     if (!note) return;
@@ -820,7 +842,11 @@ export class Effects {
   async chatsOf(memberIds: string[]): Promise<MemberChat[]> {
     const { models } = this.#deps;
     if (memberIds.length === 0) return [];
-    const members = await models.Member.find({ _id: { $in: memberIds } }, CHAT_FIELDS).lean();
+    const members = await readMany(
+      memberIds,
+      (memberId) => models.Member.findById(memberId, CHAT_FIELDS).lean(),
+      (ids) => models.Member.find({ _id: { $in: ids } }, CHAT_FIELDS).lean(),
+    );
     return this.#pickChats(members, await this.#liveIdentities(members, 'together'));
   }
 
@@ -836,8 +862,8 @@ export class Effects {
 
   /**
    * The live identities of these members: from the copy on their records (member-chats.ts), else
-   * read from Identity — `together` in one `$in` read (which FerretDB answers by scanning the
-   * collection, ~0.5 s over 10,000 documents), or `each` by member id, a few at once.
+   * read from Identity (no `$in` for a short list: see store/read-each.ts) — `together` (a page
+   * of an audience: one `$in` when long) or `each` (a club: one equality per member).
    */
   async #liveIdentities(
     members: { _id: unknown; chats?: unknown }[],
@@ -851,16 +877,12 @@ export class Effects {
       if (copied) identities.push(...copied);
       else unknown.push(String(member._id));
     }
-    if (read === 'together' && unknown.length > 0)
-      identities.push(...(await models.Identity.find({ memberId: { $in: unknown } }).lean()));
-    for (let from = 0; read === 'each' && from < unknown.length; from += START_CONCURRENCY) {
-      const found = await Promise.all(
-        unknown
-          .slice(from, from + START_CONCURRENCY)
-          .map((memberId) => models.Identity.find({ memberId }).lean()),
-      );
-      identities.push(...found.flat());
-    }
+    const one = (memberId: string) => models.Identity.find({ memberId }).lean();
+    identities.push(
+      ...(read === 'together'
+        ? await readMany(unknown, one, (ids) => models.Identity.find({ memberId: { $in: ids } }).lean())
+        : await readEach(unknown, one)),
+    );
     return identities.filter((identity) => !identity.stoppedAt);
   }
 
@@ -911,7 +933,12 @@ export class Effects {
 
   /** Tells the leaders of `clubId` that these members could not be reached for one event. */
   async notifyUnreachable(clubId: string, eventKey: string, memberIds: string[]): Promise<void> {
-    const members = await this.#deps.models.Member.find({ _id: { $in: memberIds } }, { fullName: 1 }).lean();
+    const { Member } = this.#deps.models;
+    const members = await readMany(
+      memberIds,
+      (memberId) => Member.findById(memberId, { fullName: 1 }).lean(),
+      (ids) => Member.find({ _id: { $in: ids } }, { fullName: 1 }).lean(),
+    );
     if (members.length === 0) return;
     await this.notify(
       {

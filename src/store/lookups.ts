@@ -24,6 +24,7 @@ import type {
 } from '../engine/types.ts';
 import type { HealthAlertDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
 import type { LinkCodes } from './link-codes.ts';
+import { readEach } from './read-each.ts';
 
 type MemberRecord = {
   _id: unknown;
@@ -43,6 +44,9 @@ type MemberRecord = {
 
 /** Whether `id` can be a member's `_id` (an ObjectId's hex): anything else finds nobody. */
 const isMemberId = (id: string) => /^[0-9a-f]{24}$/.test(id);
+
+/** The most recent meetings under way that `startedMeetings` lists. */
+const STARTED_MEETINGS = 5;
 
 /** Club names change rarely and there are few clubs: they are kept in memory this long. */
 const CLUB_NAMES_TTL_MS = 5 * 60_000;
@@ -91,13 +95,18 @@ export class MongoLookups implements Lookups {
   }
 
   async nextPendingMember(clubIds: string[], except: string[] = []): Promise<MemberView | undefined> {
-    if (clubIds.length === 0) return undefined;
-    const member = await this.#models.Member.findOne({
-      $or: [{ clubIds: { $in: clubIds }, status: 'pending' }, { pendingClubIds: { $in: clubIds } }],
-      _id: { $nin: except.filter(isMemberId) },
-    })
-      .sort({ createdAt: 1 })
-      .lean();
+    const skip = { _id: { $nin: except.filter(isMemberId) } };
+    const oldest = (filter: { clubIds: string; status: 'pending' } | { pendingClubIds: string }) =>
+      this.#models.Member.findOne({ ...filter, ...skip })
+        .sort({ createdAt: 1 })
+        .lean();
+    // Newcomers and members asking to join one more club, club by club (no `$in`: store/read-each.ts).
+    const waiting = await readEach(clubIds, (clubId) =>
+      Promise.all([oldest({ clubIds: clubId, status: 'pending' }), oldest({ pendingClubIds: clubId })]),
+    );
+    const member = waiting
+      .filter((found) => found !== null)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
     return member ? this.#view(member as MemberRecord) : undefined;
   }
 
@@ -178,41 +187,36 @@ export class MongoLookups implements Lookups {
   }
 
   async openHealthAlerts(clubIds: string[], limit: number): Promise<HealthAlertView[]> {
-    if (clubIds.length === 0) return [];
-    const alerts = await this.#models.HealthAlert.find({
-      clubId: { $in: clubIds },
-      status: { $in: ['open', 'escalated'] },
-    })
-      .sort({ createdAt: -1 })
-      .limit(limit)
-      .lean();
-    return this.#alertViews(alerts);
+    const alerts = await readEach(clubIds, (clubId) =>
+      this.#models.HealthAlert.find({ clubId, status: { $in: ['open', 'escalated'] } })
+        .sort({ createdAt: -1 })
+        .limit(limit)
+        .lean(),
+    );
+    return this.#alertViews(
+      alerts.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, limit),
+    );
   }
 
-  /** Alerts with their members, responses, clubs and proxies: a few `$in` reads for the whole list. */
+  /** Alerts with their members, responses, clubs and proxies, each read once by `_id`. */
   async #alertViews(alerts: (HealthAlertDoc & { _id: string })[]): Promise<HealthAlertView[]> {
     if (alerts.length === 0) return [];
     const { Member, HealthResponse, Club } = this.#models;
     const [responses, clubs] = await Promise.all([
-      HealthResponse.find({ _id: { $in: alerts.map((alert) => alert.responseId) } }).lean(),
-      Club.find(
-        { _id: { $in: [...new Set(alerts.map((alert) => alert.clubId))] } },
-        {
-          name: 1,
-          orgUnitId: 1,
-          ancestors: 1,
-        },
-      ).lean(),
+      readEach(
+        alerts.map((alert) => alert.responseId),
+        (id) => HealthResponse.findById(id).lean(),
+      ),
+      readEach(
+        alerts.map((alert) => alert.clubId),
+        (id) => Club.findById(id, { name: 1, orgUnitId: 1, ancestors: 1 }).lean(),
+      ),
     ]);
     const proxies = responses.filter((response) => response.answeredBy !== response.subjectId);
-    const people = await Member.find(
-      {
-        _id: {
-          $in: [...new Set([...alerts.map((alert) => alert.memberId), ...proxies.map((r) => r.answeredBy)])],
-        },
-      },
-      { fullName: 1, birthYear: 1, phone: 1 },
-    ).lean();
+    const people = await readEach(
+      [...alerts.map((alert) => alert.memberId), ...proxies.map((r) => r.answeredBy)],
+      (id) => Member.findById(id, { fullName: 1, birthYear: 1, phone: 1 }).lean(),
+    );
     const person = (id: string) => people.find((member) => String(member._id) === id);
     return alerts.flatMap((alert) => {
       const member = person(alert.memberId);
@@ -262,29 +266,30 @@ export class MongoLookups implements Lookups {
   }
 
   async upcomingMeetings(clubIds: string[], from: Date, limit: number): Promise<MeetingView[]> {
-    if (clubIds.length === 0) return [];
-    const meetings = await this.#models.Meeting.find(
-      { clubId: { $in: clubIds }, startsAt: { $gte: from }, status: { $ne: 'held' } },
-      MEETING_FIELDS,
-    )
-      .sort({ startsAt: 1 })
-      .limit(limit)
-      .lean();
+    const meetings = await readEach(clubIds, (clubId) =>
+      this.#models.Meeting.find({ clubId, startsAt: { $gte: from }, status: { $ne: 'held' } }, MEETING_FIELDS)
+        .sort({ startsAt: 1 })
+        .limit(limit)
+        .lean(),
+    );
+    meetings.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
     const names = await this.#clubNameMap(clubIds);
-    return meetings.map((meeting) => meetingView(meeting, names));
+    return meetings.slice(0, limit).map((meeting) => meetingView(meeting, names));
   }
 
   async startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]> {
-    if (clubIds.length === 0) return [];
-    const meetings = await this.#models.Meeting.find(
-      { clubId: { $in: clubIds }, status: 'scheduled', startsAt: { $gte: from, $lte: now } },
-      MEETING_FIELDS,
-    )
-      .sort({ startsAt: -1 })
-      .limit(5)
-      .lean();
+    const meetings = await readEach(clubIds, (clubId) =>
+      this.#models.Meeting.find(
+        { clubId, status: 'scheduled', startsAt: { $gte: from, $lte: now } },
+        MEETING_FIELDS,
+      )
+        .sort({ startsAt: -1 })
+        .limit(STARTED_MEETINGS)
+        .lean(),
+    );
+    meetings.sort((a, b) => b.startsAt.getTime() - a.startsAt.getTime());
     const names = await this.#clubNameMap(clubIds);
-    return meetings.map((meeting) => meetingView(meeting, names));
+    return meetings.slice(0, STARTED_MEETINGS).map((meeting) => meetingView(meeting, names));
   }
 
   async clubRoster(clubId: string): Promise<{ id: string; name: string }[]> {

@@ -134,6 +134,10 @@ describe('lịch họp', () => {
         clubId: DH,
         rule: { kind: 'monthlyWeekday', weekday: 4, week: 2, time: '08:00', place: 'Sân đình' },
         byMemberId: PEOPLE.chair.id,
+        notice: {
+          key: 'meetingRsvp.ruleChangedMonthlyWeekday',
+          vars: { weekday: 'weekday.4', week: 2, time: '08:00', place: 'Sân đình' },
+        },
       },
     ]);
   });
