@@ -315,6 +315,28 @@ const healthAlertSchema = new Schema(
 );
 healthAlertSchema.index({ clubId: 1, status: 1, createdAt: -1 });
 
+export const API_TOKEN_ROLES = ['staff', 'admin'] as const;
+
+/**
+ * A token for the HTTP API (src/http/api-tokens.ts), scoped to an org unit and everything under
+ * it. `_id` is the SHA-256 of the token (the token itself is never stored), so a request is
+ * checked by one read by `_id`; `keyId` is the token's public part (`ishc_<keyId>_…`), which
+ * lists, logs and `token revoke` use.
+ */
+const apiTokenSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    keyId: { type: String, required: true, unique: true },
+    orgUnitId: { type: String, required: true },
+    role: { type: String, enum: API_TOKEN_ROLES, required: true },
+    /** What it is for, as given at creation ("Sở Y tế Nghệ An"). */
+    label: { type: String, default: '' },
+    createdAt: { type: Date, required: true },
+    revokedAt: { type: Date, default: null },
+  },
+  { timestamps: false },
+);
+
 export type OrgUnitDoc = InferSchemaType<typeof orgUnitSchema>;
 export type ClubDoc = InferSchemaType<typeof clubSchema>;
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
@@ -325,6 +347,7 @@ export type MeetingDoc = InferSchemaType<typeof meetingSchema>;
 export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
 export type HealthResponseDoc = InferSchemaType<typeof healthResponseSchema>;
 export type HealthAlertDoc = InferSchemaType<typeof healthAlertSchema>;
+export type ApiTokenDoc = InferSchemaType<typeof apiTokenSchema>;
 
 export interface Models {
   OrgUnit: Model<OrgUnitDoc>;
@@ -337,6 +360,7 @@ export interface Models {
   ZaloOaToken: Model<ZaloOaTokenDoc>;
   HealthResponse: Model<HealthResponseDoc>;
   HealthAlert: Model<HealthAlertDoc>;
+  ApiToken: Model<ApiTokenDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per file). */
@@ -364,6 +388,7 @@ export function createModels(connection: Connection): Models {
       healthAlertSchema,
       'health_alerts',
     ) as unknown as Model<HealthAlertDoc>,
+    ApiToken: connection.model('ApiToken', apiTokenSchema, 'api_tokens') as unknown as Model<ApiTokenDoc>,
   };
 }
 
