@@ -112,15 +112,19 @@ export function dataValueSet(
   definition: ExportDefinition,
   mapping: Dhis2Mapping,
   periods: string[],
+  /** The DHIS2 period a row's period goes to (a month asked for: the month of each of its weeks). */
+  periodOf: (rowPeriod: string) => string | undefined = (period) => period,
 ): Dhis2Payload {
   const unmappedClubs: ClubRef[] = [];
   const unmappedCodes = new Set<string>();
   const sums = new Map<string, { value: DataValue; sum: number; type: string; club: boolean }>();
   const wanted = new Set(periods);
   for (const row of rows) {
-    if (row.submittedAt === null || !wanted.has(row.period)) continue;
+    const period = periodOf(row.period);
+    if (row.submittedAt === null || period === undefined || !wanted.has(period)) continue;
     const unit = dhis2UnitOf(row, mapping);
     if (!unit) {
+      if (unmappedClubs.some((club) => club.clubId === row.clubId)) continue;
       unmappedClubs.push({ clubId: row.clubId, clubName: row.clubName, path: row.path });
       continue;
     }
@@ -134,11 +138,11 @@ export function dataValueSet(
       }
       const dataElement = typeof target === 'string' ? target : target.dataElement;
       const categoryOptionCombo = typeof target === 'string' ? undefined : target.categoryOptionCombo;
-      const key = [dataElement, categoryOptionCombo, row.period, unit.uid].join('|');
+      const key = [dataElement, categoryOptionCombo, period, unit.uid].join('|');
       const entry = sums.get(key) ?? {
         value: {
           dataElement,
-          period: row.period,
+          period,
           orgUnit: unit.uid,
           ...(categoryOptionCombo ? { categoryOptionCombo } : {}),
           ...(mapping.attributeOptionCombo ? { attributeOptionCombo: mapping.attributeOptionCombo } : {}),

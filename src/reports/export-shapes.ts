@@ -37,6 +37,8 @@ export interface ExportElement {
   area: string;
   key: string;
   type: 'count' | 'vnd' | 'yesno';
+  /** A value above zero (or yes) shows its area was active. */
+  activity?: boolean;
 }
 
 export interface ExportDefinition {
