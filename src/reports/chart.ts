@@ -33,17 +33,17 @@ const GREEN = '#2E8B57';
 const GREY = '#5F6B7A';
 const LIGHT = '#E6ECF2';
 
-const escape = (text: string) =>
+const escapeXml = (text: string) =>
   text.replace(
     /[<>&"']/g,
     (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[char]!,
   );
 
 /** Keeps a label on one line: at most `max` characters, with an ellipsis. */
-const fit = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const oneLine = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function text(x: number, y: number, content: string, size: number, extra = ''): string {
-  return `<text x="${x}" y="${y}" font-family="${FONT}" font-size="${size}" ${extra}>${escape(content)}</text>`;
+  return `<text x="${x}" y="${y}" font-family="${FONT}" font-size="${size}" ${extra}>${escapeXml(content)}</text>`;
 }
 
 const percent = (reported: number, expected: number) =>
@@ -53,13 +53,13 @@ const percent = (reported: number, expected: number) =>
 export function reportChartSvg(input: ChartInput): string {
   const parts: string[] = [];
   let y = 84;
-  parts.push(text(48, y, fit(input.title, 40), 48, `font-weight="700" fill="#111"`));
+  parts.push(text(48, y, oneLine(input.title, 40), 48, `font-weight="700" fill="#111"`));
   y += 56;
-  parts.push(text(48, y, fit(input.subtitle, 52), 34, `fill="${GREY}"`));
+  parts.push(text(48, y, oneLine(input.subtitle, 52), 34, `fill="${GREY}"`));
 
   // Reporting rate: a column per week, its percentage above it.
   y += 90;
-  parts.push(text(48, y, fit(input.rateTitle, 52), 36, `font-weight="700" fill="#111"`));
+  parts.push(text(48, y, oneLine(input.rateTitle, 52), 36, `font-weight="700" fill="#111"`));
   const plotTop = y + 60;
   const plotHeight = 380;
   const plotLeft = 48;
@@ -97,7 +97,7 @@ export function reportChartSvg(input: ChartInput): string {
 
   // Areas: a bar each, "active / reported" at its end.
   y += 100;
-  parts.push(text(48, y, fit(input.areaTitle, 52), 36, `font-weight="700" fill="#111"`));
+  parts.push(text(48, y, oneLine(input.areaTitle, 52), 36, `font-weight="700" fill="#111"`));
   y += 30;
   const labelWidth = 400;
   const barLeft = 48 + labelWidth;
@@ -110,7 +110,7 @@ export function reportChartSvg(input: ChartInput): string {
   for (const area of input.areas) {
     y += rowHeight;
     const share = area.of > 0 ? area.active / area.of : 0;
-    parts.push(text(48, y, fit(area.label, 22), 32, `fill="#111"`));
+    parts.push(text(48, y, oneLine(area.label, 22), 32, `fill="#111"`));
     parts.push(`<rect x="${barLeft}" y="${y - 34}" width="${barWidth}" height="40" rx="6" fill="${LIGHT}"/>`);
     if (share > 0)
       parts.push(
@@ -121,7 +121,7 @@ export function reportChartSvg(input: ChartInput): string {
     );
   }
   y += 80;
-  parts.push(text(48, y, fit(input.footer, 60), 26, `fill="${GREY}"`));
+  parts.push(text(48, y, oneLine(input.footer, 60), 26, `fill="${GREY}"`));
   const height = y + 40;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}"><rect width="${WIDTH}" height="${height}" fill="#FFFFFF"/>${parts.join('')}</svg>`;
 }
