@@ -3,7 +3,7 @@
  * `web` receives messages (webhooks, polling, the simulator), `worker` sends
  * the outbox, `all` does both. Every role serves /healthz and /readyz.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -23,6 +23,8 @@ import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
 import type { ScheduledEffect } from './engine/types.ts';
+import { registerReportLinkRoutes } from './http/report-links.ts';
+import { registerReportRoutes } from './http/report-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
@@ -38,6 +40,9 @@ import { Scheduler } from './jobs/scheduler.ts';
 import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
+import { loadDhis2Mapping } from './reports/dhis2.ts';
+import { storedReportData } from './reports/report-data.ts';
+import { ReportService } from './reports/report-service.ts';
 import { Audiences } from './runtime/audiences.ts';
 import { Conversations } from './runtime/conversations.ts';
 import { Effects } from './runtime/effects.ts';
@@ -76,6 +81,10 @@ export class App {
   readonly #unreachable: UnreachableNotices;
   readonly #audiences: Audiences;
   readonly #fanOut: FanOut;
+  /** Roll-ups, files and DHIS2 for staff (API, download links, chat). */
+  readonly reports: ReportService;
+  /** Signs report download links (REPORT_LINK_SECRET, or random for this process). */
+  readonly reportLinkSecret: string;
   #workers: Worker[] = [];
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
@@ -280,6 +289,26 @@ export class App {
         ? this.#channels.flatMap((channel) => (channel.webhook ? [channel.webhook] : []))
         : [],
     });
+    this.reports = new ReportService({
+      data: storedReportData(this.models),
+      translate,
+      timeZone: config.APP_TIMEZONE,
+      clock: this.clock,
+      dhis2: {
+        url: config.DHIS2_URL,
+        token: config.DHIS2_TOKEN,
+        mapping: config.DHIS2_MAPPING_FILE ? loadDhis2Mapping(config.DHIS2_MAPPING_FILE) : undefined,
+      },
+    });
+    this.reportLinkSecret = config.REPORT_LINK_SECRET ?? randomBytes(32).toString('base64url');
+    if (receives) {
+      registerReportRoutes(this.http, { models: this.models, reports: this.reports });
+      registerReportLinkRoutes(this.http, {
+        reports: this.reports,
+        secret: this.reportLinkSecret,
+        clock: this.clock,
+      });
+    }
     if (receives && this.simulator) {
       registerSimulatorRoutes(this.http, {
         simulator: this.simulator,

@@ -136,6 +136,15 @@ const schema = z
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
     OUTBOX_LOCK_MS: z.coerce.number().int().min(500).default(30000),
     OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
+
+    /** DHIS2 (optional): the server reports are pushed to, its personal access token, and our codes → DHIS2 ids. */
+    DHIS2_URL: optionalText.pipe(z.url().optional()),
+    DHIS2_TOKEN: optionalText,
+    DHIS2_MAPPING_FILE: optionalText,
+    /** Signs report download links (at least 32 characters; the same for every web process); none: random per process. */
+    REPORT_LINK_SECRET: optionalText.pipe(z.string().min(32, 'at least 32 characters').optional()),
+    /** How long a report download link works. */
+    REPORT_LINK_HOURS: z.coerce.number().positive().max(168).default(24),
   })
   .transform((env) => ({
     ...env,

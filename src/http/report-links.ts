@@ -1,6 +1,6 @@
 /**
  * Signed download links for report files, for the apps where the bot cannot attach a file (Zalo):
- * `GET /files/reports/<payload>.<signature>`, where the payload (base64url JSON) names the org
+ * `GET /files/reports/<file name>?t=<payload>.<signature>`, where the payload (base64url JSON) names the org
  * unit, the periods, the format, the language and when the link expires, and the signature is an
  * HMAC-SHA256 of the payload with REPORT_LINK_SECRET. Nothing is stored: the file is made when
  * the link is opened, so a link shows the figures as they are then. Whoever has the link may
@@ -52,14 +52,17 @@ export function reportLink(
       e: Math.floor(expiresAt.getTime() / 1000),
     }),
   ).toString('base64url');
-  return `${options.baseUrl}${REPORT_LINK_PATH}${payload}.${sign(payload, options.secret)}`;
+  const label = ref.periods.length === 1 ? ref.periods[0] : `${ref.periods[0]}-${ref.periods.at(-1)}`;
+  // The file name is for people and apps that preview links; the token alone decides what is served.
+  const name = encodeURIComponent(`bao-cao-${ref.orgUnitId}-${label}.${ref.format}`);
+  return `${options.baseUrl}${REPORT_LINK_PATH}${name}?t=${payload}.${sign(payload, options.secret)}`;
 }
 
 export type LinkCheck =
   | { ok: true; ref: ReportFileRef; lang: Lang; expiresAt: Date }
   | { ok: false; reason: 'invalid' | 'expired' };
 
-/** Checks a link's last path segment: signature first, then content, then expiry. */
+/** Checks a link's token (`t`): signature first, then content, then expiry. */
 export function checkReportLink(token: string, secret: string, now: Date): LinkCheck {
   const match = /^([A-Za-z0-9_-]{1,2000})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return { ok: false, reason: 'invalid' };
@@ -88,8 +91,9 @@ export function registerReportLinkRoutes(
   app: FastifyInstance,
   deps: { reports: ReportService; secret: string; clock: Clock },
 ): void {
-  app.get<{ Params: { token: string } }>(`${REPORT_LINK_PATH}:token`, async (request, reply) => {
-    const checked = checkReportLink(request.params.token, deps.secret, deps.clock.now());
+  app.get<{ Querystring: { t?: unknown } }>(`${REPORT_LINK_PATH}:name`, async (request, reply) => {
+    const token = typeof request.query.t === 'string' ? request.query.t : '';
+    const checked = checkReportLink(token, deps.secret, deps.clock.now());
     if (!checked.ok) {
       return checked.reason === 'expired'
         ? reply.code(410).send({ error: 'this link has expired: ask the bot for the report again' })

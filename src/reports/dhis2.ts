@@ -24,7 +24,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ClubRef, ClubRow, ExportDefinition } from './export-shapes.ts';
+import type { ReportDefinition } from './definitions.ts';
+import type { ClubRef, ClubRow } from './rollup.ts';
 
 /** A DHIS2 uid: a letter then 10 letters or digits. */
 const UID = z
@@ -109,7 +110,7 @@ function dhis2UnitOf(row: ClubRef, mapping: Dhis2Mapping): { uid: string; club: 
 /** The `dataValueSets` payload of these club rows (only the rows of clubs that reported). */
 export function dataValueSet(
   rows: ClubRow[],
-  definition: ExportDefinition,
+  definition: ReportDefinition,
   mapping: Dhis2Mapping,
   periods: string[],
   /** The DHIS2 period a row's period goes to (a month asked for: the month of each of its weeks). */

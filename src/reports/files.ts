@@ -16,13 +16,14 @@ import writeXlsxFile, { type Cell, type Row, type Sheet } from 'write-excel-file
 import { formatDay } from '../engine/format.ts';
 import type { Lang } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
-import type { ClubRef, ClubRow, ExportDefinition } from './export-shapes.ts';
+import type { ReportDefinition } from './definitions.ts';
+import type { ClubRef, ClubRow } from './rollup.ts';
 
 /** Levels of the hierarchy shown as columns, top down (the country's level is the same for everyone). */
 const LEVEL_KINDS = ['province', 'commune', 'club_area'] as const;
 
 export interface ReportFileInput {
-  definition: ExportDefinition;
+  definition: ReportDefinition;
   /** The periods asked for, in order: one sheet each, even when nobody reported. */
   periods: string[];
   /** Every expected club for every period; `submittedAt` null: it did not report. */

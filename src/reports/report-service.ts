@@ -15,6 +15,7 @@ import { formatDay } from '../engine/format.ts';
 import type { Lang } from '../engine/types.ts';
 import type { Translate } from '../i18n.ts';
 import { type ChartInput, reportChartPng } from './chart.ts';
+import type { ReportDefinition } from './definitions.ts';
 import {
   type DataValueSet,
   type Dhis2Mapping,
@@ -22,13 +23,13 @@ import {
   type ImportSummary,
   pushDataValueSet,
 } from './dhis2.ts';
-import type { ClubRef, ClubRow, ExportDefinition, Rollup } from './export-shapes.ts';
 import { reportCsv, reportXlsx } from './files.ts';
+import type { ClubRef, ClubRow, Rollup } from './rollup.ts';
 
 /** The report data this service reads (bound to src/reports/rollup.ts and periods.ts in app.ts). */
 export interface ReportData {
   /** The definition in use now (columns, labels, areas). */
-  definition: ExportDefinition;
+  definition: ReportDefinition;
   /** The periods of an API `period` ('2026W47', '2026W40..2026W47', '202611'); undefined: not valid. */
   parsePeriods(text: string): string[] | undefined;
   /** The weeks a period stands for (a week: itself; a month: its weeks). */

@@ -2,16 +2,17 @@
  * A small, hand-made set of club rows for the export tests: two provinces, three clubs that
  * report and one that never does (with a name a spreadsheet would run as a formula), two weeks.
  */
-import type { ClubRow, ExportDefinition } from '../../src/reports/export-shapes.ts';
+import type { ReportDefinition } from '../../src/reports/definitions.ts';
+import type { ClubRow } from '../../src/reports/rollup.ts';
 
-const definition: ExportDefinition = {
+const definition: ReportDefinition = {
   id: 'weekly',
   version: 1,
   elements: [
-    { code: 'hop', area: 'club', key: 'report.el.hop', type: 'yesno' },
-    { code: 'dd', area: 'club', key: 'report.el.dd', type: 'count' },
-    { code: 'tienvay', area: 'income', key: 'report.el.tienvay', type: 'vnd' },
-    { code: 'quy', area: 'income', key: 'report.el.quy', type: 'vnd' },
+    { code: 'hop', area: 'club', key: 'report.el.hop', type: 'yesno', period: 'week' },
+    { code: 'dd', area: 'club', key: 'report.el.dd', type: 'count', max: 500, period: 'week' },
+    { code: 'tienvay', area: 'income', key: 'report.el.tienvay', type: 'vnd', max: 10_000_000_000, period: 'week' },
+    { code: 'quy', area: 'income', key: 'report.el.quy', type: 'vnd', max: 10_000_000_000, period: 'month' },
   ],
 };
 
