@@ -47,6 +47,7 @@ import { Audiences } from './runtime/audiences.ts';
 import { Conversations } from './runtime/conversations.ts';
 import { Effects } from './runtime/effects.ts';
 import { InboundLimit } from './runtime/inbound-limit.ts';
+import { ReportFiles } from './runtime/report-files.ts';
 import { ChatStates, Deliveries } from './store/chat-state.ts';
 import { LinkCodes } from './store/link-codes.ts';
 import { MongoLookups } from './store/lookups.ts';
@@ -157,6 +158,32 @@ export class App {
       scheduler: this.scheduler,
       log: this.log,
     });
+    this.reports = new ReportService({
+      data: storedReportData(this.models),
+      translate,
+      timeZone: config.APP_TIMEZONE,
+      clock: this.clock,
+      dhis2: {
+        url: config.DHIS2_URL,
+        token: config.DHIS2_TOKEN,
+        mapping: config.DHIS2_MAPPING_FILE ? loadDhis2Mapping(config.DHIS2_MAPPING_FILE) : undefined,
+      },
+    });
+    this.reportLinkSecret = config.REPORT_LINK_SECRET ?? randomBytes(32).toString('base64url');
+    const reportFiles = new ReportFiles({
+      models: this.models,
+      reports: this.reports,
+      outbox: this.outbox,
+      translate,
+      clock: this.clock,
+      log: this.log,
+      timeZone: config.APP_TIMEZONE,
+      links: {
+        secret: this.reportLinkSecret,
+        baseUrl: config.PUBLIC_URL?.replace(/\/$/, '') ?? `http://localhost:${config.PORT}`,
+        hours: config.REPORT_LINK_HOURS,
+      },
+    });
     this.effects = new Effects({
       audiences: this.#audiences,
       fanOut: this.#fanOut,
@@ -173,6 +200,7 @@ export class App {
       linkCodes,
       translate,
       messageLog: this.messageLog,
+      reportFiles,
     });
     this.conversations = new Conversations({
       engine,
@@ -196,6 +224,7 @@ export class App {
       translate,
       log: this.log,
       publicUrl: config.PUBLIC_URL?.replace(/\/$/, ''),
+      reportFile: (ref) => this.reports.file(ref, ref.lang),
     };
     if (config.SIMULATOR) {
       this.simulator = new SimulatorChats(this.#redis, prefix, config.SIMULATOR_RATE_PER_SECOND);
@@ -289,18 +318,6 @@ export class App {
         ? this.#channels.flatMap((channel) => (channel.webhook ? [channel.webhook] : []))
         : [],
     });
-    this.reports = new ReportService({
-      data: storedReportData(this.models),
-      translate,
-      timeZone: config.APP_TIMEZONE,
-      clock: this.clock,
-      dhis2: {
-        url: config.DHIS2_URL,
-        token: config.DHIS2_TOKEN,
-        mapping: config.DHIS2_MAPPING_FILE ? loadDhis2Mapping(config.DHIS2_MAPPING_FILE) : undefined,
-      },
-    });
-    this.reportLinkSecret = config.REPORT_LINK_SECRET ?? randomBytes(32).toString('base64url');
     if (receives) {
       registerReportRoutes(this.http, { models: this.models, reports: this.reports });
       registerReportLinkRoutes(this.http, {

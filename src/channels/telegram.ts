@@ -8,7 +8,7 @@
  * the private chat, and nothing else happens. A pressed inline button is
  * answered at once and read as if its data had been typed.
  */
-import { Bot, GrammyError, HttpError, type Keyboard } from 'grammy';
+import { Bot, GrammyError, HttpError, InputFile, type Keyboard } from 'grammy';
 import { z } from 'zod';
 import { countInWindow } from '../db/redis.ts';
 import type { Inbound, Outbound } from '../engine/types.ts';
@@ -157,13 +157,18 @@ export class TelegramSender implements ChannelSender {
   readonly channel = 'telegram' as const;
   readonly ratePerSecond: number;
   readonly #bot: Bot;
+  readonly #reportFile: ChannelContext['reportFile'];
 
-  constructor(bot: Bot, ratePerSecond: number) {
+  constructor(bot: Bot, ratePerSecond: number, reportFile?: ChannelContext['reportFile']) {
     this.#bot = bot;
     this.ratePerSecond = ratePerSecond;
+    this.#reportFile = reportFile;
   }
 
   async send(message: Outbound): Promise<{ platformMessageId: string }> {
+    const report = message.attachment?.report;
+    if (report && this.#reportFile)
+      return sendFile(this.#bot, this.#reportFile, message, message.attachment!.type, report);
     const parts = splitText(message.text, MAX_TEXT);
     let lastId = '';
     for (const [index, part] of parts.entries()) {
@@ -178,6 +183,39 @@ export class TelegramSender implements ChannelSender {
       }
     }
     return { platformMessageId: lastId };
+  }
+}
+
+/** Telegram's limit on a caption. */
+const MAX_CAPTION = 1024;
+
+/** A report file, made now and uploaded, with the text as its caption. */
+async function sendFile(
+  bot: Bot,
+  reportFile: NonNullable<ChannelContext['reportFile']>,
+  message: Outbound,
+  type: 'document' | 'photo',
+  report: NonNullable<NonNullable<Outbound['attachment']>['report']>,
+): Promise<{ platformMessageId: string }> {
+  let file: { bytes: Buffer; filename: string };
+  try {
+    file = await reportFile(report);
+  } catch (error) {
+    throw new SendError(
+      'transient',
+      `report file not made: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const input = new InputFile(file.bytes, file.filename);
+  const options = { caption: message.text.slice(0, MAX_CAPTION) };
+  try {
+    const sent =
+      type === 'photo'
+        ? await bot.api.sendPhoto(message.chatId, input, options)
+        : await bot.api.sendDocument(message.chatId, input, options);
+    return { platformMessageId: String(sent.message_id) };
+  } catch (error) {
+    throw toSendError(error);
   }
 }
 
@@ -360,7 +398,7 @@ export function telegramChannel(settings: TelegramSettings, ctx: ChannelContext)
   let polling: Promise<void> | undefined;
   return {
     bot,
-    sender: new TelegramSender(bot, settings.ratePerSecond),
+    sender: new TelegramSender(bot, settings.ratePerSecond, ctx.reportFile),
     webhook: telegramWebhook(settings.webhookSecret, handle),
     async startInbound() {
       await setTelegramCommands(bot, ctx.translate).catch((error) =>

@@ -40,3 +40,20 @@ export function reachesClub(
     )
   );
 }
+
+/**
+ * Whether this person may see or act for org unit `unit` (its reports, its members): she is
+ * active and staff or admin of that unit or of one above it (`unit.ancestors`).
+ */
+export function reachesOrgUnit(
+  person: { status: string; roles: RoleGrant[] },
+  unit: { _id: string; ancestors: string[] },
+): boolean {
+  if (person.status !== 'active') return false;
+  return person.roles.some(
+    (grant) =>
+      (grant.role === 'staff' || grant.role === 'admin') &&
+      grant.orgUnitId !== undefined &&
+      (grant.orgUnitId === unit._id || unit.ancestors.includes(grant.orgUnitId)),
+  );
+}

@@ -65,6 +65,18 @@ export interface Outbound {
   expiresAt?: string;
   /** Values for a ZNS template, when this kind of message has one. */
   templateData?: Record<string, string>;
+  /** A file sent with `text` as its caption (report files for staff: src/runtime/report-files.ts). */
+  attachment?: OutboundAttachment;
+}
+
+/**
+ * A document or photo: a report file made when the message goes out (`report`; apps that take an
+ * upload), or an image the platform fetches itself (`url`; the Zalo Bot).
+ */
+export interface OutboundAttachment {
+  type: 'document' | 'photo';
+  report?: { orgUnitId: string; periods: string[]; format: 'xlsx' | 'csv' | 'png'; lang: Lang };
+  url?: string;
 }
 
 export interface RoleGrant {
@@ -615,4 +627,40 @@ export type Effect =
    * anonymised (status 'deleted'), her health responses deleted, every chat of hers unlinked
    * and cleared, and the leaders of her clubs told she left.
    */
-  | { type: 'eraseMember'; memberId: string };
+  | { type: 'eraseMember'; memberId: string }
+  | SendReportFilesEffect
+  | PushReportsEffect;
+
+/**
+ * Sends a staff member the report of `orgUnitId` for `periods` in the chat `to`
+ * (src/runtime/report-files.ts): `xlsx` the Excel file, `chart` the picture (reporting rate over
+ * the last 12 weeks, clubs active by area in the last week). Telegram gets the file itself (a
+ * document, a photo); the Zalo Bot the picture as a photo and the file as a download link valid
+ * REPORT_LINK_HOURS; the Zalo OA and the simulator links. Applied only if `memberId` is staff or
+ * admin of that unit or one above it (MongoDB's roles then); otherwise `to` is told so.
+ */
+export interface SendReportFilesEffect {
+  type: 'sendReportFiles';
+  to: ChatRef;
+  memberId: string;
+  orgUnitId: string;
+  periods: string[];
+  kind: 'xlsx' | 'chart';
+  lang: Lang;
+  /** Names the delivery (a retried turn sends it once). */
+  key: string;
+}
+
+/**
+ * Pushes the reports of `orgUnitId` for `periods` to DHIS2 (CREATE_AND_UPDATE) and tells `to`
+ * DHIS2's import summary (new, updated, ignored, conflicts). Same authorization as above.
+ */
+export interface PushReportsEffect {
+  type: 'pushReportsToDhis2';
+  to: ChatRef;
+  memberId: string;
+  orgUnitId: string;
+  periods: string[];
+  lang: Lang;
+  key: string;
+}

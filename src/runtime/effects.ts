@@ -44,6 +44,7 @@ import { Audiences } from './audiences.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
 import { runHealthRound } from './health-rounds.ts';
+import type { ReportFiles } from './report-files.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -68,6 +69,8 @@ export interface EffectsDeps {
   quietHours: QuietHours;
   clock: Clock;
   messageLog: Pick<MessageLog, 'flush'>;
+  /** Report files and the DHIS2 push for staff (src/runtime/report-files.ts). */
+  reportFiles?: ReportFiles;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */
@@ -204,6 +207,13 @@ export class Effects {
             effect.optedOut ? { _id: effect.memberId, optedOutAt: null } : { _id: effect.memberId },
             { $set: { optedOutAt: effect.optedOut ? now : null } },
           );
+          break;
+        case 'sendReportFiles':
+          await this.#deps.reportFiles?.sendFiles(effect);
+          break;
+        case 'pushReportsToDhis2':
+          // DHIS2 may take long: the turn does not wait (the summary comes as a message of its own).
+          this.#deps.reportFiles?.pushInBackground(effect);
           break;
       }
     }

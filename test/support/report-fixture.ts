@@ -11,7 +11,14 @@ const definition: ReportDefinition = {
   elements: [
     { code: 'hop', area: 'club', key: 'report.el.hop', type: 'yesno', period: 'week' },
     { code: 'dd', area: 'club', key: 'report.el.dd', type: 'count', max: 500, period: 'week' },
-    { code: 'tienvay', area: 'income', key: 'report.el.tienvay', type: 'vnd', max: 10_000_000_000, period: 'week' },
+    {
+      code: 'tienvay',
+      area: 'income',
+      key: 'report.el.tienvay',
+      type: 'vnd',
+      max: 10_000_000_000,
+      period: 'week',
+    },
     { code: 'quy', area: 'income', key: 'report.el.quy', type: 'vnd', max: 10_000_000_000, period: 'month' },
   ],
 };
