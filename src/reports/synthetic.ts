@@ -286,6 +286,7 @@ export async function writeSynthetic(
   const memberDocs: object[] = [];
   const identityDocs: object[] = [];
   const flushPeople = async () => {
+    if (memberDocs.length === 0) return;
     await insertAll(models.Member.collection as never, memberDocs.splice(0));
     await insertAll(models.Identity.collection as never, identityDocs.splice(0));
   };
