@@ -164,6 +164,7 @@ export class App {
       linkCodes,
       translate,
       messageLog: this.messageLog,
+      reports: { timeZone: config.APP_TIMEZONE, cutoff: config.REPORT_CUTOFF },
     });
     this.conversations = new Conversations({
       engine,
