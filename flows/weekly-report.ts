@@ -64,7 +64,9 @@ const element = (code: string): DataElement => elementByCode(DEFAULT_REPORT, cod
 export function formatValue(e: DataElement, value: ReportValue | undefined, ctx: FlowContext): string {
   if (value === undefined) return '–';
   if (typeof value === 'boolean') return ctx.label(value ? 'report.yes' : 'report.no');
-  return e.type === 'vnd' ? ctx.label('report.money', { value: value.toLocaleString('de-DE') }) : String(value);
+  return e.type === 'vnd'
+    ? ctx.label('report.money', { value: value.toLocaleString('de-DE') })
+    : String(value);
 }
 
 /** "23/11–29/11" for a week. */
@@ -175,7 +177,9 @@ function readValue(e: DataElement, text: string): { value: ReportValue } | { ret
     const value = picked !== undefined ? picked === 1 : normalize(text) === '0' ? false : parseYesNo(text);
     return value === undefined ? { retry: { key: 'report.retryYesNo' } } : { value };
   }
-  const value = e.type === 'vnd' ? parseMoney(text) : parseCount(text);
+  // "Mười hai rưỡi" is no count of people: twelve and a half is asked again, never read as 12.
+  const half = e.type !== 'vnd' && /(?:^| )ruoi(?: |$)/.test(normalize(text));
+  const value = half ? undefined : e.type === 'vnd' ? parseMoney(text) : parseCount(text);
   if (value === undefined)
     return { retry: { key: e.type === 'vnd' ? 'report.retryMoney' : 'report.retryCount' } };
   if (value > (e.max ?? Number.MAX_SAFE_INTEGER))

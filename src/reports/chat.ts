@@ -92,7 +92,7 @@ export async function applySaveWeeklyReport(
     models.Member.findById(effect.byMemberId, { status: 1, roles: 1 }).lean(),
     models.Club.findById(effect.clubId, { orgUnitId: 1, ancestors: 1 }).lean(),
   ]);
-  if (!member || member.status !== 'active' || !club) return false;
+  if (member?.status !== 'active' || !club) return false;
   const units = [club.orgUnitId, ...club.ancestors];
   const reporter = member.roles.some((g) => g.clubId === effect.clubId && REPORTERS.includes(g.role));
   const staff = member.roles.some(
