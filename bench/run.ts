@@ -19,6 +19,8 @@ export const BENCHMARKS: Record<string, string> = {
   storage: 'FerretDB on PostgreSQL and on SQLite under the same load: steps/s and latency',
   reminders:
     'meeting reminders of 10,000 members in 150 clubs due at once, to a fake Telegram at L msg/s: lateness, duplicates, lost',
+  rollup:
+    'weekly-report roll-ups of a commune, a province and the country over a synthetic 25,000 clubs × 52 weeks (or fewer, extrapolated)',
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -200,6 +200,7 @@ export class App {
       linkCodes,
       translate,
       messageLog: this.messageLog,
+      reports: { timeZone: config.APP_TIMEZONE, cutoff: config.REPORT_CUTOFF },
       reportFiles,
     });
     this.conversations = new Conversations({

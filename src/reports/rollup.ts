@@ -4,6 +4,9 @@
  * unit's clubs (names, and which periods each reported — for the missing list), and the org units
  * above them (for each club's place). Exports use {@link clubRows}, which reads the reports.
  *
+ * `missing` lists the clubs without a report for the range's last week (a month: its last week),
+ * the ones staff chase; exports that need every gap use {@link clubRows}.
+ *
  * Counting: `expected` and `reported` count report slots — a club and a week. For one week that
  * is clubs; for a month or a range, clubs × weeks (a month period counts the weeks that belong to
  * it, see periods.ts). So `reported / expected` is the reporting rate and `onTime / expected` the
@@ -37,7 +40,7 @@ export interface ClubRef {
 }
 
 export interface MissingClub extends ClubRef {
-  /** The periods of the range it did not report (weeks, for month periods). */
+  /** The week it did not report: the range's last (a month's last week). */
   missingPeriods: string[];
 }
 
@@ -48,7 +51,7 @@ export interface Rollup {
   definition: { id: string; version: number };
   /** Sum per data element code (yes/no: how many said yes). */
   totals: Record<string, number>;
-  /** Clubs under the unit now. */
+  /** Clubs under the unit now (those that reported the last week and those missing it). */
   clubs: number;
   /** Report slots expected: clubs × weeks of the range (one week: the clubs). */
   expected: number;
@@ -73,75 +76,105 @@ function slotsOf(period: string): string[] {
   return parsePeriod(period)?.kind === 'month' ? weeksOfMonth(period) : [period];
 }
 
-interface ClubScan {
-  clubs: { _id: string; name: string; orgUnitId: string; ancestors: string[]; reportedPeriods: string[] }[];
-  paths: Map<string, ClubRef['path']>;
+interface ClubDocLite {
+  _id: string;
+  name: string;
+  orgUnitId: string;
+  ancestors: string[];
 }
 
-/** The clubs under a unit, with each org unit's place (one scan of clubs, one read of units). */
-async function scanClubs(models: Models, orgUnitId: string): Promise<ClubScan> {
-  const clubs = (await models.Club.find(
-    { $or: [{ orgUnitId }, { ancestors: orgUnitId }] },
-    { name: 1, orgUnitId: 1, ancestors: 1, reportedPeriods: 1 },
-  ).lean()) as ClubScan['clubs'];
-  const unitIds = new Set<string>();
-  for (const c of clubs) {
-    unitIds.add(c.orgUnitId);
-    for (const a of c.ancestors) unitIds.add(a);
+type Paths = Map<string, ClubRef['path']>;
+
+/**
+ * Each org unit's place (root first) for these clubs: the units under `orgUnitId` in one query
+ * (FerretDB answers `{ ancestors: X }` in PostgreSQL; an `$or` or an `_id: { $in }` it answers by
+ * reading the whole collection), and those above it one by one.
+ */
+async function pathsOf(models: Models, orgUnitId: string, clubs: ClubDocLite[]): Promise<Paths> {
+  const paths: Paths = new Map();
+  if (clubs.length === 0) return paths;
+  const below = await models.OrgUnit.find({ ancestors: orgUnitId }, { name: 1, kind: 1, parentId: 1 }).lean();
+  type Unit = { _id: string; name: string; kind: string; parentId?: string | null };
+  const byId = new Map<string, Unit>(below.map((u) => [u._id, u]));
+  for (let id: string | null = orgUnitId; id && !byId.has(id) && byId.size < 100_000; ) {
+    const unit: Unit | null = await models.OrgUnit.findById(id, { name: 1, kind: 1, parentId: 1 }).lean();
+    if (!unit) break;
+    byId.set(unit._id, unit);
+    id = unit.parentId ?? null;
   }
-  const units = await models.OrgUnit.find(
-    { _id: { $in: [...unitIds] } },
-    { name: 1, kind: 1, parentId: 1 },
-  ).lean();
-  const byId = new Map(units.map((u) => [u._id, u]));
-  const paths = new Map<string, ClubRef['path']>();
-  for (const id of unitIds) {
+  for (const club of clubs) {
+    if (paths.has(club.orgUnitId)) continue;
     const path: ClubRef['path'] = [];
     for (
-      let at = byId.get(id);
+      let at = byId.get(club.orgUnitId);
       at && path.length < 20;
       at = at.parentId ? byId.get(at.parentId) : undefined
     ) {
       path.unshift({ id: at._id, name: at.name, kind: at.kind });
     }
-    paths.set(id, path);
+    paths.set(club.orgUnitId, path);
   }
-  return { clubs, paths };
+  return paths;
 }
 
-function refOf(club: ClubScan['clubs'][number], paths: ClubScan['paths']): ClubRef {
+function refOf(club: ClubDocLite, paths: Paths): ClubRef {
   return { clubId: club._id, clubName: club.name, path: paths.get(club.orgUnitId) ?? [] };
 }
 
-/** The unit's totals over periods, from its running-totals documents. */
+/** The clubs under a unit (a club's `ancestors` hold its own org unit too). */
+function clubsUnder(
+  models: Models,
+  orgUnitId: string,
+  filter: Record<string, unknown> = {},
+): Promise<ClubDocLite[]> {
+  return models.Club.find(
+    { ancestors: orgUnitId, ...filter },
+    { name: 1, orgUnitId: 1, ancestors: 1 },
+  ).lean() as Promise<ClubDocLite[]>;
+}
+
+/**
+ * The unit's totals over periods, from its running-totals documents: one or two read by `_id`,
+ * more in one query for the unit's documents (answered inside PostgreSQL: about 64 a year).
+ */
 async function readTotals(models: Models, orgUnitId: string, periods: string[]) {
-  const docs = await models.ReportTotal.find(
-    { _id: { $in: periods.map((p) => totalId(orgUnitId, p)) } },
-    { children: 1 },
-  ).lean();
+  let docs: { children?: unknown }[];
+  if (periods.length <= 2) {
+    const found = await Promise.all(
+      periods.map((p) => models.ReportTotal.findById(totalId(orgUnitId, p), { children: 1 }).lean()),
+    );
+    docs = found.filter((d) => d !== null);
+  } else {
+    const wanted = new Set(periods);
+    const all = await models.ReportTotal.find({ orgUnitId }, { period: 1, children: 1 }).lean();
+    docs = all.filter((d) => wanted.has(d.period));
+  }
   return sumEntries(docs.flatMap((d) => Object.values((d.children ?? {}) as Record<string, TotalEntry>)));
 }
 
-/** Totals, reporting and on-time counts, the missing clubs and the change from the periods before. */
+/**
+ * Totals, reporting and on-time counts, and the change from the periods before, for any range;
+ * the missing clubs are those without a report for the range's last week (a month's: its last),
+ * the ones staff chase — found in one query that returns only them.
+ */
 export async function rollup(
   models: Models,
   { orgUnitId, periods }: { orgUnitId: string; periods: string[] },
 ): Promise<Rollup> {
-  const previousPeriods = periods.length > 0 ? periods.map((p) => shiftPeriod(p, -periods.length)) : [];
-  const [scan, now, before] = await Promise.all([
-    scanClubs(models, orgUnitId),
+  const previousPeriods = periods.map((p) => shiftPeriod(p, -periods.length));
+  const slots = periods.flatMap(slotsOf);
+  const lastWeek = slots.at(-1);
+  const [missingClubs, now, before, last] = await Promise.all([
+    lastWeek ? clubsUnder(models, orgUnitId, { reportedPeriods: { $ne: lastWeek } }) : Promise.resolve([]),
     readTotals(models, orgUnitId, periods),
     readTotals(models, orgUnitId, previousPeriods),
+    lastWeek ? readTotals(models, orgUnitId, [lastWeek]) : Promise.resolve({ reported: 0 }),
   ]);
-  const slots = periods.flatMap(slotsOf);
-  const missing: MissingClub[] = [];
-  for (const club of scan.clubs) {
-    const reported = new Set(club.reportedPeriods);
-    const missed = slots.filter((s) => !reported.has(s));
-    if (missed.length > 0) missing.push({ ...refOf(club, scan.paths), missingPeriods: missed });
-  }
+  const paths = await pathsOf(models, orgUnitId, missingClubs);
+  const missing = missingClubs.map((c) => ({ ...refOf(c, paths), missingPeriods: [lastWeek!] }));
+  // Clubs now: those that reported the last week and those that did not.
+  const clubs = last.reported + missing.length;
   const months = periods.length > 0 && periods.every((p) => parsePeriod(p)?.kind === 'month');
-  const clubs = scan.clubs.length;
   return {
     orgUnitId,
     periods,
@@ -174,30 +207,33 @@ export async function clubRows(
   models: Models,
   { orgUnitId, periods }: { orgUnitId: string; periods: string[] },
 ): Promise<ClubRow[]> {
-  const scan = await scanClubs(models, orgUnitId);
+  const clubs = await clubsUnder(models, orgUnitId);
+  const paths = await pathsOf(models, orgUnitId, clubs);
   const slots = periods.flatMap(slotsOf);
-  const ids = scan.clubs.flatMap((c) => slots.map((s) => reportId(c._id, s)));
   const reports = new Map<
     string,
     { values: Record<string, number | boolean>; submittedAt: Date | null; onTime: boolean | null }
   >();
-  for (let i = 0; i < ids.length; i += 5000) {
-    const found = await models.WeeklyReport.find(
-      { _id: { $in: ids.slice(i, i + 5000) }, status: 'submitted' },
-      { values: 1, submittedAt: 1, onTime: 1 },
-    ).lean();
-    for (const r of found) {
-      reports.set(r._id, {
-        values: (r.values ?? {}) as Record<string, number | boolean>,
-        submittedAt: r.submittedAt ?? null,
-        onTime: r.onTime ?? null,
-      });
-    }
+  // One query per week, answered inside PostgreSQL (an `_id: { $in }` would read every report).
+  const found = await Promise.all(
+    slots.map((period) =>
+      models.WeeklyReport.find(
+        { ancestors: orgUnitId, period, status: 'submitted' },
+        { values: 1, submittedAt: 1, onTime: 1 },
+      ).lean(),
+    ),
+  );
+  for (const r of found.flat()) {
+    reports.set(r._id, {
+      values: (r.values ?? {}) as Record<string, number | boolean>,
+      submittedAt: r.submittedAt ?? null,
+      onTime: r.onTime ?? null,
+    });
   }
   const codes = [...new Set(REPORT_DEFINITIONS.flatMap((d) => d.elements.map((e) => e.code)))];
   const rows: ClubRow[] = [];
-  for (const club of scan.clubs) {
-    const ref = refOf(club, scan.paths);
+  for (const club of clubs) {
+    const ref = refOf(club, paths);
     for (const period of slots) {
       const report = reports.get(reportId(club._id, period));
       const values: ClubRow['values'] = {};

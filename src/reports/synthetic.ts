@@ -286,6 +286,7 @@ export async function writeSynthetic(
   const memberDocs: object[] = [];
   const identityDocs: object[] = [];
   const flushPeople = async () => {
+    if (memberDocs.length === 0) return;
     await insertAll(models.Member.collection as never, memberDocs.splice(0));
     await insertAll(models.Identity.collection as never, identityDocs.splice(0));
   };
@@ -342,14 +343,12 @@ function syntheticObjectId(club: number, member: number): string {
   return `5e${club.toString(16).padStart(12, '0')}${member.toString(16).padStart(10, '0')}`;
 }
 
-/** Replaces totals documents (insert or overwrite), in batches. */
+/**
+ * Inserts totals documents, in batches (each is written once per data set; a rerun keeps what is
+ * there). Not `replaceOne` with upsert: FerretDB answers that by reading the whole collection.
+ */
 async function bulkUpsert(models: Models, docs: { _id: string }[]): Promise<void> {
-  for (let i = 0; i < docs.length; i += 1000) {
-    await models.ReportTotal.collection.bulkWrite(
-      docs
-        .slice(i, i + 1000)
-        .map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })) as never,
-      { ordered: false },
-    );
+  for (let i = 0; i < docs.length; i += 5000) {
+    await insertAll(models.ReportTotal.collection as never, docs.slice(i, i + 5000));
   }
 }

@@ -83,17 +83,14 @@ export function clubEntry(
 }
 
 /** The club's org units from its own up to the root, by their parent links. */
-export async function unitChain(
-  models: Models,
-  club: { orgUnitId: string; ancestors: string[] },
-): Promise<string[]> {
-  const ids = [...new Set([club.orgUnitId, ...club.ancestors])];
-  const units = await models.OrgUnit.find({ _id: { $in: ids } }, { parentId: 1 }).lean();
-  const parent = new Map(units.map((u) => [u._id, u.parentId ?? null]));
+export async function unitChain(models: Models, club: { orgUnitId: string }): Promise<string[]> {
   const chain: string[] = [];
-  for (let id: string | null = club.orgUnitId; id && chain.length < 20; id = parent.get(id) ?? null) {
+  for (let id: string | null = club.orgUnitId; id && chain.length < 20; ) {
     chain.push(id);
-    if (!parent.has(id)) break;
+    // By `_id`, one at a time: FerretDB answers `_id: { $in }` by reading the whole collection.
+    const unit: { _id: string; name?: string; kind?: string; parentId?: string | null } | null =
+      await models.OrgUnit.findById(id, { parentId: 1 }).lean();
+    id = unit?.parentId ?? null;
   }
   return chain;
 }
@@ -138,10 +135,19 @@ export async function applyReport(
 ): Promise<void> {
   const month = monthOfWeek(week);
   const weeks = weeksOfMonth(month);
-  const reports = await models.WeeklyReport.find(
-    { _id: { $in: weeks.map((w) => reportId(club._id, w)) } },
-    { values: 1, revision: 1, onTime: 1, status: 1, definition: 1, period: 1 },
-  ).lean();
+  const found = await Promise.all(
+    weeks.map((w) =>
+      models.WeeklyReport.findById(reportId(club._id, w), {
+        values: 1,
+        revision: 1,
+        onTime: 1,
+        status: 1,
+        definition: 1,
+        period: 1,
+      }).lean(),
+    ),
+  );
+  const reports = found.filter((r) => r !== null);
   const chain = await unitChain(models, club);
   const plans: [string, TotalEntry][] = [
     [

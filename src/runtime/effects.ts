@@ -37,6 +37,8 @@ import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
 import type { IdentityDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
+import { applySaveWeeklyReport } from '../reports/chat.ts';
+import type { ReportSettings } from '../reports/store.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
@@ -69,6 +71,8 @@ export interface EffectsDeps {
   quietHours: QuietHours;
   clock: Clock;
   messageLog: Pick<MessageLog, 'flush'>;
+  /** Weekly reports' time zone and cut-off (REPORT_CUTOFF). */
+  reports: ReportSettings;
   /** Report files and the DHIS2 push for staff (src/runtime/report-files.ts). */
   reportFiles?: ReportFiles;
 }
@@ -200,6 +204,9 @@ export class Effects {
             effect.memberId,
             now,
           );
+          break;
+        case 'saveWeeklyReport':
+          await applySaveWeeklyReport(this.#deps.models, effect, now, this.#deps.reports);
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
