@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAuth, hashToken } from '../src/http/api-tokens.ts';
 import { createTranslator } from '../src/i18n.ts';
 import { createModels, type Models } from '../src/models/index.ts';
+import { insertPlaces } from './support/report-places.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MONGO = process.env.TEST_MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
@@ -47,13 +48,7 @@ beforeAll(async () => {
   connection = await mongoose.createConnection(uri, { maxPoolSize: 2 }).asPromise();
   models = createModels(connection);
   await models.ApiToken.createIndexes();
-  await models.OrgUnit.insertMany([
-    { _id: 'vn', name: 'Trung ương Hội', kind: 'central', ancestors: [] },
-    { _id: 'vn-na', name: 'Tỉnh Nghệ An', kind: 'province', parentId: 'vn', ancestors: ['vn'] },
-    { _id: 'vn-na-dh', name: 'Xã Diễn Hồng', kind: 'commune', parentId: 'vn-na', ancestors: ['vn', 'vn-na'] },
-    { _id: 'vn-ht', name: 'Tỉnh Hà Tĩnh', kind: 'province', parentId: 'vn', ancestors: ['vn'] },
-    { _id: 'vn-ht-tk', name: 'Xã Thạch Kim', kind: 'commune', parentId: 'vn-ht', ancestors: ['vn', 'vn-ht'] },
-  ]);
+  await insertPlaces(models, { clubs: false });
 });
 
 afterAll(async () => {

@@ -19,6 +19,7 @@ import { FakeDhis2 } from './fakes/dhis2.ts';
 import { FakeTelegram } from './fakes/telegram.ts';
 import { FakeZaloBot } from './fakes/zalo-bot.ts';
 import { eventually, isolatedEnv, startTestApp, type TestApp } from './support/app.ts';
+import { insertPlaces } from './support/report-places.ts';
 
 const t = createTranslator();
 let test: TestApp;
@@ -61,16 +62,7 @@ beforeAll(async () => {
     }),
   );
   const { models } = test.app;
-  await models.OrgUnit.insertMany([
-    { _id: 'vn', name: 'Trung ương Hội', kind: 'central', ancestors: [] },
-    { _id: 'vn-na', name: 'Tỉnh Nghệ An', kind: 'province', parentId: 'vn', ancestors: ['vn'] },
-    { _id: 'vn-na-dh', name: 'Xã Diễn Hồng', kind: 'commune', parentId: 'vn-na', ancestors: ['vn', 'vn-na'] },
-    { _id: 'vn-ht', name: 'Tỉnh Hà Tĩnh', kind: 'province', parentId: 'vn', ancestors: ['vn'] },
-  ]);
-  await models.Club.insertMany([
-    { _id: 'club-dh', name: 'CLB Đông Hồng', orgUnitId: 'vn-na-dh', ancestors: ['vn-na-dh', 'vn', 'vn-na'] },
-    { _id: 'club-dh2', name: 'CLB Xóm Đông', orgUnitId: 'vn-na-dh', ancestors: ['vn-na-dh', 'vn', 'vn-na'] },
-  ]);
+  await insertPlaces(models);
   const [staff, otherStaff, chair] = await models.Member.insertMany([
     { fullName: 'Lê Thị Hoa', status: 'active', roles: [{ role: 'staff', orgUnitId: 'vn-na' }] },
     { fullName: 'Trần Văn Nam', status: 'active', roles: [{ role: 'staff', orgUnitId: 'vn-ht' }] },
