@@ -21,6 +21,7 @@ export const BENCHMARKS: Record<string, string> = {
     'meeting reminders of 10,000 members in 150 clubs due at once, to a fake Telegram at L msg/s: lateness, duplicates, lost',
   rollup:
     'weekly-report roll-ups of a commune, a province and the country over a synthetic 25,000 clubs × 52 weeks (or fewer, extrapolated)',
+  'report-files': 'the XLSX and CSV of one week for 25,000 clubs (or N), in memory: seconds, size, heap',
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -43,11 +43,16 @@ function unitOf(row: ClubRef, kind: string): { id: string; name: string } | unde
   return row.path.findLast((unit) => unit.kind === kind);
 }
 
-const byPlace = (a: ClubRef, b: ClubRef) => {
-  const key = (row: ClubRef) =>
-    [...row.path.map((unit) => unit.name), row.clubName, row.clubId].join('\u0000');
-  return key(a).localeCompare(key(b), 'vi');
-};
+const collator = new Intl.Collator('vi');
+
+/** Rows ordered by place (province, commune… names), then club name, in Vietnamese order. */
+function byPlace<T extends ClubRef>(rows: T[]): T[] {
+  const keyed = rows.map((row) => ({
+    row,
+    key: [...row.path.map((unit) => unit.name), row.clubName, row.clubId].join('\u0000'),
+  }));
+  return keyed.sort((a, b) => collator.compare(a.key, b.key)).map(({ row }) => row);
+}
 
 const reported = (row: ClubRow) => row.submittedAt !== null;
 
@@ -91,7 +96,7 @@ export async function reportXlsx(
   const header = (labels: string[]): Row => labels.map((value) => ({ value, ...HEADER }));
 
   const sheets: Sheet<Buffer>[] = input.periods.map((period) => {
-    const rows = input.rows.filter((row) => row.period === period && reported(row)).sort(byPlace);
+    const rows = byPlace(input.rows.filter((row) => row.period === period && reported(row)));
     const data: Row[] = [
       header([
         ...placeHeader,
@@ -139,7 +144,7 @@ export async function reportXlsx(
     };
   });
 
-  const missing = input.rows.filter((row) => !reported(row)).sort(byPlace);
+  const missing = byPlace(input.rows.filter((row) => !reported(row)));
   sheets.push({
     sheet: sheetName(say('reportFiles.missingSheet')),
     data: [
@@ -186,7 +191,7 @@ export function reportCsv(input: ReportFileInput): string {
   ];
   const flag = (value: boolean | null | undefined) => (typeof value === 'boolean' ? (value ? 1 : 0) : null);
   for (const period of input.periods) {
-    const rows = input.rows.filter((row) => row.period === period).sort(byPlace);
+    const rows = byPlace(input.rows.filter((row) => row.period === period));
     for (const row of rows) {
       lines.push([
         period,
