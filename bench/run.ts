@@ -21,6 +21,9 @@ export const BENCHMARKS: Record<string, string> = {
     'meeting reminders of 10,000 members in 150 clubs due at once, to a fake Telegram at L msg/s: lateness, duplicates, lost',
   outbox:
     "the outbox's ceiling: 20,000 queued messages sent by a worker process to a fake Telegram (unlimited or L msg/s): messages/s, worker RSS",
+  rollup:
+    'weekly-report roll-ups of a commune, a province and the country over a synthetic 25,000 clubs × 52 weeks (or fewer, extrapolated)',
+  'report-files': 'the XLSX and CSV of one week for 25,000 clubs (or N), in memory: seconds, size, heap',
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

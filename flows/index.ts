@@ -20,9 +20,11 @@ import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { myPeopleFlow } from './my-people.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
+import { reportViewFlow } from './report-view.ts';
 import { rollCallFlow } from './roll-call.ts';
 import { settingsFlow } from './settings.ts';
 import { unlinkAppsFlow } from './unlink-apps.ts';
+import { weeklyReportFlow } from './weekly-report.ts';
 
 export const flows: Flow[] = [
   menuFlow,
@@ -49,4 +51,6 @@ export const flows: Flow[] = [
   meetingRsvpFlow,
   rollCallFlow,
   checkInFlow,
+  weeklyReportFlow,
+  reportViewFlow,
 ];

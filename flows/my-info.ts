@@ -6,6 +6,7 @@
  */
 import type { Flow, FlowContext } from '../src/engine/flow.ts';
 import { formatDay, formatPhone } from '../src/engine/format.ts';
+import { clubsWithRole, REPORTERS } from '../src/engine/roles.ts';
 import type { MemberView, Say } from '../src/engine/types.ts';
 import { readingStep, toMenu } from './pages.ts';
 
@@ -62,7 +63,12 @@ async function health(me: MemberView, ctx: FlowContext): Promise<Say> {
 
 export const myInfoFlow: Flow<MyInfoData> = {
   id: 'myInfo',
-  menu: { label: 'menu.myInfo', order: 40, visible: (who) => who !== null },
+  // Those who report for a club find it in the settings: their menu keeps nine lines.
+  menu: {
+    label: 'menu.myInfo',
+    order: 40,
+    visible: (who) => who !== null && clubsWithRole(who, REPORTERS).length === 0,
+  },
   keywords: ['du lieu cua toi', 'du lieu', 'thong tin cua toi', 'my data'],
   async start(_args, ctx) {
     const me = ctx.who && (await ctx.lookups.getMember(ctx.who.memberId));

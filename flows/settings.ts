@@ -15,10 +15,10 @@
  * question, so a digit does what the member read.
  */
 import { choiceStep, type Data, type Flow, type FlowContext, type StepOutcome } from '../src/engine/flow.ts';
-import { isActiveMember } from '../src/engine/roles.ts';
+import { clubsWithRole, isActiveMember, REPORTERS } from '../src/engine/roles.ts';
 import type { ChatRef, MemberSettings } from '../src/engine/types.ts';
 
-type Action = 'app' | 'link' | 'language' | 'stop' | 'resume' | 'back';
+type Action = 'app' | 'link' | 'language' | 'stop' | 'resume' | 'back' | 'myInfo';
 
 const LABELS: Record<Action, string> = {
   app: 'settings.app',
@@ -27,18 +27,21 @@ const LABELS: Record<Action, string> = {
   stop: 'settings.stop',
   resume: 'settings.resume',
   back: 'common.backToMenu',
+  myInfo: 'menu.myInfo',
 };
 
 /**
  * What the member may change now: the app only when she has several, another app only once she
  * is a member (flows/link-app.ts), stop or resume as she is.
  */
-function actions(settings: MemberSettings, active: boolean): Action[] {
+function actions(settings: MemberSettings, active: boolean, reporter = false): Action[] {
   return [
     ...(settings.chats.length > 1 ? (['app'] as const) : []),
     ...(active ? (['link'] as const) : []),
     'language',
     settings.optedOut ? 'resume' : 'stop',
+    // Someone who reports for a club has "báo cáo tuần" in her menu in place of "my data".
+    ...(reporter ? (['myInfo'] as const) : []),
     'back',
   ];
 }
@@ -68,6 +71,8 @@ function pick(action: Action, data: Data, ctx: FlowContext): StepOutcome {
       };
     case 'back':
       return toMenu;
+    case 'myInfo':
+      return { end: true, open: { flow: 'myInfo' } };
   }
 }
 
@@ -80,7 +85,7 @@ export const settingsFlow: Flow = {
     // Someone who is not a member (a newcomer typing "bắt đầu") has nothing to set: the menu helps.
     if (!settings) return toMenu;
     const data = {
-      actions: actions(settings, isActiveMember(ctx.who)),
+      actions: actions(settings, isActiveMember(ctx.who), clubsWithRole(ctx.who, REPORTERS).length > 0),
       chats: settings.chats,
       optedOut: settings.optedOut,
     };

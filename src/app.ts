@@ -3,7 +3,7 @@
  * `web` receives messages (webhooks, polling, the simulator), `worker` sends
  * the outbox, `all` does both. Every role serves /healthz and /readyz.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -24,6 +24,8 @@ import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
 import type { ScheduledEffect } from './engine/types.ts';
+import { registerReportLinkRoutes } from './http/report-links.ts';
+import { registerReportRoutes } from './http/report-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
@@ -39,10 +41,14 @@ import { Scheduler } from './jobs/scheduler.ts';
 import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
+import { loadDhis2Mapping } from './reports/dhis2.ts';
+import { storedReportData } from './reports/report-data.ts';
+import { ReportService } from './reports/report-service.ts';
 import { Audiences } from './runtime/audiences.ts';
 import { Conversations } from './runtime/conversations.ts';
 import { Effects } from './runtime/effects.ts';
 import { InboundLimit } from './runtime/inbound-limit.ts';
+import { ReportFiles } from './runtime/report-files.ts';
 import { ChatStates, Deliveries } from './store/chat-state.ts';
 import { LinkCodes } from './store/link-codes.ts';
 import { MongoLookups } from './store/lookups.ts';
@@ -79,6 +85,10 @@ export class App {
   readonly #fanOut: FanOut;
   readonly #telegramBots: TelegramBot[];
   #bindings: TelegramBindings | undefined;
+  /** Roll-ups, files and DHIS2 for staff (API, download links, chat). */
+  readonly reports: ReportService;
+  /** Signs report download links (REPORT_LINK_SECRET, or random for this process). */
+  readonly reportLinkSecret: string;
   #workers: Worker[] = [];
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
@@ -160,6 +170,32 @@ export class App {
       scheduler: this.scheduler,
       log: this.log,
     });
+    this.reports = new ReportService({
+      data: storedReportData(this.models),
+      translate,
+      timeZone: config.APP_TIMEZONE,
+      clock: this.clock,
+      dhis2: {
+        url: config.DHIS2_URL,
+        token: config.DHIS2_TOKEN,
+        mapping: config.DHIS2_MAPPING_FILE ? loadDhis2Mapping(config.DHIS2_MAPPING_FILE) : undefined,
+      },
+    });
+    this.reportLinkSecret = config.REPORT_LINK_SECRET ?? randomBytes(32).toString('base64url');
+    const reportFiles = new ReportFiles({
+      models: this.models,
+      reports: this.reports,
+      outbox: this.outbox,
+      translate,
+      clock: this.clock,
+      log: this.log,
+      timeZone: config.APP_TIMEZONE,
+      links: {
+        secret: this.reportLinkSecret,
+        baseUrl: config.PUBLIC_URL?.replace(/\/$/, '') ?? `http://localhost:${config.PORT}`,
+        hours: config.REPORT_LINK_HOURS,
+      },
+    });
     this.effects = new Effects({
       audiences: this.#audiences,
       fanOut: this.#fanOut,
@@ -176,6 +212,8 @@ export class App {
       linkCodes,
       translate,
       messageLog: this.messageLog,
+      reports: { timeZone: config.APP_TIMEZONE, cutoff: config.REPORT_CUTOFF },
+      reportFiles,
     });
     this.conversations = new Conversations({
       engine,
@@ -199,6 +237,7 @@ export class App {
       translate,
       log: this.log,
       publicUrl: config.PUBLIC_URL?.replace(/\/$/, ''),
+      reportFile: (ref) => this.reports.file(ref, ref.lang),
     };
     if (config.SIMULATOR) {
       this.simulator = new SimulatorChats(this.#redis, prefix, config.SIMULATOR_RATE_PER_SECOND);
@@ -295,6 +334,14 @@ export class App {
         ? this.#channels.flatMap((channel) => (channel.webhook ? [channel.webhook] : []))
         : [],
     });
+    if (receives) {
+      registerReportRoutes(this.http, { models: this.models, reports: this.reports });
+      registerReportLinkRoutes(this.http, {
+        reports: this.reports,
+        secret: this.reportLinkSecret,
+        clock: this.clock,
+      });
+    }
     if (receives && this.simulator) {
       registerSimulatorRoutes(this.http, {
         simulator: this.simulator,

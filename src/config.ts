@@ -155,6 +155,27 @@ const schema = z
     ),
     /** Messages a second of a bot with paid broadcasts (Telegram allows up to 1,000, paid in Stars). */
     TELEGRAM_PAID_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(1000),
+
+    /** Weekly reports close for edits this many days after the week's Sunday, at this time ("1 12:00": Monday noon). */
+    REPORT_CUTOFF: z
+      .string()
+      .regex(/^[0-6] ([01]\d|2[0-3]):[0-5]\d$/, 'days (0–6), a space and HH:MM, e.g. "1 12:00"')
+      .default('1 12:00'),
+    /** Chairs of clubs that have not reported are nudged on this weekday (0 Sunday … 6 Saturday) at this time. */
+    REPORT_NUDGE_WEEKDAY: z.coerce.number().int().min(0).max(6).default(6),
+    REPORT_NUDGE_TIME: timeOfDay.default('17:00'),
+    /** Commune staff get the clubs still missing last week's report on this weekday at this time. */
+    REPORT_MISSING_WEEKDAY: z.coerce.number().int().min(0).max(6).default(1),
+    REPORT_MISSING_TIME: timeOfDay.default('09:00'),
+
+    /** DHIS2 (optional): the server reports are pushed to, its personal access token, and our codes → DHIS2 ids. */
+    DHIS2_URL: optionalText.pipe(z.url().optional()),
+    DHIS2_TOKEN: optionalText,
+    DHIS2_MAPPING_FILE: optionalText,
+    /** Signs report download links (at least 32 characters; the same for every web process); none: random per process. */
+    REPORT_LINK_SECRET: optionalText.pipe(z.string().min(32, 'at least 32 characters').optional()),
+    /** How long a report download link works. */
+    REPORT_LINK_HOURS: z.coerce.number().positive().max(168).default(24),
   })
   .transform((env) => ({
     ...env,
@@ -200,6 +221,7 @@ export function flowSettings(config: Config): FlowSettings {
       emergencyAckMs: config.HEALTH_EMERGENCY_ACK_MINUTES * 60_000,
     },
     timeZone: config.APP_TIMEZONE,
+    reports: { cutoff: config.REPORT_CUTOFF },
   };
 }
 

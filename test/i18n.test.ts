@@ -36,8 +36,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Files whose Vietnamese words are data, not messages: the answer vocabulary and the demo people. */
-const VOCABULARY_FILES = ['src/engine/answers.ts', 'src/demo/seed.ts'];
+/** Files whose Vietnamese words are data, not messages: the answer vocabulary and the demo (and synthetic) people. */
+const VOCABULARY_FILES = ['src/engine/answers.ts', 'src/demo/seed.ts', 'src/reports/synthetic.ts'];
 /** Comments may be in any language; only code counts. */
 const withoutComments = (text: string) =>
   text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');

@@ -14,7 +14,8 @@ const MAX_LENGTH = 300;
  * Texts no member reads in a chat: the operators' terminal tool and the simulator page's labels.
  * Lists a member asked for (the menu) are built from short lines, each checked here.
  */
-const EXCEPTIONS = ['cli.', 'simulator.'];
+// reportFiles.chat.link: for staff, and a signed download link (about 200 characters) is as long as it is.
+const EXCEPTIONS = ['cli.', 'simulator.', 'reportFiles.chat.link'];
 
 /** Long but plausible values for every {{variable}} the locales use. */
 const VALUES: Record<string, string | number> = {
@@ -65,6 +66,15 @@ const VALUES: Record<string, string | number> = {
   no: 12,
   maybe: 9,
   none: 5,
+  // Report files and DHIS2 by chat (src/runtime/report-files.ts).
+  at: '29/11/2026 08:00',
+  periods: 'tuần 40/2026 – tuần 47/2026',
+  month: 11,
+  imported: 25_000,
+  updated: 12_345,
+  ignored: 678,
+  object: 'IshcAttend1',
+  value: 'Organisation unit not found or not accessible',
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -8,7 +8,7 @@
  * the private chat, and nothing else happens. A pressed inline button is
  * answered at once and read as if its data had been typed.
  */
-import { Bot, GrammyError, HttpError, type Keyboard } from 'grammy';
+import { Bot, GrammyError, HttpError, InputFile, type Keyboard } from 'grammy';
 import { z } from 'zod';
 import { countInWindow } from '../db/redis.ts';
 import type { Inbound, Outbound } from '../engine/types.ts';
@@ -160,16 +160,25 @@ export class TelegramSender implements ChannelSender {
   readonly queueName: string | undefined;
   readonly #bot: Bot;
   readonly #paid: boolean;
+  readonly #reportFile: ChannelContext['reportFile'];
 
   /** `paid`: every message with allow_paid_broadcast (the bot's paid limit, up to 1,000 a second). */
-  constructor(bot: Bot, ratePerSecond: number, options: { queueName?: string; paid?: boolean } = {}) {
+  constructor(
+    bot: Bot,
+    ratePerSecond: number,
+    options: { queueName?: string; paid?: boolean; reportFile?: ChannelContext['reportFile'] } = {},
+  ) {
     this.#bot = bot;
     this.ratePerSecond = ratePerSecond;
     this.queueName = options.queueName;
     this.#paid = options.paid ?? false;
+    this.#reportFile = options.reportFile;
   }
 
   async send(message: Outbound): Promise<{ platformMessageId: string }> {
+    const report = message.attachment?.report;
+    if (report && this.#reportFile)
+      return sendFile(this.#bot, this.#reportFile, message, message.attachment!.type, report);
     const parts = splitText(message.text, MAX_TEXT);
     let lastId = '';
     for (const [index, part] of parts.entries()) {
@@ -185,6 +194,39 @@ export class TelegramSender implements ChannelSender {
       }
     }
     return { platformMessageId: lastId };
+  }
+}
+
+/** Telegram's limit on a caption. */
+const MAX_CAPTION = 1024;
+
+/** A report file, made now and uploaded, with the text as its caption. */
+async function sendFile(
+  bot: Bot,
+  reportFile: NonNullable<ChannelContext['reportFile']>,
+  message: Outbound,
+  type: 'document' | 'photo',
+  report: NonNullable<NonNullable<Outbound['attachment']>['report']>,
+): Promise<{ platformMessageId: string }> {
+  let file: { bytes: Buffer; filename: string };
+  try {
+    file = await reportFile(report);
+  } catch (error) {
+    throw new SendError(
+      'transient',
+      `report file not made: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const input = new InputFile(file.bytes, file.filename);
+  const options = { caption: message.text.slice(0, MAX_CAPTION) };
+  try {
+    const sent =
+      type === 'photo'
+        ? await bot.api.sendPhoto(message.chatId, input, options)
+        : await bot.api.sendDocument(message.chatId, input, options);
+    return { platformMessageId: String(sent.message_id) };
+  } catch (error) {
+    throw toSendError(error);
   }
 }
 
@@ -389,6 +431,7 @@ export function telegramChannel(settings: TelegramSettings, ctx: ChannelContext)
     sender: new TelegramSender(bot, settings.ratePerSecond, {
       queueName: several?.bot.queueName,
       paid: several?.bot.paid,
+      reportFile: ctx.reportFile,
     }),
     webhook: telegramWebhook(settings.webhookSecret, handle, webhookPath),
     async startInbound() {

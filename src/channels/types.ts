@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { ChannelName, Outbound } from '../engine/types.ts';
+import type { ChannelName, Outbound, OutboundAttachment } from '../engine/types.ts';
 import type { WebhookRoute } from '../http/server.ts';
 import type { Translate } from '../i18n.ts';
 import type { Outbox } from '../jobs/outbox.ts';
@@ -118,4 +118,8 @@ export interface ChannelContext {
   log: Logger;
   /** PUBLIC_URL without a trailing slash, when set. */
   publicUrl?: string;
+  /** Makes the report file an outbound attachment names (apps that take uploads: Telegram). */
+  reportFile?: (
+    ref: NonNullable<OutboundAttachment['report']>,
+  ) => Promise<{ bytes: Buffer; filename: string }>;
 }

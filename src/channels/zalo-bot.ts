@@ -141,6 +141,20 @@ export class ZaloBotSender implements ChannelSender {
   async send(message: Outbound): Promise<{ platformMessageId: string }> {
     if (this.#unauthorized)
       throw new SendError('permanent', `zalo bot channel stopped: ${this.#unauthorized}`);
+    const photo = message.attachment?.type === 'photo' ? message.attachment.url : undefined;
+    if (photo) {
+      // A picture goes by its URL (Zalo fetches it), the text as its caption.
+      try {
+        const sent = await this.#api.call<{ message_id: string | number }>('sendPhoto', {
+          chat_id: message.chatId,
+          photo,
+          caption: message.text.slice(0, MAX_TEXT),
+        });
+        return { platformMessageId: String(sent.message_id) };
+      } catch (error) {
+        throw this.#toSendError(error);
+      }
+    }
     let lastId = '';
     for (const part of splitText(message.text, MAX_TEXT)) {
       try {

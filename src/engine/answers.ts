@@ -695,3 +695,77 @@ function numberList(phrase: string, size: number): number[] | undefined {
   }
   return [...found].sort((a, b) => a - b);
 }
+
+/** Money units as typed: "tỷ", "triệu" / "tr" / "củ", "nghìn" / "ngàn" / "k". */
+const MONEY_UNITS = new Map([
+  ['ty', 1_000_000_000],
+  ['trieu', 1_000_000],
+  ['tr', 1_000_000],
+  ['cu', 1_000_000],
+  ['nghin', 1000],
+  ['ngan', 1000],
+  ['k', 1000],
+]);
+/** Currency words after an amount: "đồng", "đ", "VND". */
+const CURRENCY = new Set(['dong', 'd', 'vnd', 'vnd.']);
+
+/**
+ * Reads an amount of money in đồng: digits with thousands separators ("1.500.000", "1,500,000",
+ * "1 500 000"), plain digits ("500000"), units with whole or decimal numbers ("1,5 triệu",
+ * "2 triệu", "500 nghìn", "500k", "1 tỷ 2"), the spoken short form "1tr5" (1.5 million) and
+ * "2 triệu rưỡi", number words ("hai triệu", "năm trăm nghìn"), a currency word after it ("đ",
+ * "đồng"), and none said in words ("không") as 0. A negative amount, a fraction of a đồng
+ * ("12,5" alone) or anything else is undefined.
+ */
+export function parseMoney(text: string): number | undefined {
+  if (text.length > MAX_ANSWER_LENGTH) return undefined;
+  const ws = words(text);
+  if (hasNegative(text, ws)) return undefined;
+  const tokens = normalize(text)
+    .replace(/(\d)(?=[a-z])/g, '$1 ')
+    .replace(/([a-z])(?=\d)/g, '$1 ')
+    .split(' ')
+    .filter(Boolean);
+  while (tokens.length > 1 && CURRENCY.has(tokens.at(-1)!)) tokens.pop();
+  if (!tokens.some((t) => MONEY_UNITS.has(t))) {
+    const phrase = tokens.join(' ');
+    if (/^\d{1,3}(?:([.,\s])\d{3})(?:\1\d{3})*$/.test(phrase)) return Number(phrase.replace(/[.,\s]/g, ''));
+    if (/^\d+$/.test(phrase)) return Number(phrase);
+    if (/\d/.test(phrase)) return undefined;
+    return parseCount(phrase);
+  }
+  let total = 0;
+  let lastUnit = Number.POSITIVE_INFINITY;
+  let phrase: string[] = [];
+  for (const token of tokens) {
+    const unit = MONEY_UNITS.get(token);
+    if (unit !== undefined) {
+      const value = moneyNumber(phrase);
+      if (value === undefined || unit >= lastUnit) return undefined;
+      total += value * unit;
+      lastUnit = unit;
+      phrase = [];
+    } else if (token === HALF && phrase.length === 0 && Number.isFinite(lastUnit)) {
+      total += lastUnit / 2;
+    } else {
+      phrase.push(token);
+    }
+  }
+  if (phrase.length > 0) {
+    // "1tr5", "1 tỷ 2": the digits after the last unit are its tenths (hundredths…).
+    const tail = phrase.join(' ');
+    const digits = /^\d+$/.test(tail) ? tail : String(spelledNumber(phrase) ?? '');
+    if (!/^\d+$/.test(digits) || digits.length > 3) return undefined;
+    total += (Number(digits) / 10 ** digits.length) * lastUnit;
+  }
+  const amount = Math.round(total);
+  return Number.isSafeInteger(amount) ? amount : undefined;
+}
+
+/** The number before a money unit: "1,5" / "1.5" / "15" / "hai" / "năm trăm". */
+function moneyNumber(phrase: string[]): number | undefined {
+  const joined = phrase.join(' ');
+  if (/^\d+(?:[.,]\d+)?$/.test(joined)) return Number(joined.replace(',', '.'));
+  if (/\d/.test(joined) || phrase.length === 0) return undefined;
+  return findSpelledNumber(phrase);
+}

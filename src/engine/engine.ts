@@ -396,6 +396,11 @@ export class Engine {
     if (inQuestion(session)) return this.#answer(turn, session, answer);
     const keyword = [...this.#flows.values()].find((flow) => flow.keywords?.includes(answer.norm));
     if (keyword) return this.#startFlow(turn, keyword.id, {}, 0);
+    const first = answer.norm.split(' ', 1)[0]!;
+    const commanded = [...this.#flows.values()].find(
+      (flow) => answer.norm !== first && flow.commands?.includes(first),
+    );
+    if (commanded) return this.#startFlow(turn, commanded.id, { text }, 0);
     if (session) return this.#answer(turn, session, answer);
 
     // Outside a conversation, a person who is not yet a member may simply type their club code.

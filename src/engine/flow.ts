@@ -150,6 +150,11 @@ export interface Flow<D = Data> {
   menu?: { label: string; order: number; visible(who: Who | null): boolean };
   /** Normalised words that open this flow when typed outside a conversation. */
   keywords?: string[];
+  /**
+   * Normalised first words of a one-message command ("bc 35 30 …"): typed outside a question,
+   * they open this flow with `args.text`, the whole message as typed.
+   */
+  commands?: string[];
   /** Answers are stored only when the flow ends: leaving it half-way loses them, and the person is told. */
   savesAtEnd?: boolean;
   /** What the flow has learned about the person it talks to, for how to address them (see address.ts). */

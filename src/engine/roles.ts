@@ -40,3 +40,31 @@ export function reachesClub(
     )
   );
 }
+
+/** Roles that may submit a club's weekly report. */
+export const REPORTERS: Role[] = ['chair', 'vice_chair', 'reporter'];
+
+/** Org units this person is staff (or admin) of: their roll-ups are hers to see. */
+export function staffUnits(who: Who | null): string[] {
+  if (!isActiveMember(who)) return [];
+  return who.roles
+    .filter((grant) => grant.orgUnitId && (grant.role === 'staff' || grant.role === 'admin'))
+    .map((grant) => grant.orgUnitId!);
+}
+
+/**
+ * Whether this person may see or act for org unit `unit` (its reports, its members): she is
+ * active and staff or admin of that unit or of one above it (`unit.ancestors`).
+ */
+export function reachesOrgUnit(
+  person: { status: string; roles: RoleGrant[] },
+  unit: { _id: string; ancestors: string[] },
+): boolean {
+  if (person.status !== 'active') return false;
+  return person.roles.some(
+    (grant) =>
+      (grant.role === 'staff' || grant.role === 'admin') &&
+      grant.orgUnitId !== undefined &&
+      (grant.orgUnitId === unit._id || unit.ancestors.includes(grant.orgUnitId)),
+  );
+}

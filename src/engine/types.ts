@@ -65,6 +65,18 @@ export interface Outbound {
   expiresAt?: string;
   /** Values for a ZNS template, when this kind of message has one. */
   templateData?: Record<string, string>;
+  /** A file sent with `text` as its caption (report files for staff: src/runtime/report-files.ts). */
+  attachment?: OutboundAttachment;
+}
+
+/**
+ * A document or photo: a report file made when the message goes out (`report`; apps that take an
+ * upload), or an image the platform fetches itself (`url`; the Zalo Bot).
+ */
+export interface OutboundAttachment {
+  type: 'document' | 'photo';
+  report?: { orgUnitId: string; periods: string[]; format: 'xlsx' | 'csv' | 'png'; lang: Lang };
+  url?: string;
 }
 
 export interface RoleGrant {
@@ -189,6 +201,49 @@ export interface Lookups {
   startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]>;
   /** A club's active members, by name: the roll-call list. */
   clubRoster(clubId: string): Promise<{ id: string; name: string }[]>;
+  /** A club's report for a week, the weeks before it (hints, what is usual) and its member count. */
+  reportContext(clubId: string, period: string): Promise<ReportContextView | undefined>;
+  /** An org unit with the units right below it (staff choose where to look). */
+  orgUnitView(orgUnitId: string): Promise<OrgUnitView | undefined>;
+  /** The roll-up of an org unit's reports for these periods (src/reports/rollup.ts). */
+  reportRollup(orgUnitId: string, periods: string[]): Promise<RollupView>;
+}
+
+/** What the weekly-report flow reads of a club's reports. */
+export interface ReportContextView {
+  clubName: string;
+  /** Active members: a count of people above it is asked back. */
+  members: number;
+  report?: {
+    status: 'draft' | 'submitted';
+    values: Record<string, number | boolean>;
+    onTime: boolean | null;
+    reopenedUntil: Date | null;
+  };
+  /** The last submitted week before this one (its values are the hints). */
+  previous?: Record<string, number | boolean>;
+  /** The mean of the last submitted weeks (up to four), per code: far from it is asked back. */
+  usual: Record<string, number>;
+}
+
+export interface OrgUnitView {
+  id: string;
+  name: string;
+  kind: string;
+  children: { id: string; name: string; kind: string }[];
+}
+
+export interface RollupView {
+  orgUnitId: string;
+  periods: string[];
+  totals: Record<string, number>;
+  clubs: number;
+  expected: number;
+  reported: number;
+  onTime: number;
+  missing: { clubId: string; clubName: string; path: { id: string; name: string; kind: string }[] }[];
+  allAreasActive?: number;
+  previous?: { periods: string[]; totals: Record<string, number>; reported: number; expected: number };
 }
 
 /** A club's rule with where it meets. */
@@ -221,6 +276,8 @@ export interface FlowSettings {
   health: HealthSettings;
   /** IANA zone of the clubs, for the dates people read. */
   timeZone: string;
+  /** Weekly reports: edits close at `cutoff` ("<days after the week> <HH:MM>", REPORT_CUTOFF). */
+  reports: { cutoff: string };
 }
 
 /** A completed health check, as stored: whose it is, who typed it, what was answered and flagged. */
@@ -624,4 +681,53 @@ export type Effect =
    * anonymised (status 'deleted'), her health responses deleted, every chat of hers unlinked
    * and cleared, and the leaders of her clubs told she left.
    */
-  | { type: 'eraseMember'; memberId: string };
+  | { type: 'eraseMember'; memberId: string }
+  /**
+   * Values of a club's weekly report, entered by `byMemberId` (a draft, or `submit`ted): applied
+   * only if she may report for the club then (chair, vice chair, reporter; staff above it after
+   * the cut-off), and never to a submitted week past its cut-off unless staff reopened it.
+   */
+  | {
+      type: 'saveWeeklyReport';
+      clubId: string;
+      period: string;
+      values: Record<string, number | boolean>;
+      byMemberId: string;
+      submit: boolean;
+    }
+  | SendReportFilesEffect
+  | PushReportsEffect;
+
+/**
+ * Sends a staff member the report of `orgUnitId` for `periods` in the chat `to`
+ * (src/runtime/report-files.ts): `xlsx` the Excel file, `chart` the picture (reporting rate over
+ * the last 12 weeks, clubs active by area in the last week). Telegram gets the file itself (a
+ * document, a photo); the Zalo Bot the picture as a photo and the file as a download link valid
+ * REPORT_LINK_HOURS; the Zalo OA and the simulator links. Applied only if `memberId` is staff or
+ * admin of that unit or one above it (MongoDB's roles then); otherwise `to` is told so.
+ */
+export interface SendReportFilesEffect {
+  type: 'sendReportFiles';
+  to: ChatRef;
+  memberId: string;
+  orgUnitId: string;
+  periods: string[];
+  kind: 'xlsx' | 'chart';
+  lang: Lang;
+  /** Names the delivery (a retried turn sends it once). */
+  key: string;
+}
+
+/**
+ * Pushes the reports of `orgUnitId` for `periods` to DHIS2 (CREATE_AND_UPDATE) and tells `to`
+ * DHIS2's import summary (new, updated, ignored, conflicts). Same authorization as above.
+ */
+export interface PushReportsEffect {
+  type: 'pushReportsToDhis2';
+  to: ChatRef;
+  memberId: string;
+  orgUnitId: string;
+  periods: string[];
+  lang: Lang;
+  key: string;
+}

@@ -4,7 +4,8 @@
  */
 export const CHANNELS = ['telegram', 'simulator', 'zalo-bot', 'zalo-oa'] as const;
 export const LANGUAGES = ['vi', 'en'] as const;
-export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin'] as const;
+/** 'reporter': a member the chair lets submit the club's weekly report. */
+export const ROLES = ['member', 'volunteer', 'chair', 'vice_chair', 'staff', 'admin', 'reporter'] as const;
 /** 'deleted': the member erased her data ("xoá dữ liệu"); the record stays, anonymised, for counts. */
 export const MEMBER_STATUSES = ['pending', 'active', 'rejected', 'stopped', 'deleted'] as const;
 export const GENDERS = ['female', 'male', 'other'] as const;
@@ -39,4 +40,6 @@ export const FLOW_IDS = [
   'meetingRsvp',
   'rollCall',
   'checkIn',
+  'weeklyReport',
+  'reportView',
 ] as const;

@@ -37,7 +37,9 @@ import type { MessageLog } from '../jobs/message-log.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
-import type { MeetingDoc, MemberDoc, Models } from '../models/index.ts';
+import type { IdentityDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
+import { applySaveWeeklyReport } from '../reports/chat.ts';
+import type { ReportSettings } from '../reports/store.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
@@ -47,6 +49,7 @@ import { Audiences } from './audiences.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
 import { runHealthRound } from './health-rounds.ts';
+import type { ReportFiles } from './report-files.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -86,6 +89,10 @@ export interface EffectsDeps {
   quietHours: QuietHours;
   clock: Clock;
   messageLog: Pick<MessageLog, 'flush'>;
+  /** Weekly reports' time zone and cut-off (REPORT_CUTOFF). */
+  reports: ReportSettings;
+  /** Report files and the DHIS2 push for staff (src/runtime/report-files.ts). */
+  reportFiles?: ReportFiles;
 }
 
 /** Where to write to a member who has several apps and has not written lately. */
@@ -215,12 +222,22 @@ export class Effects {
             now,
           );
           break;
+        case 'saveWeeklyReport':
+          await applySaveWeeklyReport(this.#deps.models, effect, now, this.#deps.reports);
+          break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
           await this.#deps.models.Member.updateOne(
             effect.optedOut ? { _id: effect.memberId, optedOutAt: null } : { _id: effect.memberId },
             { $set: { optedOutAt: effect.optedOut ? now : null } },
           );
+          break;
+        case 'sendReportFiles':
+          await this.#deps.reportFiles?.sendFiles(effect);
+          break;
+        case 'pushReportsToDhis2':
+          // DHIS2 may take long: the turn does not wait (the summary comes as a message of its own).
+          this.#deps.reportFiles?.pushInBackground(effect);
           break;
       }
     }

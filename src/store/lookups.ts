@@ -19,10 +19,14 @@ import type {
   MeetingView,
   MemberSettings,
   MemberView,
+  OrgUnitView,
   PersonRef,
+  ReportContextView,
+  RollupView,
   Who,
 } from '../engine/types.ts';
 import type { HealthAlertDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
+import { orgUnitView, reportContext, reportRollup } from '../reports/chat.ts';
 import type { LinkCodes } from './link-codes.ts';
 import { readEach } from './read-each.ts';
 
@@ -368,6 +372,18 @@ export class MongoLookups implements Lookups {
           }
         : {}),
     };
+  }
+
+  async reportContext(clubId: string, period: string): Promise<ReportContextView | undefined> {
+    return reportContext(this.#models, clubId, period);
+  }
+
+  async orgUnitView(orgUnitId: string): Promise<OrgUnitView | undefined> {
+    return orgUnitView(this.#models, orgUnitId);
+  }
+
+  async reportRollup(orgUnitId: string, periods: string[]): Promise<RollupView> {
+    return reportRollup(this.#models, orgUnitId, periods);
   }
 }
 

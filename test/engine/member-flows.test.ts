@@ -25,10 +25,10 @@ describe('menu', () => {
       'menu.healthResults',
       'menu.meetings',
       'menu.settings',
-      'menu.myInfo',
       'menu.registerProxy',
       'menu.healthAlerts',
       'menu.approve',
+      'menu.weeklyReport',
       'menu.assign',
     ]);
     const [member] = await converse(world.chat(PEOPLE.member.chat), [['menu', 'menu.title']]);

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Api, Bot, GrammyError, HttpError } from 'grammy';
+import { Api, Bot, GrammyError, HttpError, InputFile } from 'grammy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { callBotApi, expectTokenAndMethodChecked, wait } from './bot-api-client.ts';
 import { FakeTelegram } from './telegram.ts';
@@ -277,5 +277,29 @@ describe('FakeTelegram', () => {
     await bot.stop();
     await running;
     expect(tg.pendingUpdates).toEqual([]);
+  });
+
+  it('takes uploaded documents and photos as grammY sends them (multipart), and validates them', async () => {
+    const api = new Api(tg.token, { apiRoot: tg.apiRoot });
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const doc = await api.sendDocument(42, new InputFile(Buffer.from('PK\x03\x04 xlsx'), 'bao-cao.xlsx'), {
+      caption: 'Báo cáo',
+    });
+    expect(doc.document).toMatchObject({ file_name: 'bao-cao.xlsx', file_size: 9 });
+    await api.sendPhoto(42, new InputFile(png, 'chart.png'));
+    expect(tg.sent(42).map((m) => [m.text, m.file?.kind, m.file?.name, m.file?.bytes.length])).toEqual([
+      ['Báo cáo', 'document', 'bao-cao.xlsx', 9],
+      ['', 'photo', 'chart.png', png.length],
+    ]);
+    const refused = async (promise: Promise<unknown>) =>
+      ((await promise.catch((error) => error)) as GrammyError).description;
+    expect(await refused(api.sendPhoto(42, new InputFile(Buffer.from('not an image'), 'x.png')))).toMatch(
+      /IMAGE_PROCESS_FAILED/,
+    );
+    expect(
+      await refused(api.sendDocument(42, new InputFile(png, 'a.xlsx'), { caption: 'c'.repeat(1025) })),
+    ).toMatch(/caption is too long/);
+    expect(await refused(api.sendDocument(42, 'https://example.org/a.xlsx'))).toMatch(/no document/);
+    expect(tg.sent(42)).toHaveLength(2);
   });
 });

@@ -3,7 +3,8 @@
  *
  * Point grammY at it with `new Bot(fake.token, { client: { apiRoot: fake.apiRoot } })`. Requests arrive as
  * `POST /bot<TOKEN>/<method>` (JSON, as grammY sends them; GET with a query string and
- * application/x-www-form-urlencoded bodies are accepted too). Responses follow the real API:
+ * application/x-www-form-urlencoded bodies are accepted too, and multipart/form-data with file uploads for
+ * `sendDocument` / `sendPhoto`, as grammY sends an `InputFile`). Responses follow the real API:
  * `{"ok":true,"result":...}` with HTTP 200, or `{"ok":false,"error_code":N,"description":"..."}` with HTTP N.
  *
  * Beyond serving methods, the fake records every call (`calls`, `sent()`), lets tests inject failures
@@ -44,6 +45,7 @@ export interface ApiCall {
 
 export interface SentMessage {
   chatId: string;
+  /** The text, or a document's or photo's caption ('' when none). */
   text: string;
   replyMarkup?: unknown;
   parseMode?: string;
@@ -52,6 +54,15 @@ export interface SentMessage {
   botId: string;
   /** Sent with allow_paid_broadcast (the paid limit, not the free one). */
   paid?: boolean;
+  /** A document or photo that was uploaded (sendDocument / sendPhoto). */
+  file?: SentFile;
+}
+
+export interface SentFile {
+  kind: 'document' | 'photo';
+  name: string;
+  contentType: string;
+  bytes: Buffer;
 }
 
 /** Messages a second a bot may send with allow_paid_broadcast (Telegram's paid broadcasts). */
@@ -86,6 +97,9 @@ export type MethodHandler = (ctx: CallContext) => unknown;
 
 const DEFAULT_TOKEN = '123456:TEST-token';
 const MAX_MESSAGE_LENGTH = 4096;
+/** Telegram's limits: captions 0–1024 characters; uploads 50 MB for documents, 10 MB for photos. */
+const MAX_CAPTION_LENGTH = 1024;
+const MAX_UPLOAD_BYTES = { document: 50 * 1024 * 1024, photo: 10 * 1024 * 1024 };
 
 export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
   override readonly token: string;
@@ -224,6 +238,9 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
         ...(hasInlineKeyboard ? { reply_markup: replyMarkup } : {}),
       };
     },
+
+    sendDocument: (ctx) => this.sendFile('document', ctx),
+    sendPhoto: (ctx) => this.sendFile('photo', ctx),
 
     sendChatAction: ({ params }) => {
       requireChatId(params);
@@ -516,6 +533,66 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
     return user;
   }
 
+  /**
+   * sendDocument / sendPhoto with an uploaded file (multipart: the field holds the file, or
+   * `attach://<name>` naming the part that does). A file_id or URL string is refused: the bot
+   * uploads its reports, and a fake cannot fetch the bytes of a URL it does not serve.
+   */
+  private async sendFile(kind: 'document' | 'photo', { params, onDelivered, token }: CallContext) {
+    const chatId = requireChatId(params);
+    let upload = params[kind];
+    if (typeof upload === 'string' && upload.startsWith('attach://'))
+      upload = params[upload.slice('attach://'.length)];
+    if (!(upload instanceof Blob)) throw new ApiError(400, `Bad Request: there is no ${kind} in the request`);
+    const bytes = Buffer.from(await upload.arrayBuffer());
+    if (bytes.length === 0) throw new ApiError(400, `Bad Request: file must be non-empty`);
+    if (bytes.length > MAX_UPLOAD_BYTES[kind]) throw new ApiError(413, 'Request Entity Too Large');
+    if (kind === 'photo' && !isImage(bytes)) throw new ApiError(400, 'Bad Request: IMAGE_PROCESS_FAILED');
+    const caption = str(params.caption);
+    if (caption.length > MAX_CAPTION_LENGTH)
+      throw new ApiError(400, 'Bad Request: message caption is too long');
+    const paid = bool(params.allow_paid_broadcast);
+    this.spendSend(token, paid);
+    const botId = botIdOf(token);
+    const name = upload instanceof File && upload.name ? upload.name : kind;
+    const file: SentFile = { kind, name, contentType: upload.type, bytes };
+    const messageId = this.nextMessageId(chatId);
+    onDelivered(() => {
+      this.deliveredAt.push({ chatId: String(chatId), at: Date.now(), botId });
+      this.sentLog.record({
+        chatId: String(chatId),
+        text: caption,
+        messageId,
+        file,
+        botId,
+        ...(paid ? { paid } : {}),
+      });
+    });
+    const fileId = `file-${chatId}-${messageId}`;
+    return {
+      message_id: messageId,
+      date: nowSeconds(),
+      chat: this.chatFor(chatId),
+      from: this.botUser,
+      ...(caption ? { caption } : {}),
+      ...(kind === 'document'
+        ? {
+            document: {
+              file_id: fileId,
+              file_unique_id: fileId,
+              file_name: name,
+              mime_type: upload.type,
+              file_size: bytes.length,
+            },
+          }
+        : {
+            photo: [
+              { file_id: fileId, file_unique_id: fileId, width: 1080, height: 1080, file_size: bytes.length },
+            ],
+          }),
+    };
+  }
+
   private chatFor(chatId: number): Chat.PrivateChat {
     const user = this.users.get(chatId);
     return {
@@ -562,11 +639,57 @@ function failureError(failure: Exclude<Failure, { kind: 'drop' }>): ApiError {
   }
 }
 
+/**
+ * A multipart/form-data body (RFC 7578) as params: text fields as strings, file parts as `File`s.
+ * Written here rather than with undici's `Response.formData()`, whose parser differs between
+ * Node versions (Node 20's refuses grammY's headers, written without a space after the colon).
+ */
+function parseMultipart(body: Buffer, type: string): Params {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(type);
+  if (!boundary) throw new ApiError(400, 'Bad Request: multipart body without a boundary');
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const params: Params = {};
+  let at = body.indexOf(delimiter);
+  if (at < 0) throw new ApiError(400, 'Bad Request: malformed multipart body');
+  for (;;) {
+    at += delimiter.length;
+    if (body.subarray(at, at + 2).toString() === '--') return params;
+    const headersEnd = body.indexOf('\r\n\r\n', at);
+    const next = body.indexOf(delimiter, at);
+    if (headersEnd < 0 || next < 0 || headersEnd > next)
+      throw new ApiError(400, 'Bad Request: malformed multipart body');
+    const headers = body.subarray(at, headersEnd).toString('utf8');
+    const content = body.subarray(headersEnd + 4, next - 2); // the CRLF before the delimiter
+    const name = /name="([^"]*)"/i.exec(headers)?.[1];
+    // grammY writes `filename=a.xlsx` unquoted; browsers and curl quote it.
+    const filenameMatch = /filename=(?:"([^"]*)"|([^;\r\n]*))/i.exec(headers);
+    const filename = filenameMatch ? (filenameMatch[1] ?? filenameMatch[2]) : undefined;
+    const contentType = /content-type:\s*([^\r\n;]+)/i.exec(headers)?.[1] ?? 'application/octet-stream';
+    if (name !== undefined) {
+      params[name] =
+        filename === undefined
+          ? content.toString('utf8')
+          : new File([content], filename, { type: contentType });
+    }
+    at = next;
+  }
+}
+
+/** PNG or JPEG, by their first bytes. */
+function isImage(bytes: Buffer): boolean {
+  return bytes.subarray(1, 4).toString('latin1') === 'PNG' || (bytes[0] === 0xff && bytes[1] === 0xd8);
+}
+
 async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
   const params: Params = Object.fromEntries(url.searchParams);
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('multipart/form-data')) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return { ...params, ...parseMultipart(Buffer.concat(chunks), type) };
+  }
   const body = await readBody(req);
   if (body === '') return params;
-  const type = req.headers['content-type'] ?? '';
   if (type.includes('application/json')) {
     return { ...params, ...parseJsonObject(body, (description) => new ApiError(400, description)) };
   }

@@ -290,8 +290,10 @@ describe('FakeZaloBot', () => {
       body: { ok: true },
     });
     expect((await call('sendChatAction', { chat_id: '800', action: 'upload_photo' })).status).toBe(400);
-    // Photos and stickers are calls, not sent text messages.
-    expect(zb.sent()).toEqual([]);
+    // A delivered photo is a sent message (its URL and caption); refused ones and stickers are not.
+    expect(zb.sent()).toEqual([
+      { chatId: '800', messageId: expect.any(String), photo: 'https://x.example/a.jpg', text: 'Ảnh' },
+    ]);
   });
 
   it('injects one-shot failures: quota 429, then recovers', async () => {

@@ -75,8 +75,11 @@ export interface ApiCall {
 
 export interface SentMessage {
   chatId: string;
+  /** The text, or a photo's caption ('' when none). */
   text: string;
   messageId: string;
+  /** sendPhoto: the image URL (the platform fetches it). */
+  photo?: string;
 }
 
 /** The sender of a fake incoming update. Zalo ids are strings (use digits, e.g. `'5200000001'`). */
@@ -241,7 +244,7 @@ export class FakeZaloBot extends BotApiFake<SentMessage, Failure> {
       return { message_id: messageId, date: Date.now() };
     },
 
-    sendPhoto: ({ params }) => {
+    sendPhoto: ({ params, onDelivered }) => {
       const chatId = requireChatId(params);
       if (!/^https?:\/\/\S+$/.test(str(params.photo))) {
         throw new ApiError(400, 'Bad Request: photo must be an image URL');
@@ -250,7 +253,10 @@ export class FakeZaloBot extends BotApiFake<SentMessage, Failure> {
         throw new ApiError(400, `Bad Request: caption must be 1-${MAX_TEXT_LENGTH} characters`);
       }
       this.requireAllowed(chatId);
-      return { message_id: this.nextMessageId(), date: Date.now() };
+      const messageId = this.nextMessageId();
+      const photo = str(params.photo);
+      onDelivered(() => this.sentLog.record({ chatId, text: str(params.caption), messageId, photo }));
+      return { message_id: messageId, date: Date.now() };
     },
 
     sendSticker: ({ params }) => {

@@ -306,6 +306,7 @@ export const ZALO_BOT_SECRET = 'zalo-bot-secret-123';
 
 export async function zaloBotHarness(
   env: Record<string, string> = {},
+  overrides: AppOverrides = {},
 ): Promise<ChannelHarness & { fake: FakeZaloBot }> {
   const fake = await FakeZaloBot.start();
   const test = await startTestApp(
@@ -318,6 +319,7 @@ export async function zaloBotHarness(
       ZALO_BOT_WEBHOOK_SECRET: ZALO_BOT_SECRET,
       ...env,
     }),
+    overrides,
   );
   const hook = `${test.url}/webhooks/zalo-bot`;
   const deliver = async (update: object) => {
@@ -351,6 +353,7 @@ export async function zaloBotHarness(
 
 export async function zaloOaHarness(
   env: Record<string, string> = {},
+  overrides: AppOverrides = {},
 ): Promise<ChannelHarness & { fake: FakeZaloOA }> {
   const fake = await FakeZaloOA.start();
   const test = await startTestApp(
@@ -366,6 +369,7 @@ export async function zaloOaHarness(
       ZALO_OA_REFRESH_TOKEN: fake.initialTokens.refreshToken,
       ...env,
     }),
+    overrides,
   );
   const hook = `${test.url}/webhooks/zalo-oa`;
   const deliver = async (event: object) => {

@@ -6,7 +6,7 @@
  * follow a conversation across several turns.
  */
 import { canonicalCode } from '../../src/engine/codes.ts';
-import { CLUB_LEADERS, reachesClub } from '../../src/engine/roles.ts';
+import { CLUB_LEADERS, REPORTERS, reachesClub } from '../../src/engine/roles.ts';
 import type {
   AlertStatus,
   ChatRef,
@@ -22,9 +22,13 @@ import type {
   MeetingView,
   MemberSettings,
   MemberView,
+  OrgUnitView,
   PersonRef,
+  ReportContextView,
+  RollupView,
   Who,
 } from '../../src/engine/types.ts';
+import { shiftPeriod, weekCutoff } from '../../src/reports/periods.ts';
 import { CONFIRM_CODES_PER_HOUR, WRONG_CODES_PER_HOUR } from '../../src/store/link-codes.ts';
 
 /** A member as the fixture keeps it (the MongoDB record's fields that flows read). */
@@ -86,6 +90,17 @@ export class FixtureLookups implements Lookups {
   /** Meetings (`clubName` is filled in when read) and clubs' rules. */
   readonly meetings: Omit<MeetingView, 'clubName'>[] = [];
   readonly rules = new Map<string, ClubMeetingRule>();
+  /** Weekly reports by `clubId|period`, and org units (for staff roll-ups). */
+  readonly reports = new Map<
+    string,
+    {
+      status: 'draft' | 'submitted';
+      values: Record<string, number | boolean>;
+      onTime: boolean | null;
+      reopenedUntil: Date | null;
+    }
+  >();
+  readonly units = new Map<string, { id: string; name: string; kind: string; parentId: string | null }>();
   readonly #wrongCodes = new Map<string, number>();
   readonly #confirmCodes = new Map<string, number>();
 
@@ -182,6 +197,29 @@ export class FixtureLookups implements Lookups {
       case 'setLanguage':
         this.#get(effect.memberId).language = effect.lang;
         return;
+      case 'saveWeeklyReport': {
+        const member = this.#get(effect.byMemberId);
+        if (!member.roles.some((g) => g.clubId === effect.clubId && REPORTERS.includes(g.role))) return;
+        const key = `${effect.clubId}|${effect.period}`;
+        const report = this.reports.get(key) ?? {
+          status: 'draft' as const,
+          values: {},
+          onTime: null,
+          reopenedUntil: null,
+        };
+        if (
+          report.status === 'submitted' &&
+          this.now > weekCutoff(effect.period, '1 12:00', 'Asia/Ho_Chi_Minh')
+        )
+          return;
+        Object.assign(report.values, effect.values);
+        if (effect.submit && report.status !== 'submitted') {
+          report.status = 'submitted';
+          report.onTime = this.now <= weekCutoff(effect.period, '1 12:00', 'Asia/Ho_Chi_Minh');
+        }
+        this.reports.set(key, report);
+        return;
+      }
       case 'createLinkCode':
         this.linkCodes.set(canonicalCode(effect.code), effect.memberId);
         return;
@@ -447,6 +485,63 @@ export class FixtureLookups implements Lookups {
       decidedBy: member.decidedBy,
       volunteerIds: member.volunteerIds,
       consent: member.consent,
+    };
+  }
+
+  async reportContext(clubId: string, period: string): Promise<ReportContextView | undefined> {
+    const clubName = this.clubs.get(clubId);
+    if (!clubName) return undefined;
+    const report = this.reports.get(`${clubId}|${period}`);
+    const previous = this.reports.get(`${clubId}|${shiftPeriod(period, -1)}`);
+    const done = previous?.status === 'submitted' ? previous.values : undefined;
+    return {
+      clubName,
+      members: this.members.filter((m) => m.status === 'active' && m.clubIds.includes(clubId)).length,
+      ...(report ? { report: { ...report, values: { ...report.values } } } : {}),
+      ...(done ? { previous: done } : {}),
+      usual: Object.fromEntries(Object.entries(done ?? {}).map(([code, v]) => [code, Number(v)])),
+    };
+  }
+
+  async orgUnitView(orgUnitId: string): Promise<OrgUnitView | undefined> {
+    const unit = this.units.get(orgUnitId);
+    if (!unit) return undefined;
+    const children = [...this.units.values()].filter((u) => u.parentId === orgUnitId);
+    return {
+      id: orgUnitId,
+      name: unit.name,
+      kind: unit.kind,
+      children: children.map(({ id, name, kind }) => ({ id, name, kind })),
+    };
+  }
+
+  async reportRollup(orgUnitId: string, periods: string[]): Promise<RollupView> {
+    const clubs = [...this.clubs.keys()].filter((id) => this.clubUnits.get(id)?.includes(orgUnitId));
+    const totals: Record<string, number> = {};
+    let reported = 0;
+    let onTime = 0;
+    for (const club of clubs) {
+      for (const period of periods) {
+        const r = this.reports.get(`${club}|${period}`);
+        if (r?.status !== 'submitted') continue;
+        reported += 1;
+        if (r.onTime) onTime += 1;
+        for (const [code, v] of Object.entries(r.values)) totals[code] = (totals[code] ?? 0) + Number(v);
+      }
+    }
+    const last = periods.at(-1);
+    const missing = clubs
+      .filter((club) => this.reports.get(`${club}|${last}`)?.status !== 'submitted')
+      .map((club) => ({ clubId: club, clubName: this.clubs.get(club)!, path: [] }));
+    return {
+      orgUnitId,
+      periods,
+      totals,
+      clubs: clubs.length,
+      expected: clubs.length * periods.length,
+      reported,
+      onTime,
+      missing,
     };
   }
 }

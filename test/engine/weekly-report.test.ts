@@ -1,0 +1,339 @@
+/**
+ * "Báo cáo tuần" and "xem báo cáo" as engine cases (no database: test/support/engine.ts). The
+ * fixture's now is Monday 2 March 2026, 10:00 in Vietnam: last week (2026W9, 23/02–01/03, which
+ * closes February and so also asks the monthly items) is still open until 12:00.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REPORT } from '../../flows/reports/default.ts';
+import type { Effect } from '../../src/engine/types.ts';
+import { elementsFor } from '../../src/reports/definitions.ts';
+import {
+  type CaseChat,
+  COMMUNES,
+  converse,
+  DH,
+  PEOPLE,
+  type Reply,
+  standardWorld,
+  TK,
+} from '../support/engine.ts';
+
+const LAST_WEEK = '2026W9';
+const CODES = elementsFor(DEFAULT_REPORT, true).map((e) => e.code);
+const saves = (effects: Effect[]) =>
+  effects.filter((e): e is Extract<Effect, { type: 'saveWeeklyReport' }> => e.type === 'saveWeeklyReport');
+
+/** The code a value question asks for (its label var is the element's key under the key translator). */
+function codeOf(reply: Reply): string | undefined {
+  const vars = reply.vars.at(-1) as { label?: string };
+  return vars.label?.replace('report.el.', '');
+}
+
+/** Answers every question (`answers` by code, '0' or 'không' otherwise) until the summary. */
+async function answerAll(chat: CaseChat, first: Reply, answers: Record<string, string> = {}): Promise<Reply> {
+  let reply = first;
+  for (let i = 0; i < 40 && reply.keys.at(-1) !== 'report.summary'; i++) {
+    if (reply.keys.at(-1) === 'report.checkMembers' || reply.keys.at(-1) === 'report.checkUsual') {
+      reply = await chat.say('1');
+      continue;
+    }
+    const code = codeOf(reply)!;
+    reply = await chat.say(answers[code] ?? (code === 'hop' ? 'không' : '0'));
+  }
+  return reply;
+}
+
+function worldWithReporter() {
+  const world = standardWorld();
+  world.lookups.member({
+    id: 'reporter-dh',
+    fullName: 'Ngô Văn Ghi',
+    clubIds: [DH],
+    roles: [
+      { role: 'member', clubId: DH },
+      { role: 'reporter', clubId: DH },
+    ],
+    chats: [{ channel: 'telegram', chatId: '9010' }],
+  });
+  world.lookups.member({
+    id: 'staff-dh',
+    fullName: 'Cán Bộ Xã',
+    roles: [{ role: 'staff', orgUnitId: COMMUNES.dh }],
+    chats: [{ channel: 'telegram', chatId: '9020' }],
+  });
+  world.lookups.member({
+    id: 'staff-na',
+    fullName: 'Cán Bộ Tỉnh',
+    roles: [{ role: 'staff', orgUnitId: 'nghe-an' }],
+    chats: [{ channel: 'telegram', chatId: '9021' }],
+  });
+  const { units } = world.lookups;
+  units.set('nghe-an', { id: 'nghe-an', name: 'Nghệ An', kind: 'province', parentId: null });
+  units.set(COMMUNES.dh, { id: COMMUNES.dh, name: 'Xã Diễn Hồng', kind: 'commune', parentId: 'nghe-an' });
+  units.set(COMMUNES.tk, { id: COMMUNES.tk, name: 'Xã Tân Kỳ', kind: 'commune', parentId: 'nghe-an' });
+  return world;
+}
+
+describe('báo cáo tuần', () => {
+  it('offers last week first until its cut-off, asks area by area, and saves each answer as a draft', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat(PEOPLE.chair.chat);
+    const [period] = await converse(chat, [['báo cáo tuần', 'report.askPeriod']]);
+    expect(period!.choices).toEqual([
+      'report.lastWeek {"span":"23/02–01/03"}',
+      'report.thisWeek {"span":"02/03–08/03"}',
+    ]);
+    const [first] = await converse(chat, [['1', 'report.askYesNo']]);
+    expect(first!.vars[0]).toMatchObject({ n: 1, total: CODES.length, label: 'report.el.hop', hint: '' });
+    const [dd] = await converse(chat, [['có', 'report.askCount']]);
+    expect(codeOf(dd!)).toBe('dd');
+    expect(saves(dd!.effects)).toEqual([
+      {
+        type: 'saveWeeklyReport',
+        clubId: DH,
+        period: LAST_WEEK,
+        values: { hop: true },
+        byMemberId: PEOPLE.chair.id,
+        submit: false,
+      },
+    ]);
+  });
+
+  it('re-asks bad numbers clearly and stores none of them', async () => {
+    const atAttendance = async () => {
+      const chat = worldWithReporter().chat(PEOPLE.chair.chat);
+      await converse(chat, [
+        ['báo cáo tuần', 'report.askPeriod'],
+        ['1', 'report.askYesNo'],
+        ['1', 'report.askCount'],
+      ]);
+      return chat;
+    };
+    for (const [bad, key] of [
+      ['-5', 'report.retryCount'],
+      ['12.5', 'report.retryCount'],
+      ['🙂', 'report.retryCount'],
+      ['mười hai rưỡi', 'report.retryCount'],
+      ['1000', 'report.retryTooBig'],
+      ['5'.repeat(5000), 'common.tooLong'],
+    ] as const) {
+      const reply = await (await atAttendance()).say(bad);
+      expect(reply.keys, bad).toEqual([key, 'report.askCount']);
+      expect(saves(reply.effects), bad).toEqual([]);
+    }
+    // Words and units are numbers too; above the club's members it is asked back once.
+    const chat = await atAttendance();
+    const [check] = await converse(chat, [['ba mươi lăm người', 'report.checkMembers']]);
+    expect(check!.vars[0]).toMatchObject({ value: '35', members: 5 });
+    const [again] = await converse(chat, [['2', 'report.askCount']]);
+    expect(codeOf(again!)).toBe('dd');
+    expect(saves(again!.effects)).toEqual([]);
+    const [next] = await converse(chat, [['3', 'report.askCount']]);
+    expect(codeOf(next!)).toBe('moi');
+    expect(saves(next!.effects)[0]!.values).toEqual({ dd: 3 });
+  });
+
+  it('reads money as chairs write it', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat(PEOPLE.chair.chat);
+    let reply = await chat.say('báo cáo tuần');
+    reply = await chat.say('1');
+    while (codeOf(reply) !== 'phi') reply = await chat.say(codeOf(reply) === 'hop' ? 'không' : '0');
+    expect(reply.keys).toEqual(['report.askMoney']);
+    expect((await chat.say('1,5 triệu nữa hả')).keys).toEqual(['report.retryMoney', 'report.askMoney']);
+    reply = await chat.say('1tr5');
+    expect(saves(reply.effects)[0]!.values).toEqual({ phi: 1_500_000 });
+  });
+
+  it('shows a numbered summary, edits a line with "sửa 2", and thanks for a report on time', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat(PEOPLE.chair.chat);
+    await converse(chat, [['báo cáo tuần', 'report.askPeriod']]);
+    const summary = await answerAll(chat, await chat.say('1'), { hop: 'có', dd: '3', tham: '12' });
+    expect(summary.keys).toEqual(['report.summary']);
+    const lines = String((summary.vars[0] as { lines: string }).lines).split('\n');
+    expect(lines).toHaveLength(CODES.length);
+    expect(lines[1]).toBe('2. report.el.dd: 3');
+    expect(summary.choices).toEqual(['report.send', 'report.edit']);
+    const [edit] = await converse(chat, [['sửa 2', 'report.askCount']]);
+    expect(codeOf(edit!)).toBe('dd');
+    const [back] = await converse(chat, [['4', 'report.summary']]);
+    expect((back!.vars[0] as { lines: string }).lines).toContain('2. report.el.dd: 4');
+    // "2" then a line number works too.
+    await converse(chat, [
+      ['2', 'report.whichLine'],
+      ['99', ['report.retryLine', 'report.whichLine']],
+      ['1', 'report.askYesNo'],
+      ['có', 'report.summary'],
+    ]);
+    const [done] = await converse(chat, [['1', 'report.thanksOnTime']]);
+    const [saved] = saves(done!.effects);
+    expect(saved).toMatchObject({ clubId: DH, period: LAST_WEEK, submit: true, byMemberId: PEOPLE.chair.id });
+    expect(saved!.values).toMatchObject({ hop: true, dd: 4, tham: 12, moi: 0 });
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)).toMatchObject({
+      status: 'submitted',
+      onTime: true,
+    });
+  });
+
+  it('keeps a draft: leaving half-way, the next "báo cáo tuần" resumes where it stopped', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat(PEOPLE.chair.chat);
+    await converse(chat, [
+      ['báo cáo tuần', 'report.askPeriod'],
+      ['1', 'report.askYesNo'],
+      ['có', 'report.askCount'],
+      ['3', 'report.askCount'],
+      ['menu', 'menu.title'],
+      ['báo cáo tuần', 'report.askPeriod'],
+    ]);
+    const [resumed] = await converse(chat, [['1', ['report.resumed', 'report.askCount']]]);
+    expect(codeOf(resumed!)).toBe('moi');
+  });
+
+  it('after the cut-off a week not sent is late, and a week sent is closed to the club', async () => {
+    const world = worldWithReporter();
+    world.advance(3 * 3600_000); // Monday 13:00: last week's cut-off has passed
+    const chat = world.chat(PEOPLE.chair.chat);
+    const [period] = await converse(chat, [['báo cáo tuần', 'report.askPeriod']]);
+    expect(period!.choices![1]).toBe('report.lastWeek {"span":"23/02–01/03"}');
+    const summary = await answerAll(chat, await chat.say('2'));
+    expect(summary.keys).toEqual(['report.summary']);
+    await converse(chat, [['1', 'report.thanksLate']]);
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)).toMatchObject({
+      status: 'submitted',
+      onTime: false,
+    });
+    await converse(chat, [
+      ['báo cáo tuần', 'report.askPeriod'],
+      ['2', ['report.closed', 'menu.title']],
+    ]);
+  });
+
+  it('a week sent before its cut-off opens at the summary, to change a line', async () => {
+    const world = worldWithReporter();
+    world.lookups.reports.set(`${DH}|${LAST_WEEK}`, {
+      status: 'submitted',
+      values: Object.fromEntries(CODES.map((c) => [c, c === 'hop' ? true : 2])),
+      onTime: true,
+      reopenedUntil: null,
+    });
+    const chat = world.chat(PEOPLE.chair.chat);
+    await converse(chat, [
+      ['báo cáo tuần', 'report.askPeriod'],
+      ['1', ['report.alreadySent', 'report.summary']],
+      ['sửa 2', 'report.askCount'],
+    ]);
+    // A change to a sent report waits for "Gửi".
+    const [back] = await converse(chat, [['5', 'report.summary']]);
+    expect(saves(back!.effects)).toEqual([]);
+    const [done] = await converse(chat, [['1', 'report.updated']]);
+    expect(saves(done!.effects)[0]!.values.dd).toBe(5);
+  });
+
+  it('the one-message form: every value in order, answered with the summary; a wrong count explained', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat(PEOPLE.chair.chat);
+    const values = CODES.map((c) => (c === 'hop' ? '1' : c === 'dd' ? '3' : c === 'phi' ? '1tr5' : '0'));
+    const [summary] = await converse(chat, [[`bc ${values.join(' ')}`, 'report.summary']]);
+    expect((summary!.vars[0] as { lines: string }).lines).toContain('2. report.el.dd: 3');
+    expect(saves(summary!.effects)[0]).toMatchObject({
+      submit: false,
+      values: { hop: true, dd: 3, phi: 1_500_000 },
+    });
+    await converse(chat, [['1', 'report.thanksOnTime']]);
+
+    const other = world.chat(PEOPLE.chair.chat);
+    const [wrong] = await converse(other, [['bc 1 35 30', ['report.wrongCount', 'menu.title']]]);
+    expect(wrong!.vars[0]).toEqual({ got: 3, expected: CODES.length, order: CODES.join(' ') });
+    expect(saves(wrong!.effects)).toEqual([]);
+    const [unknown] = await converse(other, [['bc hop=1 xyz=3', ['report.unknownCode', 'menu.title']]]);
+    expect(unknown!.vars[0]).toMatchObject({ code: 'xyz' });
+    await converse(other, [['bc hop=1 dd=-3', ['report.badValue', 'menu.title']]]);
+  });
+
+  it('by codes: the values given are kept and the rest asked', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat('9010'); // the club's reporter
+    const [next] = await converse(chat, [['bc hop=1 dd=3', 'report.askCount']]);
+    expect(codeOf(next!)).toBe('moi');
+    expect(saves(next!.effects)[0]).toMatchObject({
+      byMemberId: 'reporter-dh',
+      values: { hop: true, dd: 3 },
+    });
+  });
+
+  it('only the chair, a vice chair or a reporter may report, each only for their club', async () => {
+    const world = worldWithReporter();
+    for (const chatId of [PEOPLE.member.chat, PEOPLE.volunteer.chat, '9020']) {
+      await converse(world.chat(chatId), [['báo cáo tuần', ['report.notAllowed', 'menu.title']]]);
+      const reply = await world.chat(chatId).say('bc 1 2 3');
+      expect(reply.keys[0]).toBe('report.notAllowed');
+      expect(saves(reply.effects)).toEqual([]);
+    }
+    const [menu] = await converse(world.chat('9010'), [['menu', 'menu.title']]);
+    expect(menu!.choices).toContain('menu.weeklyReport');
+    expect(menu!.choices).not.toContain('menu.myInfo');
+    // A forged effect for another club changes nothing.
+    world.lookups.apply({
+      type: 'saveWeeklyReport',
+      clubId: TK,
+      period: LAST_WEEK,
+      values: { dd: 9 },
+      byMemberId: PEOPLE.chair.id,
+      submit: true,
+    });
+    expect(world.lookups.reports.get(`${TK}|${LAST_WEEK}`)).toBeUndefined();
+  });
+});
+
+describe('xem báo cáo', () => {
+  it('commune staff see their commune only: the figures and the clubs missing', async () => {
+    const world = worldWithReporter();
+    world.lookups.reports.set(`${TK}|${LAST_WEEK}`, {
+      status: 'submitted',
+      values: { dd: 7 },
+      onTime: true,
+      reopenedUntil: null,
+    });
+    const chat = world.chat('9020');
+    const [menu] = await converse(chat, [['menu', 'menu.title']]);
+    expect(menu!.choices).toContain('menu.reportView');
+    const [, result] = await converse(chat, [
+      ['xem báo cáo', 'reportView.askPeriod'],
+      ['1', 'reportView.text'],
+    ]);
+    const text = (result!.vars[0] as { text: string }).text;
+    expect(text).toContain('reportView.missing {"count":1}');
+    expect(text).toContain('- CLB Điền Hồng');
+    expect(text).not.toContain('Tân Kỳ');
+    expect(text.length).toBeLessThan(2000);
+  });
+
+  it('province staff choose the whole province or a commune below it', async () => {
+    const world = worldWithReporter();
+    world.lookups.reports.set(`${TK}|${LAST_WEEK}`, {
+      status: 'submitted',
+      values: { dd: 7 },
+      onTime: true,
+      reopenedUntil: null,
+    });
+    const chat = world.chat('9021');
+    const [units] = await converse(chat, [['xem báo cáo', 'reportView.askUnit']]);
+    expect(units!.choices).toEqual(['reportView.whole {"name":"Nghệ An"}', 'Xã Diễn Hồng', 'Xã Tân Kỳ']);
+    const [, result] = await converse(chat, [
+      ['3', 'reportView.askPeriod'],
+      ['1', 'reportView.text'],
+    ]);
+    const text = (result!.vars[0] as { text: string }).text;
+    expect(text).toContain('reportView.rate {"reported":1,"expected":1,"rate":100,"onTime":100}');
+    expect(text).toContain('reportView.noneMissing');
+  });
+
+  it('members and chairs are not staff', async () => {
+    const world = worldWithReporter();
+    for (const chatId of [PEOPLE.member.chat, PEOPLE.chair.chat]) {
+      await converse(world.chat(chatId), [['xem báo cáo', ['reportView.notAllowed', 'menu.title']]]);
+    }
+  });
+});
