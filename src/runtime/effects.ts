@@ -37,7 +37,7 @@ import type { MessageLog } from '../jobs/message-log.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
-import type { IdentityDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
+import type { MeetingDoc, MemberDoc, Models } from '../models/index.ts';
 import { applySaveWeeklyReport } from '../reports/chat.ts';
 import type { ReportSettings } from '../reports/store.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
