@@ -26,6 +26,7 @@ import type { ScheduledEffect } from './engine/types.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
+import { startBroadcastDelivery } from './jobs/broadcast-delivery.ts';
 import { FanOut } from './jobs/fan-out.ts';
 import { HealthRoundPlanner } from './jobs/health-rounds.ts';
 import { MeetingPlanner } from './jobs/meeting-planner.ts';
@@ -39,6 +40,7 @@ import { UnreachableNotices } from './jobs/unreachable-notices.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModels, type Models, syncIndexes } from './models/index.ts';
 import { Audiences } from './runtime/audiences.ts';
+import { Broadcasts } from './runtime/broadcasts.ts';
 import { Conversations } from './runtime/conversations.ts';
 import { Effects } from './runtime/effects.ts';
 import { InboundLimit } from './runtime/inbound-limit.ts';
@@ -76,6 +78,8 @@ export class App {
   readonly #unreachable: UnreachableNotices;
   readonly #audiences: Audiences;
   readonly #fanOut: FanOut;
+  /** Staff's announcements to an area (chat flow and API). */
+  readonly broadcasts: Broadcasts;
   #workers: Worker[] = [];
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
@@ -165,6 +169,36 @@ export class App {
       translate,
       messageLog: this.messageLog,
     });
+    this.broadcasts = new Broadcasts({
+      models: this.models,
+      redis: this.#redis,
+      prefix,
+      connection: this.#bullRedis,
+      bullPrefix: `${prefix}:bull`,
+      audiences: this.#audiences,
+      effects: this.effects,
+      outbox: this.outbox,
+      messageLog: this.messageLog,
+      chatStates,
+      engine,
+      lookups,
+      renderer,
+      translate,
+      scheduler: this.scheduler,
+      quietHours: this.#quietHours,
+      clock: this.clock,
+      log: this.log,
+      rates: {
+        telegram: config.TELEGRAM_RATE_PER_SECOND,
+        'zalo-bot': config.ZALO_BOT_RATE_PER_SECOND,
+        'zalo-oa': config.ZALO_OA_RATE_PER_SECOND,
+        simulator: config.SIMULATOR_RATE_PER_SECOND,
+      },
+      znsTemplate: Boolean(config.ZNS_TEMPLATES.announcement),
+      timeZone: config.APP_TIMEZONE,
+    });
+    this.effects.broadcasts = this.broadcasts;
+    lookups.broadcasts = this.broadcasts;
     this.conversations = new Conversations({
       engine,
       renderer,
@@ -322,6 +356,7 @@ export class App {
           concurrency: config.OUTBOX_CONCURRENCY,
           onRecipientGone: (message) =>
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, this.clock.now()),
+          onOutcome: (jobId, outcome) => this.broadcasts.onOutcome(jobId, outcome),
         }),
       );
       this.#workers.push(
@@ -335,6 +370,14 @@ export class App {
           (effect) => this.effects.start(effect, this.clock.now()),
         ),
         this.scheduler.startWorker((firing) => this.effects.fire(firing, this.clock.now())),
+        startBroadcastDelivery({
+          connection: this.#bullRedis,
+          prefix: `${config.REDIS_PREFIX}:bull`,
+          log: this.log,
+          models: this.models,
+          audiences: this.#audiences,
+          broadcasts: this.broadcasts,
+        }),
       );
     }
     if (config.ROLE !== 'worker') {
@@ -377,6 +420,7 @@ export class App {
     await this.retention.close();
     await this.meetingPlanner.close();
     await this.healthRounds.close();
+    await this.broadcasts.close();
     // A last drain if there is time; what is left stays in Redis.
     await within(this.messageLog.flush({ everything: true }), remaining() - STOP_RESERVE_MS);
     await this.messageLog.close().catch(() => undefined);

@@ -39,4 +39,7 @@ export const FLOW_IDS = [
   'meetingRsvp',
   'rollCall',
   'checkIn',
+  'broadcast',
+  'broadcastCancel',
+  'broadcastAck',
 ] as const;

@@ -48,6 +48,8 @@ export interface OutboxWorkerOptions {
   /** How long a job stays locked to a worker that stopped answering. */
   lockMs: number;
   concurrency?: number;
+  /** Told once a message's fate is settled (a broadcast counts its recipients' outcomes by it). */
+  onOutcome?(jobId: string, outcome: 'sent' | 'failed' | 'blocked'): Promise<void>;
 }
 
 const SENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
@@ -65,11 +67,13 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
       const alreadySent = await redis.get(markerKey(id));
       if (alreadySent !== null) {
         await messageLog.result(id, message, { status: 'sent', attempts, platformMessageId: alreadySent });
+        await options.onOutcome?.(id, 'sent');
         return alreadySent;
       }
       const delivery = deliveryNow(message, clock.now(), quietHours);
       if (delivery.action === 'drop') {
         await messageLog.result(id, message, { status: 'expired', attempts: job.attemptsMade });
+        await options.onOutcome?.(id, 'failed');
         return 'expired';
       }
       if (delivery.action === 'hold') {
@@ -86,6 +90,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
           platformMessageId,
           sentAt: clock.now(),
         });
+        await options.onOutcome?.(id, 'sent');
         return platformMessageId;
       } catch (error) {
         const failure = error instanceof SendError ? error : new SendError('transient', String(error));
@@ -98,6 +103,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
           case 'recipientGone':
             await messageLog.result(id, message, { status: 'failed', attempts, lastError });
             await options.onRecipientGone(message);
+            await options.onOutcome?.(id, 'blocked');
             throw new UnrecoverableError(lastError);
           case 'later':
             await messageLog.result(id, message, { status: 'queued', attempts, lastError });
@@ -105,10 +111,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
             throw new DelayedError();
           case 'permanent':
             await messageLog.result(id, message, { status: 'failed', attempts, lastError });
+            await options.onOutcome?.(id, 'failed');
             throw new UnrecoverableError(lastError);
           case 'transient': {
             const last = attempts >= (job.opts.attempts ?? 1);
             await messageLog.result(id, message, { status: last ? 'dead' : 'queued', attempts, lastError });
+            if (last) await options.onOutcome?.(id, 'failed');
             throw failure;
           }
         }

@@ -315,6 +315,50 @@ const healthAlertSchema = new Schema(
 );
 healthAlertSchema.index({ clubId: 1, status: 1, createdAt: -1 });
 
+export const BROADCAST_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled'] as const;
+
+/**
+ * An announcement of staff to an area (src/runtime/broadcasts.ts). `_id` is chosen by the flow
+ * (or the API) before it is written, so creating it again changes nothing. While it goes out its
+ * counters live in Redis (atomic increments, one outcome per member); `counts` and `byClub` keep
+ * them when it has finished, and acknowledgements that come later are `$inc`-ed here.
+ */
+const broadcastSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    senderId: { type: String, required: true },
+    senderChat: { type: { channel: String, chatId: String, _id: false }, default: null },
+    senderLang: { type: String, enum: LANGUAGES, default: 'vi' },
+    target: { kind: { type: String, enum: ['unit', 'club'] }, id: String, name: String },
+    who: { type: String, enum: ['all', 'board', 'volunteers'], required: true },
+    text: { vi: { type: String, required: true }, en: String },
+    urgent: { type: Boolean, default: false },
+    ack: { type: Boolean, default: false },
+    sendAt: { type: Date, required: true },
+    /** The time asked for, when quiet hours moved it. */
+    askedAt: { type: Date, default: null },
+    status: { type: String, enum: BROADCAST_STATUSES, default: 'scheduled' },
+    /** Recipients the preview counted when it was created. */
+    recipients: { type: Number, default: 0 },
+    /** Members it was addressed to (known once the audience has been read to its end). */
+    total: { type: Number, default: null },
+    counts: {
+      sent: { type: Number, default: 0 },
+      failed: { type: Number, default: 0 },
+      blocked: { type: Number, default: 0 },
+      unreachable: { type: Number, default: 0 },
+      acknowledged: { type: Number, default: 0 },
+    },
+    byClub: { type: Schema.Types.Mixed, default: () => ({}) },
+    cancelledAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+    /** 'chat' or 'api'. */
+    via: { type: String, default: 'chat' },
+  },
+  { timestamps: true },
+);
+broadcastSchema.index({ senderId: 1, status: 1 });
+
 export type OrgUnitDoc = InferSchemaType<typeof orgUnitSchema>;
 export type ClubDoc = InferSchemaType<typeof clubSchema>;
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
@@ -325,6 +369,7 @@ export type MeetingDoc = InferSchemaType<typeof meetingSchema>;
 export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
 export type HealthResponseDoc = InferSchemaType<typeof healthResponseSchema>;
 export type HealthAlertDoc = InferSchemaType<typeof healthAlertSchema>;
+export type BroadcastDoc = InferSchemaType<typeof broadcastSchema>;
 
 export interface Models {
   OrgUnit: Model<OrgUnitDoc>;
@@ -337,6 +382,7 @@ export interface Models {
   ZaloOaToken: Model<ZaloOaTokenDoc>;
   HealthResponse: Model<HealthResponseDoc>;
   HealthAlert: Model<HealthAlertDoc>;
+  Broadcast: Model<BroadcastDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per file). */
@@ -364,6 +410,7 @@ export function createModels(connection: Connection): Models {
       healthAlertSchema,
       'health_alerts',
     ) as unknown as Model<HealthAlertDoc>,
+    Broadcast: connection.model('Broadcast', broadcastSchema, 'broadcasts') as unknown as Model<BroadcastDoc>,
   };
 }
 

@@ -76,6 +76,8 @@ const CHANNEL_PREFERENCE: ChannelName[] = ['zalo-oa', 'zalo-bot', 'telegram', 's
 export class Effects {
   readonly #deps: EffectsDeps;
   readonly #health: HealthRecords;
+  /** Applies the broadcast effects (src/runtime/broadcasts.ts; set once the app has built it). */
+  broadcasts: { apply(effect: Effect, now: Date): Promise<void> } | undefined;
 
   constructor(deps: EffectsDeps) {
     this.#deps = deps;
@@ -204,6 +206,12 @@ export class Effects {
             effect.optedOut ? { _id: effect.memberId, optedOutAt: null } : { _id: effect.memberId },
             { $set: { optedOutAt: effect.optedOut ? now : null } },
           );
+          break;
+        case 'createBroadcast':
+        case 'cancelBroadcast':
+        case 'acknowledgeBroadcast':
+        case 'sendBroadcast':
+          await this.broadcasts?.apply(effect, now);
           break;
       }
     }

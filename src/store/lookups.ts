@@ -8,6 +8,10 @@ import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { Answers, Flag, Level } from '../engine/surveys.ts';
 import type {
   AlertStatus,
+  AreaRef,
+  AreaView,
+  BroadcastPreview,
+  BroadcastWho,
   ChannelName,
   ChatRef,
   ClubContact,
@@ -47,10 +51,16 @@ const isMemberId = (id: string) => /^[0-9a-f]{24}$/.test(id);
 /** Club names change rarely and there are few clubs: they are kept in memory this long. */
 const CLUB_NAMES_TTL_MS = 5 * 60_000;
 
+/** What the broadcast service answers for flows (src/runtime/broadcasts.ts; set once the app has it). */
+export type BroadcastReads = Pick<Lookups, 'area' | 'openBroadcasts'> & {
+  preview: Lookups['broadcastPreview'];
+};
+
 export class MongoLookups implements Lookups {
   readonly #models: Models;
   readonly #linkCodes: LinkCodes;
   #clubNames: { names: Map<string, string>; at: number } | undefined;
+  broadcasts: BroadcastReads | undefined;
 
   constructor(models: Models, linkCodes: LinkCodes) {
     this.#models = models;
@@ -363,6 +373,24 @@ export class MongoLookups implements Lookups {
           }
         : {}),
     };
+  }
+
+  area(target: AreaRef): Promise<AreaView | undefined> {
+    return this.#broadcastReads().area(target);
+  }
+
+  broadcastPreview(target: AreaRef, who: BroadcastWho, urgent: boolean): Promise<BroadcastPreview> {
+    return this.#broadcastReads().preview(target, who, urgent);
+  }
+
+  openBroadcasts(senderId: string) {
+    return this.#broadcastReads().openBroadcasts(senderId);
+  }
+
+  #broadcastReads(): BroadcastReads {
+    if (!this.broadcasts)
+      throw new Error('MongoLookups.broadcasts is not set: the app sets it when it builds Broadcasts');
+    return this.broadcasts;
   }
 }
 
