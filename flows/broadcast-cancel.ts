@@ -43,9 +43,9 @@ export const broadcastCancelFlow: Flow<CancelData> = {
       yesNo: true,
       pick(choice, data, ctx) {
         if (choice === 2 || !ctx.who) return { end: true, open: { flow: 'menu' } };
+        // What she hears next comes from the runtime: what went out before it stopped.
         return {
           end: true,
-          say: [{ key: 'broadcast.cancelling' }],
           effects: [{ type: 'cancelBroadcast', broadcastId: data.chosen!.id, byMemberId: ctx.who.memberId }],
         };
       },

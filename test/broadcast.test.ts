@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/app.ts';
-import { plantTree, type Person, person } from './support/broadcasts.ts';
+import { type Person, person, plantTree } from './support/broadcasts.ts';
 import { type ChannelHarness, HARNESSES } from './support/chats.ts';
 import { digitOf, en, vi } from './support/text.ts';
 
@@ -63,15 +63,23 @@ describe.each(HARNESSES)('a broadcast by chat on $name', ({ start }) => {
       vi('broadcast.previewChannel', { app: vi(`channels.${h.channel}`), count: '3' }),
     );
     expect(preview.text).toMatch(/3 người/);
-    expect(preview.choices).toEqual([vi('broadcast.sendNow'), vi('broadcast.schedule'), vi('broadcast.drop')]);
+    expect(preview.choices).toEqual([
+      vi('broadcast.sendNow'),
+      vi('broadcast.schedule'),
+      vi('broadcast.drop'),
+    ]);
     expect((await staff.chat.say(digitOf(preview, vi('broadcast.sendNow')))).text).toContain(
       vi('broadcast.sending', { area: 'Xã Đông', recipients: 3 }),
     );
 
     const toLan = await lan.chat.nextWith('Họp mặt');
-    expect(toLan.text).toContain(vi('broadcast.deliverAck', { text: 'Họp mặt ngày 1/12 tại nhà văn hoá xã.' }));
+    expect(toLan.text).toContain(
+      vi('broadcast.deliverAck', { text: 'Họp mặt ngày 1/12 tại nhà văn hoá xã.' }),
+    );
     const toMary = await mary.chat.nextWith('Meeting on');
-    expect(toMary.text).toContain(en('broadcast.deliverAck', { text: 'Meeting on 1 December at the commune hall.' }));
+    expect(toMary.text).toContain(
+      en('broadcast.deliverAck', { text: 'Meeting on 1 December at the commune hall.' }),
+    );
     await chair.chat.nextWith('Họp mặt');
     expect((await lan.chat.say('1')).text).toContain(vi('broadcast.ackThanks'));
     expect((await mary.chat.say('1')).text).toContain(en('broadcast.ackThanks'));
@@ -84,11 +92,22 @@ describe.each(HARNESSES)('a broadcast by chat on $name', ({ start }) => {
       const now = await h.test.app.broadcasts.status(String(broadcast!._id));
       return now?.acknowledged === 2 ? now : undefined;
     }, 'two acknowledgements');
-    expect(status).toMatchObject({ status: 'sent', total: 3, sent: 3, failed: 0, blocked: 0, unreachable: 0 });
+    expect(status).toMatchObject({
+      status: 'sent',
+      total: 3,
+      sent: 3,
+      failed: 0,
+      blocked: 0,
+      unreachable: 0,
+    });
     // Nobody outside the commune heard of it; each recipient got one copy.
     await h.test.app.messageLog.flush({ everything: true });
-    expect(await h.test.app.models.Message.countDocuments({ memberId: outside.id, kind: 'announcement' })).toBe(0);
+    expect(
+      await h.test.app.models.Message.countDocuments({ memberId: outside.id, kind: 'announcement' }),
+    ).toBe(0);
     for (const who of [lan, mary, chair])
-      expect(await h.test.app.models.Message.countDocuments({ memberId: who.id, kind: 'announcement' })).toBe(1);
+      expect(await h.test.app.models.Message.countDocuments({ memberId: who.id, kind: 'announcement' })).toBe(
+        1,
+      );
   });
 });

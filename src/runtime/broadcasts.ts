@@ -157,8 +157,17 @@ redis.call('EXPIRE', KEYS[1], ${KEEP_SECONDS})
 return redis.call('HINCRBY', KEYS[2], 'addressed', added)
 `;
 
-/** The audience has been read to its end: the total is what was addressed. KEYS: counts. Returns {done, total}. */
+/**
+ * The audience has been read to its end: the total is what was addressed, plus the members who
+ * stopped the bot on every app (ARGV[1]; counted unreachable once). KEYS: counts. Returns {done, total}.
+ */
 const CLOSE_TOTAL = `
+if redis.call('HSETNX', KEYS[1], 'stopped', ARGV[1]) == 1 then
+  local n = tonumber(ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'addressed', n)
+  redis.call('HINCRBY', KEYS[1], 'unreachable', n)
+  redis.call('HINCRBY', KEYS[1], 'done', n)
+end
 local total = tonumber(redis.call('HGET', KEYS[1], 'addressed') or '0')
 redis.call('HSET', KEYS[1], 'total', total)
 return {tonumber(redis.call('HGET', KEYS[1], 'done') or '0'), total}
@@ -359,12 +368,18 @@ export class Broadcasts {
           break;
       }
     } catch (error) {
-      // A refusal was already told to the flow's sender by the flow; the API reports its own.
       if (!(error instanceof BroadcastRefused)) throw error;
-      this.#deps.log.warn(
-        { reason: error.reason, broadcast: 'id' in effect ? effect.id : undefined },
-        'broadcast refused',
-      );
+      this.#deps.log.warn({ reason: error.reason, effect: effect.type }, 'broadcast refused');
+      // The sender in chat hears of it (the API answers its own caller).
+      if (effect.type === 'createBroadcast') {
+        const { id, senderId, senderChat } = effect.broadcast;
+        const sender = await this.#deps.models.Member.findById(senderId, { language: 1 }).lean();
+        await this.#tellSender(
+          { _id: id, senderId, senderChat, senderLang: sender?.language },
+          { key: 'broadcast.refused' },
+          'refused',
+        );
+      }
     }
   }
 
@@ -640,7 +655,14 @@ export class Broadcasts {
   /** The audience has been read to its end: the total is known; finishes if every outcome is in. */
   async closeAudience(id: string): Promise<void> {
     // The total goes to MongoDB with the report (one writer of the document at a time).
-    const [done, total] = await this.#redis.bcClose(this.#key(id, 'counts'));
+    const b = await this.#deps.models.Broadcast.findById(id, { target: 1, who: 1 }).lean();
+    const stopped = b?.target?.id
+      ? await this.#stoppedMembers(
+          { kind: b.target.kind as 'unit' | 'club', id: b.target.id },
+          b.who as BroadcastWho,
+        )
+      : 0;
+    const [done, total] = await this.#redis.bcClose(this.#key(id, 'counts'), String(stopped));
     if (done >= total) await this.#finish(id);
   }
 
@@ -835,7 +857,10 @@ export class Broadcasts {
     // (one writer of the document at a time: FerretDB may lose one of two concurrent updates).
     const acknowledged = Number(results?.[0]?.[1] ?? 0);
     if (results?.[2]?.[1] === '1')
-      await this.#deps.models.Broadcast.updateOne({ _id: id }, { $max: { 'counts.acknowledged': acknowledged } });
+      await this.#deps.models.Broadcast.updateOne(
+        { _id: id },
+        { $max: { 'counts.acknowledged': acknowledged } },
+      );
   }
 
   /** Where a broadcast stands: its live counters (Redis) or, once they are gone, those kept on it. */
