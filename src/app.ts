@@ -377,6 +377,7 @@ export class App {
           models: this.models,
           audiences: this.#audiences,
           broadcasts: this.broadcasts,
+          lockMs: config.OUTBOX_LOCK_MS,
         }),
       );
     }

@@ -18,10 +18,12 @@ export interface BroadcastDeliveryOptions {
   models: Models;
   audiences: Audiences;
   broadcasts: Broadcasts;
+  /** A job held by a worker that died is taken over after this (OUTBOX_LOCK_MS). */
+  lockMs: number;
 }
 
 export function startBroadcastDelivery(options: BroadcastDeliveryOptions): Worker<DeliveryJob> {
-  const { connection, prefix, log, models, audiences, broadcasts } = options;
+  const { connection, prefix, log, models, audiences, broadcasts, lockMs } = options;
   const worker = new Worker<DeliveryJob>(
     DELIVERY_QUEUE,
     async (job) => {
@@ -45,7 +47,14 @@ export function startBroadcastDelivery(options: BroadcastDeliveryOptions): Worke
       }
       await broadcasts.closeAudience(id);
     },
-    { connection, prefix, concurrency: 2 },
+    {
+      connection,
+      prefix,
+      concurrency: 2,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
+      maxStalledCount: 5,
+    },
   );
   worker.on('error', (error) => log.error({ err: error }, 'broadcast delivery worker error'));
   return worker;
