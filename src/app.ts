@@ -23,6 +23,7 @@ import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
 import type { ScheduledEffect } from './engine/types.ts';
+import { registerBroadcastRoutes } from './http/broadcast-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
@@ -314,6 +315,12 @@ export class App {
         ? this.#channels.flatMap((channel) => (channel.webhook ? [channel.webhook] : []))
         : [],
     });
+    if (receives)
+      registerBroadcastRoutes(this.http, {
+        models: this.models,
+        broadcasts: this.broadcasts,
+        clock: this.clock,
+      });
     if (receives && this.simulator) {
       registerSimulatorRoutes(this.http, {
         simulator: this.simulator,

@@ -14,6 +14,7 @@ export const OPTIONS = {
   open: { type: 'boolean' },
   days: { type: 'string' },
   by: { type: 'string' },
+  org: { type: 'string' },
 } as const;
 export type OptionName = keyof typeof OPTIONS;
 export type Values = {

@@ -16,7 +16,7 @@ function required(ctx: Context, option: 'club' | 'role' | 'by'): string {
   return value;
 }
 
-function noExtraArguments(ctx: Context): void {
+export function noExtraArguments(ctx: Context): void {
   if (ctx.rest[0] !== undefined) throw new CliError('cli.errors.extraArgument', { argument: ctx.rest[0] });
 }
 
@@ -34,7 +34,7 @@ function parseDays(raw: string | undefined): number | undefined {
   return days;
 }
 
-function formatDate(date: Date, lang: Lang, timeZone: string): string {
+export function formatDate(date: Date, lang: Lang, timeZone: string): string {
   return date.toLocaleDateString(lang === 'vi' ? 'vi-VN' : 'en-GB', {
     timeZone,
     day: '2-digit',
@@ -44,7 +44,7 @@ function formatDate(date: Date, lang: Lang, timeZone: string): string {
 }
 
 /** Runs `work` with the models of the configured database, then disconnects. */
-async function withDatabase<T>(work: (models: Models, timeZone: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(work: (models: Models, timeZone: string) => Promise<T>): Promise<T> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -140,7 +140,7 @@ async function list(ctx: Context): Promise<number> {
   });
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   return rows
     .map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}`.trimEnd())

@@ -5,6 +5,7 @@
  *
  * - `chat [phone]` (chat.ts): the simulator in a terminal, over the running bot's HTTP API.
  * - `invite create` and `invite list` (invites.ts): invite codes, on MongoDB directly.
+ * - `token create`, `token list`, `token revoke` (tokens.ts): API tokens, on MongoDB directly.
  *
  * Every text a person reads comes from the `cli` section of the locales (Vietnamese unless
  * `--lang en`).
@@ -23,16 +24,20 @@ import {
   type Values,
 } from './command.ts';
 import { inviteCommands } from './invites.ts';
+import { tokenCommands } from './tokens.ts';
 
 const COMMANDS: Record<string, Command> = {
   help: { options: [], run: help },
   chat: chatCommand,
   ...inviteCommands,
+  ...tokenCommands,
 };
 
 async function help(ctx: Context): Promise<number> {
   const port = Number(process.env.PORT) || 3000;
   print(ctx.say('cli.usage', { defaultUrl: `http://127.0.0.1:${port}` }));
+  print();
+  print(ctx.say('cli.token.usage'));
   return 0;
 }
 
@@ -65,6 +70,10 @@ function parseArguments(args: string[]): Parsed {
   if (first === 'invite') {
     if (second === undefined) throw new CliError('cli.errors.missingSubcommand');
     return { command: `invite ${second}`, values: values as Values, rest: others };
+  }
+  if (first === 'token') {
+    if (second === undefined) throw new CliError('cli.token.missingSubcommand');
+    return { command: `token ${second}`, values: values as Values, rest: others };
   }
   return {
     command: first ?? 'help',

@@ -340,7 +340,7 @@ export function buildDemoData(now: Date): DemoData {
 }
 
 /** Inserts, tolerating documents that already exist (a rerun after a partial seed). */
-async function insertAll(
+export async function insertAll(
   model: { insertMany: (docs: never[], options: object) => Promise<unknown> },
   docs: object[],
 ) {

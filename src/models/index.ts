@@ -71,6 +71,8 @@ const clubSchema = new Schema(
       },
       default: null,
     },
+    /** Periods ('2026W47') the club submitted a report for: a roll-up's scan of clubs finds the missing ones. */
+    reportedPeriods: { type: [String], default: [] },
   },
   { timestamps: true },
 );
@@ -315,6 +317,99 @@ const healthAlertSchema = new Schema(
 );
 healthAlertSchema.index({ clubId: 1, status: 1, createdAt: -1 });
 
+export const REPORT_STATUSES = ['draft', 'submitted'] as const;
+
+/**
+ * A club's report for one period (src/reports/): `_id` is `<clubId>|<period>`, period an ISO
+ * week '2026W47' (or a month '202611'). Values are keyed by the data elements' codes, as of the
+ * `definition` it was entered with (a later definition never rewrites it). `entries` says who
+ * entered each value and when; `history` keeps every earlier value of an edited one.
+ * `revision` grows with every change of a submitted report: the running totals keep the
+ * revision they hold, so applying one twice changes nothing (src/reports/totals.ts).
+ */
+const weeklyReportSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    clubId: { type: String, required: true },
+    /** The club's org unit and all above it (copied), for roll-ups by area. */
+    ancestors: { type: [String], default: [] },
+    period: { type: String, required: true },
+    definition: {
+      type: new Schema(
+        { id: { type: String, required: true }, version: { type: Number, required: true } },
+        { _id: false },
+      ),
+      required: true,
+    },
+    /** Code → number | boolean. */
+    values: { type: Schema.Types.Mixed, default: () => ({}) },
+    /** Code → { by: member id, at: Date }. */
+    entries: { type: Schema.Types.Mixed, default: () => ({}) },
+    history: {
+      type: [
+        {
+          code: { type: String, required: true },
+          value: Schema.Types.Mixed,
+          previous: Schema.Types.Mixed,
+          by: String,
+          at: Date,
+          _id: false,
+        },
+      ],
+      default: [],
+    },
+    status: { type: String, enum: REPORT_STATUSES, default: 'draft' },
+    revision: { type: Number, default: 0 },
+    submittedAt: { type: Date, default: null },
+    submittedBy: { type: String, default: null },
+    onTime: { type: Boolean, default: null },
+    /** Staff reopened it after the cut-off (until `reopenedUntil`). */
+    reopenedBy: { type: String, default: null },
+    reopenedUntil: { type: Date, default: null },
+  },
+  { timestamps: true, minimize: false },
+);
+
+/**
+ * Running totals of one org unit for one period: `_id` is `<orgUnitId>|<period>`. Each child
+ * (a club under a commune, a commune under a province…) has one entry with the version it was
+ * computed from; an entry is replaced only by a newer version, so a retried update is harmless
+ * and a roll-up reads a handful of documents by `_id` (src/reports/totals.ts).
+ */
+const reportTotalSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    orgUnitId: { type: String, required: true },
+    period: { type: String, required: true },
+    /** Grows with every change of an entry. */
+    v: { type: Number, default: 0 },
+    /** Child id (encoded) → { v, totals: {code: number}, reported, onTime, allAreas }. */
+    children: { type: Schema.Types.Mixed, default: () => ({}) },
+  },
+  { timestamps: true, minimize: false },
+);
+
+export const API_TOKEN_ROLES = ['staff', 'admin'] as const;
+
+/**
+ * A token for the HTTP API (src/http/api-tokens.ts), scoped to an org unit and everything under
+ * it. `_id` is the SHA-256 of the token (the token itself is never stored), so a request is
+ * checked by one read by `_id`; `keyId` is the token's public part (`ishc_<keyId>_…`), which
+ * lists, logs and `token revoke` use.
+ */
+const apiTokenSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    keyId: { type: String, required: true, unique: true },
+    orgUnitId: { type: String, required: true },
+    role: { type: String, enum: API_TOKEN_ROLES, required: true },
+    /** What it is for, as given at creation ("Sở Y tế Nghệ An"). */
+    label: { type: String, default: '' },
+    createdAt: { type: Date, required: true },
+    revokedAt: { type: Date, default: null },
+  },
+  { timestamps: false },
+);
 export const BROADCAST_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled'] as const;
 
 /**
@@ -369,6 +464,9 @@ export type MeetingDoc = InferSchemaType<typeof meetingSchema>;
 export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
 export type HealthResponseDoc = InferSchemaType<typeof healthResponseSchema>;
 export type HealthAlertDoc = InferSchemaType<typeof healthAlertSchema>;
+export type WeeklyReportDoc = InferSchemaType<typeof weeklyReportSchema>;
+export type ReportTotalDoc = InferSchemaType<typeof reportTotalSchema>;
+export type ApiTokenDoc = InferSchemaType<typeof apiTokenSchema>;
 export type BroadcastDoc = InferSchemaType<typeof broadcastSchema>;
 
 export interface Models {
@@ -382,6 +480,9 @@ export interface Models {
   ZaloOaToken: Model<ZaloOaTokenDoc>;
   HealthResponse: Model<HealthResponseDoc>;
   HealthAlert: Model<HealthAlertDoc>;
+  WeeklyReport: Model<WeeklyReportDoc>;
+  ReportTotal: Model<ReportTotalDoc>;
+  ApiToken: Model<ApiTokenDoc>;
   Broadcast: Model<BroadcastDoc>;
 }
 
@@ -410,6 +511,17 @@ export function createModels(connection: Connection): Models {
       healthAlertSchema,
       'health_alerts',
     ) as unknown as Model<HealthAlertDoc>,
+    WeeklyReport: connection.model(
+      'WeeklyReport',
+      weeklyReportSchema,
+      'weekly_reports',
+    ) as unknown as Model<WeeklyReportDoc>,
+    ReportTotal: connection.model(
+      'ReportTotal',
+      reportTotalSchema,
+      'report_totals',
+    ) as unknown as Model<ReportTotalDoc>,
+    ApiToken: connection.model('ApiToken', apiTokenSchema, 'api_tokens') as unknown as Model<ApiTokenDoc>,
     Broadcast: connection.model('Broadcast', broadcastSchema, 'broadcasts') as unknown as Model<BroadcastDoc>,
   };
 }

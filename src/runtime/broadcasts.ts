@@ -281,6 +281,17 @@ export class Broadcasts {
     return { recipients, byChannel, unreachable, estimatedSeconds };
   }
 
+  /** Active members of the audience (who hold one of its roles in one of its clubs). */
+  async #countAudience(target: AreaRef, who: BroadcastWho): Promise<number> {
+    const clubIds = await this.#clubsOf(target);
+    if (clubIds.length === 0) return 0;
+    return this.#deps.models.Member.countDocuments({
+      status: 'active',
+      clubIds: { $in: clubIds },
+      'roles.role': { $in: BROADCAST_ROLES[who] },
+    });
+  }
+
   /** Members of the audience who stopped the bot on every app (not in the audience pages, which read active members). */
   async #stoppedMembers(target: AreaRef, who: BroadcastWho): Promise<number> {
     const clubIds = await this.#clubsOf(target);
@@ -443,7 +454,9 @@ export class Broadcasts {
     const start = asked < now ? now : asked;
     const quiet = draft.urgent ? 0 : msUntilQuietEnds(start, this.#deps.quietHours);
     const sendAt = new Date(start.getTime() + quiet);
-    const preview = await this.preview(draft.target, draft.who, draft.urgent);
+    // How many it is for: the audience's active members (one count; the preview's reading of every
+    // member's chats takes seconds for a province, and delivery counts who could not be reached).
+    const recipients = await this.#countAudience(draft.target, draft.who);
     const sender =
       'memberId' in authority
         ? await models.Member.findById(authority.memberId, { language: 1 }).lean()
@@ -461,7 +474,7 @@ export class Broadcasts {
       sendAt,
       askedAt: quiet > 0 ? asked : null,
       status: 'scheduled' as const,
-      recipients: preview.recipients,
+      recipients,
       via,
     };
     try {
@@ -470,7 +483,7 @@ export class Broadcasts {
       // Created meanwhile by a retry of the same request: it answers as that one did.
       if ((error as { code?: number }).code !== 11000) throw error;
     }
-    await this.#redis.hset(this.#key(draft.id, 'counts'), 'planned', preview.recipients);
+    await this.#redis.hset(this.#key(draft.id, 'counts'), 'planned', recipients);
     if (sendAt.getTime() - now.getTime() > 1000) {
       await this.#deps.scheduler.schedule(
         `broadcast.${draft.id}`,
@@ -481,7 +494,7 @@ export class Broadcasts {
       await this.#startDelivery(draft.id);
     }
     if (via === 'chat') await this.#tellCreated(doc as unknown as BroadcastDoc & { _id: string }, quiet > 0);
-    return { id: draft.id, recipients: preview.recipients, sendAt, moved: quiet > 0, status: 'scheduled' };
+    return { id: draft.id, recipients, sendAt, moved: quiet > 0, status: 'scheduled' };
   }
 
   /** The sender hears when it goes out, and why later than asked (quiet hours). */
@@ -511,6 +524,8 @@ export class Broadcasts {
     say: Say,
     what: string,
   ): Promise<void> {
+    // Sent through the API: its caller asks for the status (there is no chat to tell).
+    if (b.senderId.startsWith('api:')) return;
     const key = `bc.${String(b._id)}.sender.${what}`;
     if (b.senderChat?.channel && b.senderChat.chatId) {
       const chat = { channel: b.senderChat.channel as ChannelName, chatId: b.senderChat.chatId };
