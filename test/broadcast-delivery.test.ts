@@ -190,7 +190,7 @@ describe('broadcast delivery', () => {
     expect(list.choices[0]).toContain('CLB Đông Hai');
     await staff.chat.say('1');
     expect((await staff.chat.say('1')).text).toContain(
-      vi('broadcast.cancelledReport', { area: 'CLB Đông Hai', sent: 0, withdrawn: 2 }),
+      vi('broadcast.cancelledReport', { area: 'CLB Đông Hai', sent: 0, withdrawn: 3 }),
     );
     const b = await models.Broadcast.findOne({ 'text.vi': 'Văn nghệ ngày mai.' }).lean();
     expect(b!.status).toBe('cancelled');
