@@ -19,6 +19,8 @@ export const BENCHMARKS: Record<string, string> = {
   storage: 'FerretDB on PostgreSQL and on SQLite under the same load: steps/s and latency',
   reminders:
     'meeting reminders of 10,000 members in 150 clubs due at once, to a fake Telegram at L msg/s: lateness, duplicates, lost',
+  broadcast:
+    "a province's announcement to 3,000 / 20,000 members through the delivery job and outbox, to a fake Telegram at L msg/s",
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

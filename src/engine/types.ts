@@ -360,12 +360,10 @@ export type Audience =
   /** Active members of an org unit and everything under it who hold one of `roles` there. */
   | { orgUnit: string; roles: Role[] }
   /** Everyone in any of these small audiences, once (a chair who also volunteers is told once). */
-  | { anyOf: SmallAudience[] }
-  /** Active members of one club who hold one of `roles` in it (a broadcast to a club). */
-  | { club: string; roles: Role[] };
+  | { anyOf: SmallAudience[] };
 
-/** An audience read in one page (all but an org unit's or a club's by role). */
-export type SmallAudience = Exclude<Audience, { orgUnit: string } | { anyOf: unknown } | { club: string }>;
+/** An audience read in one page (all but an org unit's). */
+export type SmallAudience = Exclude<Audience, { orgUnit: string } | { anyOf: unknown }>;
 
 /**
  * A message to an audience. `key` names the delivery (with each chat, the outbox job id), so

@@ -30,7 +30,7 @@ export class Audiences {
 
   /** Whether reading this audience may take many pages (it is then sent by the fan-out job). */
   static isLarge(audience: Audience): boolean {
-    return 'orgUnit' in audience || 'club' in audience;
+    return 'orgUnit' in audience;
   }
 
   /** One page of the audience's member ids, in `_id` order, after `after`. */
@@ -47,7 +47,6 @@ export class Audiences {
       const pages = await Promise.all(audience.anyOf.map((part) => this.page(part)));
       return { memberIds: [...new Set(pages.flatMap((part) => part.memberIds))] };
     }
-    if ('club' in audience) return this.#holders([audience.club], [], audience.roles, after);
     const [units, clubs] = await Promise.all([
       this.#models.OrgUnit.find(
         { $or: [{ _id: audience.orgUnit }, { ancestors: audience.orgUnit }] },

@@ -33,7 +33,6 @@ import type { Renderer } from '../engine/render.ts';
 import type {
   AreaRef,
   AreaView,
-  Audience,
   BroadcastDraft,
   BroadcastPreview,
   BroadcastWho,
@@ -54,8 +53,7 @@ import type { Logger } from '../log.ts';
 import type { BroadcastDoc, Models } from '../models/index.ts';
 import type { ChatStates } from '../store/chat-state.ts';
 import type { MongoLookups } from '../store/lookups.ts';
-import { AUDIENCE_PAGE, type Audiences } from './audiences.ts';
-import type { Effects } from './effects.ts';
+import type { Effects, MemberChat } from './effects.ts';
 
 /** What became of one member's message. */
 export type BroadcastOutcome = 'sent' | 'failed' | 'blocked' | 'unreachable' | 'cancelled';
@@ -108,7 +106,6 @@ export interface BroadcastsDeps {
   prefix: string;
   connection: ConnectionOptions;
   bullPrefix: string;
-  audiences: Audiences;
   effects: Effects;
   outbox: Outbox;
   messageLog: Pick<MessageLog, 'result'>;
@@ -182,8 +179,8 @@ type RedisWithScripts = Redis & {
 /** The job that reads a broadcast's audience and queues its messages (see broadcast-delivery.ts). */
 export interface DeliveryJob {
   broadcastId: string;
-  /** The last member id of the page already queued. */
-  after?: string;
+  /** How many of the area's clubs (in `clubsOfArea` order) are queued already. */
+  clubsDone?: number;
 }
 
 export const DELIVERY_QUEUE = 'broadcasts';
@@ -244,30 +241,21 @@ export class Broadcasts {
     };
   }
 
-  /** The audience of a target and choice of who. */
-  static audience(target: AreaRef, who: BroadcastWho): Audience {
-    const roles = BROADCAST_ROLES[who];
-    return target.kind === 'club' ? { club: target.id, roles } : { orgUnit: target.id, roles };
-  }
-
   /**
-   * Whom a broadcast would reach: read a page at a time (a province's members are never all in
+   * Whom a broadcast would reach: read a club at a time (a province's members are never all in
    * memory), each member's chat as delivery picks it.
    */
   async preview(target: AreaRef, who: BroadcastWho, urgent: boolean): Promise<BroadcastPreview> {
-    const audience = Broadcasts.audience(target, who);
     const byChannel: Partial<Record<ChannelName, number>> = {};
     const unreachable = { stopped: 0, optedOut: 0, outsideWindow: 0 };
-    let after: string | undefined;
-    do {
-      const page = await this.#deps.audiences.page(audience, after);
-      const sorted = await this.#sort(page.memberIds, urgent);
+    const seen = new Set<string>();
+    for (const clubId of await this.#clubsOf(target)) {
+      const sorted = await this.#clubRecipients(clubId, who, urgent, seen);
       for (const { chat } of sorted.reach) byChannel[chat.channel] = (byChannel[chat.channel] ?? 0) + 1;
       unreachable.stopped += sorted.noChat.length;
       unreachable.optedOut += sorted.optedOut.length;
       unreachable.outsideWindow += sorted.outsideWindow.length;
-      after = page.after;
-    } while (after);
+    }
     unreachable.stopped += await this.#stoppedMembers(target, who);
     const recipients = Object.values(byChannel).reduce((sum, n) => sum + n, 0);
     const estimatedSeconds = Math.ceil(
@@ -309,7 +297,40 @@ export class Broadcasts {
       { $or: [{ orgUnitId: target.id }, { ancestors: target.id }] },
       { _id: 1 },
     ).lean();
-    return clubs.map((club) => String(club._id));
+    return clubs.map((club) => String(club._id)).sort();
+  }
+
+  /** The clubs of a broadcast's area, in the order delivery goes through them. */
+  clubsOfArea(target: AreaRef): Promise<string[]> {
+    return this.#clubsOf(target);
+  }
+
+  /**
+   * The members of one club a broadcast is for (active, holding one of `who`'s roles in it; not in
+   * `seen`, the members of clubs already read — a member of two clubs counts once), sorted as
+   * delivery sees them (see #sort). Read the way FerretDB answers fast (Effects.clubChats).
+   */
+  async #clubRecipients(clubId: string, who: BroadcastWho, urgent: boolean, seen?: Set<string>) {
+    const roles = BROADCAST_ROLES[who];
+    const { members, chats } = await this.#deps.effects.clubChats(clubId);
+    const memberIds = members
+      .filter((member) =>
+        member.roles.some(
+          (grant) => grant.clubId === clubId && roles.includes(grant.role as RoleGrant['role']),
+        ),
+      )
+      .map((member) => String(member._id))
+      .filter((id) => !seen?.has(id));
+    for (const id of memberIds) seen?.add(id);
+    const wanted = new Set(memberIds);
+    return {
+      memberIds,
+      ...(await this.#sort(
+        memberIds,
+        chats.filter((chat) => wanted.has(chat.memberId)),
+        urgent,
+      )),
+    };
   }
 
   /**
@@ -317,8 +338,7 @@ export class Broadcasts {
    * no live chat, opted out of non-essential messages (unless urgent), outside the Zalo OA's window
    * with no ZNS template for announcements.
    */
-  async #sort(memberIds: string[], urgent: boolean) {
-    const chats = await this.#deps.effects.chatsOf(memberIds);
+  async #sort(memberIds: string[], chats: MemberChat[], urgent: boolean) {
     const withChat = new Set(chats.map((chat) => chat.memberId));
     const noChat = memberIds.filter((id) => !withChat.has(id));
     const optedOut = urgent ? [] : chats.filter((chat) => chat.optedOut);
@@ -561,48 +581,37 @@ export class Broadcasts {
   }
 
   /**
-   * Queues one page of the audience (the delivery job calls it page after page). Members whose
-   * outcome is recorded already (a page read again after a restart) are skipped; the others are
-   * addressed once each, and queued with their own job id.
+   * Queues one club's messages (the delivery job calls it club after club). Members whose outcome
+   * is recorded already (a club read again after a restart) are skipped; the others are addressed
+   * once each (a member of two clubs of the area too), and queued with their own job id.
    */
-  async deliverPage(id: string, memberIds: string[]): Promise<'cancelled' | 'ok'> {
+  async deliverClub(id: string, clubId: string): Promise<'cancelled' | 'ok'> {
     const { models, outbox } = this.#deps;
     const b = await models.Broadcast.findById(id).lean();
     if (!b || b.status === 'cancelled') return 'cancelled';
-    if (memberIds.length === 0) return 'ok';
-    const done = await this.#redis.hmget(this.#key(id, 'outcomes'), ...memberIds);
-    const todo = memberIds.filter((_, index) => done[index] === null);
-    if (todo.length === 0) return 'ok';
-    const [sorted, members, clubs] = await Promise.all([
-      this.#sort(todo, b.urgent),
-      models.Member.find({ _id: { $in: todo } }, { clubIds: 1 }).lean(),
-      this.#clubsOf({ kind: b.target!.kind as 'unit' | 'club', id: b.target!.id! }),
-    ]);
-    const clubOf = new Map(
-      members.map((member) => [
-        String(member._id),
-        member.clubIds.find((club) => clubs.includes(club)) ?? '-',
-      ]),
-    );
-    const channelOf = new Map(sorted.reach.map((chat) => [chat.memberId, chat.chat.channel]));
+    const club = await this.#clubRecipients(clubId, b.who as BroadcastWho, b.urgent);
+    if (club.memberIds.length === 0) return 'ok';
+    const done = await this.#redis.hmget(this.#key(id, 'outcomes'), ...club.memberIds);
+    const todo = new Set(club.memberIds.filter((_, index) => done[index] === null));
+    if (todo.size === 0) return 'ok';
+    const channelOf = new Map(club.reach.map((chat) => [chat.memberId, chat.chat.channel]));
     await this.#redis.bcAddress(
       this.#key(id, 'clubs'),
       this.#key(id, 'counts'),
-      ...todo.flatMap((memberId) => [
-        memberId,
-        `${clubOf.get(memberId) ?? '-'}\t${channelOf.get(memberId) ?? ''}`,
-      ]),
+      ...[...todo].flatMap((memberId) => [memberId, `${clubId}\t${channelOf.get(memberId) ?? ''}`]),
     );
-    for (const { memberId } of [
-      ...sorted.noChat.map((memberId) => ({ memberId })),
-      ...sorted.optedOut,
-      ...sorted.outsideWindow,
-    ])
-      await this.record(id, memberId, 'unreachable');
+    const unreachable = [
+      ...club.noChat,
+      ...club.optedOut.map((chat) => chat.memberId),
+      ...club.outsideWindow.map((chat) => chat.memberId),
+    ];
+    for (const memberId of unreachable)
+      if (todo.has(memberId)) await this.record(id, memberId, 'unreachable');
+    const reach = club.reach.filter((chat) => todo.has(chat.memberId));
     const now = this.#deps.clock.now();
-    for (let from = 0; from < sorted.reach.length; from += QUEUE_AT_ONCE) {
+    for (let from = 0; from < reach.length; from += QUEUE_AT_ONCE) {
       await Promise.all(
-        sorted.reach.slice(from, from + QUEUE_AT_ONCE).map(async ({ chat, memberId, lang }) => {
+        reach.slice(from, from + QUEUE_AT_ONCE).map(async ({ chat, memberId, lang }) => {
           const idBase = `bc.${id}.${memberId}`;
           const text = broadcastText(b.text as { vi: string; en?: string }, lang);
           const tag = (message: Outbound): Outbound => ({
@@ -923,4 +932,4 @@ export class Broadcasts {
   }
 }
 
-export { AUDIENCE_PAGE, OUTCOMES };
+export { OUTCOMES };
