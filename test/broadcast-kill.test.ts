@@ -8,25 +8,15 @@
  * heard it — cannot be told apart from a lost request and is sent again (src/jobs/outbox-worker.ts
  * says why); everything else must never go twice.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram } from './fakes/telegram.ts';
-import { eventually, isolatedEnv, PROJECT_NODE, startTestApp, type TestApp } from './support/app.ts';
+import { eventually, freePort, isolatedEnv, spawnApp, startTestApp, type TestApp } from './support/app.ts';
 import { TREE } from './support/broadcasts.ts';
 import { WEBHOOK_SECRET } from './support/chats.ts';
 
 const RECIPIENTS = 240;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a broadcast across a SIGKILL', () => {
   let fake: FakeTelegram;
@@ -36,21 +26,8 @@ describe('a broadcast across a SIGKILL', () => {
   const chatIds = Array.from({ length: RECIPIENTS }, (_, i) => 910_000 + i);
 
   async function startWorker(): Promise<ChildProcess> {
-    const port = String(await freePort());
-    const child = spawn(PROJECT_NODE, ['src/main.ts'], {
-      env: { ...process.env, ...env, ROLE: 'worker', PORT: port },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = await spawnApp({ ...env, ROLE: 'worker', PORT: String(await freePort()) });
     children.push(child);
-    await eventually(
-      () =>
-        fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      'the worker answering',
-      20_000,
-    );
     return child;
   }
 

@@ -270,22 +270,20 @@ export class Broadcasts {
   }
 
   /** Active members of the audience (who hold one of its roles in one of its clubs). */
-  async #countAudience(target: AreaRef, who: BroadcastWho): Promise<number> {
-    const clubIds = await this.#clubsOf(target);
-    if (clubIds.length === 0) return 0;
-    return this.#deps.models.Member.countDocuments({
-      status: 'active',
-      clubIds: { $in: clubIds },
-      'roles.role': { $in: BROADCAST_ROLES[who] },
-    });
+  #countAudience(target: AreaRef, who: BroadcastWho): Promise<number> {
+    return this.#countMembers(target, who, 'active');
   }
 
-  /** Members of the audience who stopped the bot on every app (not in the audience pages, which read active members). */
-  async #stoppedMembers(target: AreaRef, who: BroadcastWho): Promise<number> {
+  /** Members of the audience who stopped the bot on every app (not among the active members read). */
+  #stoppedMembers(target: AreaRef, who: BroadcastWho): Promise<number> {
+    return this.#countMembers(target, who, 'stopped');
+  }
+
+  async #countMembers(target: AreaRef, who: BroadcastWho, status: 'active' | 'stopped'): Promise<number> {
     const clubIds = await this.#clubsOf(target);
     if (clubIds.length === 0) return 0;
     return this.#deps.models.Member.countDocuments({
-      status: 'stopped',
+      status,
       clubIds: { $in: clubIds },
       'roles.role': { $in: BROADCAST_ROLES[who] },
     });
