@@ -144,6 +144,10 @@ describe('broadcast delivery', () => {
     ]).toEqual(['📢 Khám mắt miễn phí thứ Bảy.']);
     expect(telegramTexts(plain.chats.telegram)).toEqual(['📢 Khám mắt miễn phí thứ Bảy.']);
     expect(telegramTexts(stopped.chats.telegram)).toEqual([]);
+    // The sender heard the progress on the way ("Đã gửi 2/5", at each quarter).
+    expect(
+      telegramTexts(staff.chat.chatId).filter((text) => /^Đã gửi \d+\/\d+$/.test(text)).length,
+    ).toBeGreaterThan(0);
     expect(zaloTexts(optedOut.chats['zalo-bot'])).toEqual([]);
     h.fake.clearFailures();
   });
