@@ -450,9 +450,10 @@ export class Broadcasts {
     const { models } = this.#deps;
     const existing = await models.Broadcast.findById(draft.id).lean();
     if (existing) {
+      const planned = await this.#redis.hget(this.#key(draft.id, 'counts'), 'planned');
       return {
         id: draft.id,
-        recipients: existing.recipients,
+        recipients: planned === null ? existing.recipients : Number(planned),
         sendAt: existing.sendAt,
         moved: Boolean(existing.askedAt),
         status: existing.status,
@@ -474,7 +475,10 @@ export class Broadcasts {
     const sendAt = new Date(start.getTime() + quiet);
     // How many it is for: the audience's active members (one count; the preview's reading of every
     // member's chats takes seconds for a province, and delivery counts who could not be reached).
-    const recipients = await this.#countAudience(draft.target, draft.who);
+    // Sent now, it starts going out before it is counted (the count of a province takes seconds
+    // on FerretDB); the count is kept in Redis (the document has one writer at a time).
+    const later = sendAt.getTime() - now.getTime() > 1000;
+    let recipients = later ? await this.#countAudience(draft.target, draft.who) : 0;
     const sender =
       'memberId' in authority
         ? await models.Member.findById(authority.memberId, { language: 1 }).lean()
@@ -501,8 +505,8 @@ export class Broadcasts {
       // Created meanwhile by a retry of the same request: it answers as that one did.
       if ((error as { code?: number }).code !== 11000) throw error;
     }
-    await this.#redis.hset(this.#key(draft.id, 'counts'), 'planned', recipients);
-    if (sendAt.getTime() - now.getTime() > 1000) {
+    if (later) {
+      await this.#redis.hset(this.#key(draft.id, 'counts'), 'planned', recipients);
       await this.#deps.scheduler.schedule(
         `broadcast.${draft.id}`,
         { at: sendAt },
@@ -510,6 +514,9 @@ export class Broadcasts {
       );
     } else {
       await this.#startDelivery(draft.id);
+      recipients = await this.#countAudience(draft.target, draft.who);
+      await this.#redis.hset(this.#key(draft.id, 'counts'), 'planned', recipients);
+      doc.recipients = recipients;
     }
     if (via === 'chat') await this.#tellCreated(doc as unknown as BroadcastDoc & { _id: string }, quiet > 0);
     return { id: draft.id, recipients, sendAt, moved: quiet > 0, status: 'scheduled' };
@@ -749,6 +756,7 @@ export class Broadcasts {
         $set: {
           status: 'sent',
           total: status.total,
+          recipients: status.recipients,
           finishedAt: this.#deps.clock.now(),
           counts: {
             sent: status.sent,
@@ -830,7 +838,7 @@ export class Broadcasts {
         vars: {
           area: b.target?.name ?? '',
           sent: formatCount(now?.sent ?? 0, lang),
-          withdrawn: formatCount(Math.max(0, b.recipients - (now?.sent ?? 0)), lang),
+          withdrawn: formatCount(Math.max(0, (now?.recipients ?? b.recipients) - (now?.sent ?? 0)), lang),
         },
       },
       'cancelled',
@@ -914,7 +922,7 @@ export class Broadcasts {
       area: b.target?.name ?? '',
       sendAt: b.sendAt.toISOString(),
       urgent: b.urgent,
-      recipients: b.recipients,
+      recipients: counts.planned ?? b.recipients,
       total,
       sent: counts.sent ?? 0,
       failed: counts.failed ?? 0,
