@@ -18,11 +18,8 @@
  *   BENCH_MEMBERS=1000 BENCH_CLUBS=15 BENCH_LIMITS=1000,0 npm run bench -- reminders
  */
 import { Redis } from 'ioredis';
-import mongoose from 'mongoose';
-import { FakeTelegram } from '../test/fakes/telegram.ts';
-import { isolatedEnv, startTestApp } from '../test/support/app.ts';
-import { fakeTelegramEnv } from './people.ts';
-import { envInt, round, settlesWithin, sleep, Tally, table } from './stats.ts';
+import { appAtLimit, deliveryFigures, insertTelegramMembers, waitForDeliveries } from './mass-send.ts';
+import { envInt, round, Tally, table } from './stats.ts';
 
 const MEMBERS = envInt('BENCH_MEMBERS', 10_000, 100_000);
 const CLUBS = envInt('BENCH_CLUBS', 150, 10_000);
@@ -73,55 +70,14 @@ function top(tally: Tally, since: Map<string, number>, members: number): string 
 }
 
 async function run(limit: number | null): Promise<Run> {
-  const fake = await FakeTelegram.start();
-  fake.limitSendRate(limit ?? undefined);
-  const env = isolatedEnv({
-    ...fakeTelegramEnv(fake, 'bench-secret'),
-    TELEGRAM_RATE_PER_SECOND: String(limit ?? 100_000),
-    OUTBOX_CONCURRENCY: '32',
-    MONGODB_POOL_SIZE: '10',
-    LOG_LEVEL: 'silent',
-  });
-  const test = await startTestApp(env);
+  const { fake, test, stop } = await appAtLimit(limit);
   try {
     const { models, meetingPlanner } = test.app;
     const clubIds = Array.from({ length: CLUBS }, (_, c) => `bench-club-${c}`);
     await models.Club.insertMany(
       clubIds.map((_id) => ({ _id, name: _id, orgUnitId: 'bench', reminderOffsets: ['-2h'] })),
     );
-    const ids = Array.from({ length: MEMBERS }, () => new mongoose.Types.ObjectId());
-    for (let from = 0; from < MEMBERS; from += 1000) {
-      const slice = ids.slice(from, from + 1000);
-      await models.Member.insertMany(
-        slice.map((_id, k) => {
-          const clubId = clubIds[(from + k) % CLUBS]!;
-          const chatId = String(CHAT_BASE + from + k);
-          return {
-            _id,
-            fullName: `Member ${from + k}`,
-            status: 'active',
-            clubIds: [clubId],
-            roles: [{ role: 'member', clubId }],
-            // The copy of her identity that linking her chat writes (src/store/member-chats.ts).
-            chats: [
-              {
-                _id: `telegram:${chatId}`,
-                channel: 'telegram',
-                chatId,
-                linkedAt: new Date(),
-                stoppedAt: null,
-              },
-            ],
-          };
-        }),
-      );
-      await models.Identity.insertMany(
-        slice.map((_id, k) => {
-          const chatId = String(CHAT_BASE + from + k);
-          return { _id: `telegram:${chatId}`, channel: 'telegram', chatId, memberId: String(_id) };
-        }),
-      );
-    }
+    await insertTelegramMembers(models, MEMBERS, clubIds, CHAT_BASE);
     const due = Date.now() + LEAD_MS;
     const startsAt = new Date(due + 2 * 3600_000);
     await models.Meeting.insertMany(
@@ -150,45 +106,32 @@ async function run(limit: number | null): Promise<Run> {
     const redisBefore = new Map(redisCommands.entries());
     const redisTotalBefore = redisCommands.total;
     const ideal = limit ? MEMBERS / limit : null;
-    const deadline = due + (ideal ? 1.5 * ideal * 1000 : 0) + 60_000;
-    const received = () => new Set(fake.deliveredAt.map((d) => d.chatId)).size;
-    while (received() < MEMBERS && Date.now() < deadline) await sleep(250);
-    await sleep(2000); // a duplicate would come now
+    await waitForDeliveries(fake, MEMBERS, due + (ideal ? 1.5 * ideal * 1000 : 0) + 60_000);
     clearInterval(sampler);
-    const delivered = fake.deliveredAt;
-    const redisTotal = redisCommands.total - redisTotalBefore;
-    const mongoTotal = mongoCommands.total;
-    const count = Math.max(1, delivered.length);
+    const figures = deliveryFigures(fake, { since: due, count: MEMBERS, chatBase: CHAT_BASE, limit });
+    const received = fake.deliveredAt.length;
+    const count = Math.max(1, received);
     console.log(`L = ${limit ?? 'none'}: MongoDB per message: ${top(mongoCommands, new Map(), count)}`);
     console.log(`L = ${limit ?? 'none'}: Redis per message: ${top(redisCommands, redisBefore, count)}`);
     await test.app.messageLog.flush({ everything: true });
-    const messageRecords = await models.Message.countDocuments({});
-    const perChat = new Map<string, number>();
-    for (const { chatId } of delivered) perChat.set(chatId, (perChat.get(chatId) ?? 0) + 1);
-    const times = delivered.map((d) => d.at);
-    const first = times.length ? Math.min(...times) : null;
-    const last = times.length ? Math.max(...times) : null;
-    const late = (at: number | null) => (at === null ? null : round((at - due) / 1000, 2));
-    const rate = last !== null && last > due ? perChat.size / ((last - due) / 1000) : null;
     return {
       L: limit,
       members: MEMBERS,
-      firstLateS: late(first),
-      lastLateS: late(last),
-      idealS: ideal === null ? null : round(ideal, 2),
-      achievedOverL: limit && rate !== null ? round(rate / limit, 3) : null,
-      duplicates: [...perChat.values()].reduce((sum, n) => sum + n - 1, 0),
-      lost: MEMBERS - ids.filter((_, k) => perChat.has(String(CHAT_BASE + k))).length,
-      messagesPerSecond: rate === null ? null : round(delivered.length / ((last! - due) / 1000), 0),
-      messageRecords,
-      received: delivered.length,
-      dbPerMessage: round(mongoTotal / count, 2),
-      redisPerMessage: round(redisTotal / count, 2),
+      firstLateS: figures.firstS,
+      lastLateS: figures.lastS,
+      idealS: figures.idealS,
+      achievedOverL: figures.achievedOverL,
+      duplicates: figures.duplicates,
+      lost: figures.lost,
+      messagesPerSecond: figures.messagesPerSecond,
+      messageRecords: await models.Message.countDocuments({}),
+      received,
+      dbPerMessage: round(mongoCommands.total / count, 2),
+      redisPerMessage: round((redisCommands.total - redisTotalBefore) / count, 2),
       peakRssMB: Math.round(peakRss / 2 ** 20),
     };
   } finally {
-    if (!(await settlesWithin(test.stop(), 60_000))) console.log('The app did not stop in time.');
-    await fake.close();
+    await stop();
   }
 }
 

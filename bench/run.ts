@@ -24,6 +24,8 @@ export const BENCHMARKS: Record<string, string> = {
   rollup:
     'weekly-report roll-ups of a commune, a province and the country over a synthetic 25,000 clubs × 52 weeks (or fewer, extrapolated)',
   'report-files': 'the XLSX and CSV of one week for 25,000 clubs (or N), in memory: seconds, size, heap',
+  broadcast:
+    "a province's announcement to 3,000 / 20,000 members through the delivery job and outbox, to a fake Telegram at L msg/s",
 };
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

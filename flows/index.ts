@@ -2,6 +2,9 @@
 import type { Flow } from '../src/engine/flow.ts';
 import { approveFlow } from './approve.ts';
 import { assignFlow } from './assign.ts';
+import { broadcastFlow } from './broadcast.ts';
+import { broadcastAckFlow } from './broadcast-ack.ts';
+import { broadcastCancelFlow } from './broadcast-cancel.ts';
 import { checkInFlow } from './check-in.ts';
 import { eraseDataFlow } from './erase-data.ts';
 import { healthAlertFlow } from './health-alert.ts';
@@ -53,4 +56,7 @@ export const flows: Flow[] = [
   checkInFlow,
   weeklyReportFlow,
   reportViewFlow,
+  broadcastFlow,
+  broadcastCancelFlow,
+  broadcastAckFlow,
 ];

@@ -24,11 +24,13 @@ import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
 import type { ScheduledEffect } from './engine/types.ts';
+import { registerBroadcastRoutes } from './http/broadcast-routes.ts';
 import { registerReportLinkRoutes } from './http/report-links.ts';
 import { registerReportRoutes } from './http/report-routes.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerSimulatorRoutes } from './http/simulator-routes.ts';
 import { createTranslator } from './i18n.ts';
+import { startBroadcastDelivery } from './jobs/broadcast-delivery.ts';
 import { FanOut } from './jobs/fan-out.ts';
 import { HealthRoundPlanner } from './jobs/health-rounds.ts';
 import { MeetingPlanner } from './jobs/meeting-planner.ts';
@@ -45,6 +47,7 @@ import { loadDhis2Mapping } from './reports/dhis2.ts';
 import { storedReportData } from './reports/report-data.ts';
 import { ReportService } from './reports/report-service.ts';
 import { Audiences } from './runtime/audiences.ts';
+import { Broadcasts } from './runtime/broadcasts.ts';
 import { Conversations } from './runtime/conversations.ts';
 import { Effects } from './runtime/effects.ts';
 import { InboundLimit } from './runtime/inbound-limit.ts';
@@ -89,6 +92,8 @@ export class App {
   readonly reports: ReportService;
   /** Signs report download links (REPORT_LINK_SECRET, or random for this process). */
   readonly reportLinkSecret: string;
+  /** Staff's announcements to an area (chat flow and API). */
+  readonly broadcasts: Broadcasts;
   #workers: Worker[] = [];
 
   private constructor(config: Config, mongo: Connection, overrides: AppOverrides) {
@@ -215,6 +220,35 @@ export class App {
       reports: { timeZone: config.APP_TIMEZONE, cutoff: config.REPORT_CUTOFF },
       reportFiles,
     });
+    this.broadcasts = new Broadcasts({
+      models: this.models,
+      redis: this.#redis,
+      prefix,
+      connection: this.#bullRedis,
+      bullPrefix: `${prefix}:bull`,
+      effects: this.effects,
+      outbox: this.outbox,
+      messageLog: this.messageLog,
+      chatStates,
+      engine,
+      lookups,
+      renderer,
+      translate,
+      scheduler: this.scheduler,
+      quietHours: this.#quietHours,
+      clock: this.clock,
+      log: this.log,
+      rates: {
+        telegram: config.TELEGRAM_RATE_PER_SECOND,
+        'zalo-bot': config.ZALO_BOT_RATE_PER_SECOND,
+        'zalo-oa': config.ZALO_OA_RATE_PER_SECOND,
+        simulator: config.SIMULATOR_RATE_PER_SECOND,
+      },
+      znsTemplate: Boolean(config.ZNS_TEMPLATES.announcement),
+      timeZone: config.APP_TIMEZONE,
+    });
+    this.effects.broadcasts = this.broadcasts;
+    lookups.broadcasts = this.broadcasts;
     this.conversations = new Conversations({
       engine,
       renderer,
@@ -342,6 +376,12 @@ export class App {
         clock: this.clock,
       });
     }
+    if (receives)
+      registerBroadcastRoutes(this.http, {
+        models: this.models,
+        broadcasts: this.broadcasts,
+        clock: this.clock,
+      });
     if (receives && this.simulator) {
       registerSimulatorRoutes(this.http, {
         simulator: this.simulator,
@@ -395,6 +435,7 @@ export class App {
           concurrency: config.OUTBOX_CONCURRENCY,
           onRecipientGone: (message) =>
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, this.clock.now()),
+          onOutcome: (jobId, outcome) => this.broadcasts.onOutcome(jobId, outcome),
         }),
       );
       this.#workers.push(
@@ -408,6 +449,14 @@ export class App {
           (effect) => this.effects.start(effect, this.clock.now()),
         ),
         this.scheduler.startWorker((firing) => this.effects.fire(firing, this.clock.now())),
+        startBroadcastDelivery({
+          connection: this.#bullRedis,
+          prefix: `${config.REDIS_PREFIX}:bull`,
+          log: this.log,
+          models: this.models,
+          broadcasts: this.broadcasts,
+          lockMs: config.OUTBOX_LOCK_MS,
+        }),
       );
     }
     if (config.ROLE !== 'worker') {
@@ -450,6 +499,7 @@ export class App {
     await this.retention.close();
     await this.meetingPlanner.close();
     await this.healthRounds.close();
+    await this.broadcasts.close();
     // A last drain if there is time; what is left stays in Redis.
     await within(this.messageLog.flush({ everything: true }), remaining() - STOP_RESERVE_MS);
     await this.messageLog.close().catch(() => undefined);

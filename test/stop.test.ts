@@ -5,25 +5,14 @@
  * next process sends what was still queued), updates it refused (503, connection closed) are the
  * platform's to deliver again, and the Message log ends up with one record per message sent.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram } from './fakes/telegram.ts';
-import { dropTestData, eventually, isolatedEnv, PROJECT_NODE } from './support/app.ts';
+import { dropTestData, eventually, freePort, isolatedEnv, spawnApp } from './support/app.ts';
 import { WEBHOOK_SECRET } from './support/chats.ts';
 
 const PEOPLE = 12;
-
-/** A free TCP port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('SIGTERM under load', () => {
   let fake: FakeTelegram;
@@ -32,20 +21,8 @@ describe('SIGTERM under load', () => {
 
   /** The bot as production starts it; resolves once it answers /healthz. */
   async function startBot(): Promise<ChildProcess> {
-    const child = spawn(PROJECT_NODE, ['src/main.ts'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = await spawnApp(env);
     children.push(child);
-    await eventually(
-      () =>
-        fetch(`http://127.0.0.1:${env.PORT}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      'the bot answering',
-      20_000,
-    );
     return child;
   }
 

@@ -341,7 +341,9 @@ export class Engine {
       return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
     }
     const text = (inbound.text ?? '').trim();
-    if (text.length > MAX_TEXT_LENGTH) {
+    const maxLength =
+      (session && this.#flows.get(session.flow)?.steps[session.step]?.maxLength) || MAX_TEXT_LENGTH;
+    if (text.length > maxLength) {
       turn.says.push({ key: 'common.tooLong' });
       return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
     }

@@ -104,6 +104,8 @@ export interface Step<D = Data> {
    * (any message) in the meantime makes the plan find nothing to do.
    */
   timeout?: { after: number; say: Say; end?: boolean };
+  /** Characters this step reads (longer answers are refused before it sees them); default MAX_TEXT_LENGTH. */
+  maxLength?: number;
 }
 
 export interface MenuEntry {

@@ -207,6 +207,12 @@ export interface Lookups {
   orgUnitView(orgUnitId: string): Promise<OrgUnitView | undefined>;
   /** The roll-up of an org unit's reports for these periods (src/reports/rollup.ts). */
   reportRollup(orgUnitId: string, periods: string[]): Promise<RollupView>;
+  /** An org unit or a club, with what lies directly under a unit (a broadcast's audience is chosen in it). */
+  area(target: AreaRef): Promise<AreaView | undefined>;
+  /** Whom a broadcast would reach, by app, and how long it would take (src/runtime/broadcasts.ts). */
+  broadcastPreview(target: AreaRef, who: BroadcastWho, urgent: boolean): Promise<BroadcastPreview>;
+  /** Broadcasts this member sent that have not finished going out (to cancel them), the newest first. */
+  openBroadcasts(senderId: string): Promise<{ id: string; area: string; sendAt: Date; status: string }[]>;
 }
 
 /** What the weekly-report flow reads of a club's reports. */
@@ -521,7 +527,15 @@ export type ScheduledEffect =
   | StepTimeoutEffect
   | EscalateAlertEffect
   | MeetingReminderEffect
-  | HealthRoundEffect;
+  | HealthRoundEffect
+  | SendBroadcastEffect;
+
+/** A planned broadcast's time came: its delivery starts (unless it was cancelled). */
+export interface SendBroadcastEffect {
+  type: 'sendBroadcast';
+  broadcastId: string;
+  key: string;
+}
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
@@ -696,7 +710,14 @@ export type Effect =
       submit: boolean;
     }
   | SendReportFilesEffect
-  | PushReportsEffect;
+  | PushReportsEffect
+  /** Staff send (or plan) an announcement to an area (src/runtime/broadcasts.ts checks the sender again). */
+  | { type: 'createBroadcast'; broadcast: BroadcastDraft }
+  /** What of a broadcast has not gone out yet does not go; applied only for its sender (or an admin). */
+  | { type: 'cancelBroadcast'; broadcastId: string; byMemberId: string }
+  /** A recipient answered "1" to "Trả lời 1 nếu đã nhận": counted once per member. */
+  | { type: 'acknowledgeBroadcast'; broadcastId: string; memberId: string }
+  | SendBroadcastEffect;
 
 /**
  * Sends a staff member the report of `orgUnitId` for `periods` in the chat `to`
@@ -730,4 +751,49 @@ export interface PushReportsEffect {
   periods: string[];
   lang: Lang;
   key: string;
+}
+
+/** An org unit or a club: where a broadcast goes. */
+export interface AreaRef {
+  kind: 'unit' | 'club';
+  id: string;
+}
+
+/** An area as a broadcast's sender picks it: its name, the units above it, what lies under it. */
+export interface AreaView extends AreaRef {
+  name: string;
+  /** For a unit: 'central', 'province', 'commune'…; 'club' for a club. */
+  level: string;
+  /** The org units above it, from the root (a club's include its own unit). */
+  ancestors: string[];
+  /** Units, then clubs, directly under a unit (none for a club). */
+  children: (AreaRef & { name: string })[];
+}
+
+/** Who in an area a broadcast is for: everyone, the clubs' chairs and board, the volunteers. */
+export type BroadcastWho = 'all' | 'board' | 'volunteers';
+
+/** What a broadcast will reach: recipients by app, who cannot be reached and why, and how long. */
+export interface BroadcastPreview {
+  recipients: number;
+  byChannel: Partial<Record<ChannelName, number>>;
+  unreachable: { stopped: number; optedOut: number; outsideWindow: number };
+  /** At the apps' rates, each app sending in parallel. */
+  estimatedSeconds: number;
+}
+
+/** A broadcast as its sender composed it (in chat or through the API). */
+export interface BroadcastDraft {
+  id: string;
+  senderId: string;
+  /** Where the sender hears of progress (absent: the sender's own preferred chat). */
+  senderChat?: ChatRef;
+  target: AreaRef;
+  who: BroadcastWho;
+  text: { vi: string; en?: string };
+  urgent: boolean;
+  /** Recipients are asked "Trả lời 1 nếu đã nhận"; the answers are counted. */
+  ack: boolean;
+  /** ISO time; absent: now. In quiet hours (not urgent) it moves to their end, and the sender is told. */
+  sendAt?: string;
 }

@@ -42,4 +42,7 @@ export const FLOW_IDS = [
   'checkIn',
   'weeklyReport',
   'reportView',
+  'broadcast',
+  'broadcastCancel',
+  'broadcastAck',
 ] as const;

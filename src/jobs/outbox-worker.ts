@@ -49,6 +49,8 @@ export interface OutboxWorkerOptions {
   /** How long a job stays locked to a worker that stopped answering. */
   lockMs: number;
   concurrency?: number;
+  /** Told once a message's fate is settled (a broadcast counts its recipients' outcomes by it). */
+  onOutcome?(jobId: string, outcome: 'sent' | 'failed' | 'blocked'): Promise<void>;
 }
 
 const SENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
@@ -78,11 +80,13 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
       const alreadySent = await sentMarker(id);
       if (alreadySent !== null) {
         await record({ status: 'sent', attempts, platformMessageId: alreadySent });
+        await options.onOutcome?.(id, 'sent');
         return alreadySent;
       }
       const delivery = deliveryNow(message, clock.now(), quietHours);
       if (delivery.action === 'drop') {
         await record({ status: 'expired', attempts: job.attemptsMade });
+        await options.onOutcome?.(id, 'failed');
         return 'expired';
       }
       if (delivery.action === 'hold') {
@@ -96,6 +100,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
           markSent([id, platformMessageId]),
           record({ status: 'sent', attempts, platformMessageId, sentAt: clock.now() }),
         ]);
+        await options.onOutcome?.(id, 'sent');
         return platformMessageId;
       } catch (error) {
         const failure = error instanceof SendError ? error : new SendError('transient', String(error));
@@ -108,6 +113,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
           case 'recipientGone':
             await record({ status: 'failed', attempts, lastError });
             await options.onRecipientGone(message);
+            await options.onOutcome?.(id, 'blocked');
             throw new UnrecoverableError(lastError);
           case 'later':
             await record({ status: 'queued', attempts, lastError });
@@ -115,10 +121,12 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
             throw new DelayedError();
           case 'permanent':
             await record({ status: 'failed', attempts, lastError });
+            await options.onOutcome?.(id, 'failed');
             throw new UnrecoverableError(lastError);
           case 'transient': {
             const last = attempts >= (job.opts.attempts ?? 1);
             await record({ status: last ? 'dead' : 'queued', attempts, lastError });
+            if (last) await options.onOutcome?.(id, 'failed');
             throw failure;
           }
         }

@@ -420,6 +420,49 @@ const apiTokenSchema = new Schema(
   },
   { timestamps: false },
 );
+export const BROADCAST_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled'] as const;
+
+/**
+ * An announcement of staff to an area (src/runtime/broadcasts.ts). `_id` is chosen by the flow
+ * (or the API) before it is written, so creating it again changes nothing. While it goes out its
+ * counters live in Redis (atomic increments, one outcome per member); `counts` and `byClub` keep
+ * them when it has finished, and acknowledgements that come later are `$inc`-ed here.
+ */
+const broadcastSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    senderId: { type: String, required: true },
+    senderChat: { type: { channel: String, chatId: String, _id: false }, default: null },
+    senderLang: { type: String, enum: LANGUAGES, default: 'vi' },
+    target: { kind: { type: String, enum: ['unit', 'club'] }, id: String, name: String },
+    who: { type: String, enum: ['all', 'board', 'volunteers'], required: true },
+    text: { vi: { type: String, required: true }, en: String },
+    urgent: { type: Boolean, default: false },
+    ack: { type: Boolean, default: false },
+    sendAt: { type: Date, required: true },
+    /** The time asked for, when quiet hours moved it. */
+    askedAt: { type: Date, default: null },
+    status: { type: String, enum: BROADCAST_STATUSES, default: 'scheduled' },
+    /** Recipients the preview counted when it was created. */
+    recipients: { type: Number, default: 0 },
+    /** Members it was addressed to (known once the audience has been read to its end). */
+    total: { type: Number, default: null },
+    counts: {
+      sent: { type: Number, default: 0 },
+      failed: { type: Number, default: 0 },
+      blocked: { type: Number, default: 0 },
+      unreachable: { type: Number, default: 0 },
+      acknowledged: { type: Number, default: 0 },
+    },
+    byClub: { type: Schema.Types.Mixed, default: () => ({}) },
+    cancelledAt: { type: Date, default: null },
+    finishedAt: { type: Date, default: null },
+    /** 'chat' or 'api'. */
+    via: { type: String, default: 'chat' },
+  },
+  { timestamps: true },
+);
+broadcastSchema.index({ senderId: 1, status: 1 });
 
 export type OrgUnitDoc = InferSchemaType<typeof orgUnitSchema>;
 export type ClubDoc = InferSchemaType<typeof clubSchema>;
@@ -434,6 +477,7 @@ export type HealthAlertDoc = InferSchemaType<typeof healthAlertSchema>;
 export type WeeklyReportDoc = InferSchemaType<typeof weeklyReportSchema>;
 export type ReportTotalDoc = InferSchemaType<typeof reportTotalSchema>;
 export type ApiTokenDoc = InferSchemaType<typeof apiTokenSchema>;
+export type BroadcastDoc = InferSchemaType<typeof broadcastSchema>;
 
 export interface Models {
   OrgUnit: Model<OrgUnitDoc>;
@@ -449,6 +493,7 @@ export interface Models {
   WeeklyReport: Model<WeeklyReportDoc>;
   ReportTotal: Model<ReportTotalDoc>;
   ApiToken: Model<ApiTokenDoc>;
+  Broadcast: Model<BroadcastDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per file). */
@@ -487,6 +532,7 @@ export function createModels(connection: Connection): Models {
       'report_totals',
     ) as unknown as Model<ReportTotalDoc>,
     ApiToken: connection.model('ApiToken', apiTokenSchema, 'api_tokens') as unknown as Model<ApiTokenDoc>,
+    Broadcast: connection.model('Broadcast', broadcastSchema, 'broadcasts') as unknown as Model<BroadcastDoc>,
   };
 }
 

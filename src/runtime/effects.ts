@@ -101,6 +101,8 @@ const CHANNEL_PREFERENCE: ChannelName[] = ['zalo-oa', 'zalo-bot', 'telegram', 's
 export class Effects {
   readonly #deps: EffectsDeps;
   readonly #health: HealthRecords;
+  /** Applies the broadcast effects (src/runtime/broadcasts.ts; set once the app has built it). */
+  broadcasts: { apply(effect: Effect, now: Date): Promise<void> } | undefined;
 
   constructor(deps: EffectsDeps) {
     this.#deps = deps;
@@ -186,7 +188,7 @@ export class Effects {
         case 'healthRound':
           await runHealthRound(effect, now, {
             ...this.#deps,
-            clubChats: (clubId) => this.#clubChats(clubId),
+            clubChats: (clubId) => this.clubChats(clubId),
             startIn: (start, chats, at) => this.#startIn(start, chats, at),
             start: (start, at) => this.start(start, at),
           });
@@ -238,6 +240,12 @@ export class Effects {
         case 'pushReportsToDhis2':
           // DHIS2 may take long: the turn does not wait (the summary comes as a message of its own).
           this.#deps.reportFiles?.pushInBackground(effect);
+          break;
+        case 'createBroadcast':
+        case 'cancelBroadcast':
+        case 'acknowledgeBroadcast':
+        case 'sendBroadcast':
+          await this.broadcasts?.apply(effect, now);
           break;
       }
     }
@@ -525,7 +533,7 @@ export class Effects {
       return;
     }
     const rsvp = (meeting.rsvp ?? {}) as Record<string, string>;
-    const { members, chats } = await this.#clubChats(meeting.clubId);
+    const { members, chats } = await this.clubChats(meeting.clubId);
     const invited = members.filter((member) => rsvp[String(member._id)] !== 'no');
     const chatOf = new Map(chats.map((target) => [target.memberId, target]));
     // Who is asked for whom: each member with a chat for herself, each proxy for the members without one.
@@ -868,7 +876,7 @@ export class Effects {
   }
 
   /** A club's active members and their chats (as `chatsOf` picks them): one read of its members. */
-  async #clubChats(clubId: string) {
+  async clubChats(clubId: string) {
     const members = await this.#deps.models.Member.find(
       { clubIds: clubId, status: 'active' },
       { ...CHAT_FIELDS, proxyIds: 1 },
@@ -1012,7 +1020,7 @@ function holdsRole(
 }
 
 /** A member's chat to write to, with her language and whether she opted out (see `chatsOf`). */
-type MemberChat = { chat: ChatKey; memberId: string; lang: Lang; optedOut: boolean; who?: Who };
+export type MemberChat = { chat: ChatKey; memberId: string; lang: Lang; optedOut: boolean; who?: Who };
 
 /** One of a member's chats (an Identity, or its copy on her record). */
 type ChatOfMember = ChatCopy & { memberId: string };

@@ -8,6 +8,10 @@ import { CLUB_LEADERS } from '../engine/roles.ts';
 import type { Answers, Flag, Level } from '../engine/surveys.ts';
 import type {
   AlertStatus,
+  AreaRef,
+  AreaView,
+  BroadcastPreview,
+  BroadcastWho,
   ChannelName,
   ChatRef,
   ClubContact,
@@ -55,10 +59,16 @@ const STARTED_MEETINGS = 5;
 /** Club names change rarely and there are few clubs: they are kept in memory this long. */
 const CLUB_NAMES_TTL_MS = 5 * 60_000;
 
+/** What the broadcast service answers for flows (src/runtime/broadcasts.ts; set once the app has it). */
+export type BroadcastReads = Pick<Lookups, 'area' | 'openBroadcasts'> & {
+  preview: Lookups['broadcastPreview'];
+};
+
 export class MongoLookups implements Lookups {
   readonly #models: Models;
   readonly #linkCodes: LinkCodes;
   #clubNames: { names: Map<string, string>; at: number } | undefined;
+  broadcasts: BroadcastReads | undefined;
 
   constructor(models: Models, linkCodes: LinkCodes) {
     this.#models = models;
@@ -384,6 +394,24 @@ export class MongoLookups implements Lookups {
 
   async reportRollup(orgUnitId: string, periods: string[]): Promise<RollupView> {
     return reportRollup(this.#models, orgUnitId, periods);
+  }
+
+  area(target: AreaRef): Promise<AreaView | undefined> {
+    return this.#broadcastReads().area(target);
+  }
+
+  broadcastPreview(target: AreaRef, who: BroadcastWho, urgent: boolean): Promise<BroadcastPreview> {
+    return this.#broadcastReads().preview(target, who, urgent);
+  }
+
+  openBroadcasts(senderId: string) {
+    return this.#broadcastReads().openBroadcasts(senderId);
+  }
+
+  #broadcastReads(): BroadcastReads {
+    if (!this.broadcasts)
+      throw new Error('MongoLookups.broadcasts is not set: the app sets it when it builds Broadcasts');
+    return this.broadcasts;
   }
 }
 

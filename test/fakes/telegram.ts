@@ -124,6 +124,8 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
 
   /** When each delivered sendMessage was accepted (Date.now()), by chat, in order: for rate measurements. */
   readonly deliveredAt: { chatId: string; at: number; botId: string }[] = [];
+  /** sendMessage calls answered 429 because the budget of `limitSendRate` was spent. */
+  rateLimited = 0;
 
   /**
    * Enforces Telegram's overall limit the way the real API does: at most `perSecond` sendMessage
@@ -151,7 +153,10 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
     const now = Date.now();
     bucket.tokens = Math.min(bucket.perSecond, bucket.tokens + ((now - bucket.at) / 1000) * bucket.perSecond);
     bucket.at = now;
-    if (bucket.tokens < 1) throw this.failureError({ kind: 'rateLimit', retryAfter: 1 });
+    if (bucket.tokens < 1) {
+      this.rateLimited += 1;
+      throw this.failureError({ kind: 'rateLimit', retryAfter: 1 });
+    }
     bucket.tokens -= 1;
   }
 

@@ -3,7 +3,9 @@
  * or MongoDB that `npm test` provides) and its own Redis key prefix, so test
  * files run in parallel without seeing each other. Nothing of ours is mocked.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
@@ -93,4 +95,32 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The bot as production starts it (src/main.ts) with `env`; resolves once it answers /healthz on env.PORT. */
+export async function spawnApp(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(PROJECT_NODE, ['src/main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await eventually(
+    () =>
+      fetch(`http://127.0.0.1:${env.PORT}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    'the bot answering',
+    20_000,
+  );
+  return child;
 }

@@ -9,6 +9,10 @@ import { canonicalCode } from '../../src/engine/codes.ts';
 import { CLUB_LEADERS, REPORTERS, reachesClub } from '../../src/engine/roles.ts';
 import type {
   AlertStatus,
+  AreaRef,
+  AreaView,
+  BroadcastPreview,
+  BroadcastWho,
   ChatRef,
   ClubContact,
   ClubMeetingRule,
@@ -543,5 +547,36 @@ export class FixtureLookups implements Lookups {
       onTime,
       missing,
     };
+  }
+
+  /** Org units and clubs a broadcast's sender navigates ('unit:id' / 'club:id' → the view). */
+  readonly areas = new Map<string, AreaView>();
+  /** What `broadcastPreview` answers (the same for every audience, unless set per 'kind:id:who'). */
+  preview: BroadcastPreview = {
+    recipients: 0,
+    byChannel: {},
+    unreachable: { stopped: 0, optedOut: 0, outsideWindow: 0 },
+    estimatedSeconds: 0,
+  };
+  readonly previews = new Map<string, BroadcastPreview>();
+  /** Broadcasts not finished yet, by sender. */
+  readonly openBroadcastsOf = new Map<string, { id: string; area: string; sendAt: Date; status: string }[]>();
+
+  /** Adds an area (its children must be added too, to be entered). */
+  area_(view: AreaView): this {
+    this.areas.set(`${view.kind}:${view.id}`, view);
+    return this;
+  }
+
+  async area(target: AreaRef): Promise<AreaView | undefined> {
+    return this.areas.get(`${target.kind}:${target.id}`);
+  }
+
+  async broadcastPreview(target: AreaRef, who: BroadcastWho, _urgent: boolean): Promise<BroadcastPreview> {
+    return this.previews.get(`${target.kind}:${target.id}:${who}`) ?? this.preview;
+  }
+
+  async openBroadcasts(senderId: string) {
+    return this.openBroadcastsOf.get(senderId) ?? [];
   }
 }
