@@ -507,7 +507,19 @@ export type ScheduledEffect =
   | StepTimeoutEffect
   | EscalateAlertEffect
   | MeetingReminderEffect
-  | HealthRoundEffect;
+  | HealthRoundEffect
+  | ReportNudgesEffect;
+
+/**
+ * Weekly reports' nudges are due: 'chairs' — the leaders of every club that has not reported this
+ * week are offered the report (REPORT_NUDGE_WEEKDAY/TIME); 'staff' — each commune's staff get the
+ * clubs still missing last week's (REPORT_MISSING_WEEKDAY/TIME). Clubs that reported are skipped.
+ */
+export interface ReportNudgesEffect {
+  type: 'reportNudges';
+  who: 'chairs' | 'staff';
+  key: string;
+}
 
 /** Changes a flow decides; the engine's caller applies them (idempotently) to the database. */
 export type Effect =
@@ -530,6 +542,7 @@ export type Effect =
   | { type: 'acknowledgeHealthAlert'; alertId: string; byMemberId: string; whenAcknowledged: Effect[] }
   | MeetingReminderEffect
   | HealthRoundEffect
+  | ReportNudgesEffect
   /**
    * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron
    * `pattern` in APP_TIMEZONE) — even across restarts. Scheduling a `key` again replaces its plan;

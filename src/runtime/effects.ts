@@ -46,6 +46,7 @@ import { Audiences } from './audiences.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
 import { runHealthRound } from './health-rounds.ts';
+import { reportNudges } from './report-nudges.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -204,6 +205,12 @@ export class Effects {
           break;
         case 'saveWeeklyReport':
           await applySaveWeeklyReport(this.#deps.models, effect, now, this.#deps.reports);
+          break;
+        case 'reportNudges':
+          await this.apply(
+            await reportNudges(this.#deps.models, effect, now, this.#deps.reports.timeZone),
+            now,
+          );
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
