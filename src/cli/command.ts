@@ -14,6 +14,10 @@ export const OPTIONS = {
   open: { type: 'boolean' },
   days: { type: 'string' },
   by: { type: 'string' },
+  synthetic: { type: 'boolean' },
+  clubs: { type: 'string' },
+  'members-per-club': { type: 'string' },
+  weeks: { type: 'string' },
 } as const;
 export type OptionName = keyof typeof OPTIONS;
 export type Values = {

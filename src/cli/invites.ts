@@ -44,7 +44,7 @@ function formatDate(date: Date, lang: Lang, timeZone: string): string {
 }
 
 /** Runs `work` with the models of the configured database, then disconnects. */
-async function withDatabase<T>(work: (models: Models, timeZone: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(work: (models: Models, timeZone: string) => Promise<T>): Promise<T> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();

@@ -23,11 +23,13 @@ import {
   type Values,
 } from './command.ts';
 import { inviteCommands } from './invites.ts';
+import { seedCommands } from './seed.ts';
 
 const COMMANDS: Record<string, Command> = {
   help: { options: [], run: help },
   chat: chatCommand,
   ...inviteCommands,
+  ...seedCommands,
 };
 
 async function help(ctx: Context): Promise<number> {
