@@ -65,6 +65,23 @@ const VALUES: Record<string, string | number> = {
   no: 12,
   maybe: 9,
   none: 5,
+  // Weekly reports (flows/weekly-report.ts, flows/report-view.ts).
+  span: '23/11–29/11',
+  period: '23/11–29/11',
+  area: 'Tạo thu nhập, quỹ vay',
+  hint: '\n(tuần trước: 1.500.000 đ)',
+  value: '1.500.000 đ',
+  members: 62,
+  usual: 12,
+  expected: 20,
+  got: 3,
+  order: 'hop dd moi roi phi vay tienvay tientra quy davay ha can bhyt tham cs tg ql tt vh hd',
+  unit: 'Xã Diễn Hồng',
+  rate: 80,
+  onTime: 70,
+  reported: 8,
+  // The roll-up's own text: its length is checked where it is built (under 2,000 characters).
+  text: 'Báo cáo Xã Diễn Hồng, 23/11–29/11',
 };
 
 type Tree = { [key: string]: string | Tree };
