@@ -221,6 +221,15 @@ export const weeklyReportFlow: Flow<WeeklyReportData> = {
     if (clubIds.length === 0) return toMenu('report.notAllowed');
     const text = typeof args.text === 'string' ? args.text.replace(/^\s*bc\b/i, '') : undefined;
     const data = { text, submitted: false } as WeeklyReportData;
+    // Opened by the Saturday nudge for one club: it says why, then asks which week.
+    if (args.nudge === true && typeof args.clubId === 'string' && clubIds.includes(args.clubId)) {
+      const club = await ctx.lookups.clubInfo(args.clubId);
+      return {
+        goto: 'period',
+        data: { ...data, clubId: args.clubId },
+        say: [{ key: 'report.nudge', vars: { club: club?.name ?? '' } }],
+      };
+    }
     if (clubIds.length > 1) {
       const clubs = (await Promise.all(clubIds.map((id) => ctx.lookups.clubInfo(id)))).flatMap((c) =>
         c ? [{ id: c.id, name: c.name }] : [],

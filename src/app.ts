@@ -52,6 +52,7 @@ import { Conversations } from './runtime/conversations.ts';
 import { Effects } from './runtime/effects.ts';
 import { InboundLimit } from './runtime/inbound-limit.ts';
 import { ReportFiles } from './runtime/report-files.ts';
+import { weeklyPattern } from './runtime/report-nudges.ts';
 import { ChatStates, Deliveries } from './store/chat-state.ts';
 import { LinkCodes } from './store/link-codes.ts';
 import { MongoLookups } from './store/lookups.ts';
@@ -458,6 +459,18 @@ export class App {
           lockMs: config.OUTBOX_LOCK_MS,
         }),
       );
+      // Weekly reports: chairs nudged, staff told the clubs missing (upserting again changes nothing).
+      for (const [who, weekday, time] of [
+        ['chairs', config.REPORT_NUDGE_WEEKDAY, config.REPORT_NUDGE_TIME],
+        ['staff', config.REPORT_MISSING_WEEKDAY, config.REPORT_MISSING_TIME],
+      ] as const) {
+        const key = `report-nudges.${who}`;
+        await this.scheduler.schedule(
+          key,
+          { every: { pattern: weeklyPattern(weekday, time) } },
+          { type: 'reportNudges', who, key },
+        );
+      }
     }
     if (config.ROLE !== 'worker') {
       for (const channel of this.#channels) await channel.startInbound?.();

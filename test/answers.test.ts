@@ -8,6 +8,7 @@ import {
   parseCount,
   parseFeeling,
   parseInteger,
+  parseMoney,
   parsePhone,
   parseSmallTalk,
   parseWeightKg,
@@ -776,4 +777,38 @@ describe('long input', () => {
     }
     expect(performance.now() - started).toBeLessThan(500);
   });
+});
+
+describe('parseMoney', () => {
+  it.each([
+    ['1,5 triệu', 1_500_000],
+    ['1.5tr', 1_500_000],
+    ['1tr5', 1_500_000],
+    ['1tr250', 1_250_000],
+    ['1.500.000', 1_500_000],
+    ['1,500,000', 1_500_000],
+    ['1 500 000', 1_500_000],
+    ['1500000', 1_500_000],
+    ['500.000đ', 500_000],
+    ['200.000 vnđ', 200_000],
+    ['500 nghìn', 500_000],
+    ['500k', 500_000],
+    ['2 triệu rưỡi', 2_500_000],
+    ['một triệu rưỡi', 1_500_000],
+    ['hai triệu', 2_000_000],
+    ['năm trăm nghìn', 500_000],
+    ['1 tỷ 2', 1_200_000_000],
+    ['1,2 tỷ', 1_200_000_000],
+    ['0', 0],
+    ['không', 0],
+  ])('reads %s as %d đồng', (text, value) => {
+    expect(parseMoney(text)).toBe(value);
+  });
+
+  it.each(['-5', '-1,5 triệu', '12,5', '12.5', '🙂', 'abc', '3 nghìn 2 triệu', 'x'.repeat(5000), ''])(
+    'refuses %s',
+    (text) => {
+      expect(parseMoney(text)).toBeUndefined();
+    },
+  );
 });

@@ -94,6 +94,19 @@ const VALUES: Record<string, string | number> = {
   acknowledged: 950,
   notSent: 12,
   withdrawn: 54,
+  // Weekly reports (flows/weekly-report.ts, flows/report-view.ts).
+  span: '23/11–29/11',
+  period: '23/11–29/11',
+  hint: '\n(tuần trước: 1.500.000 đ)',
+  members: 62,
+  usual: 12,
+  expected: 20,
+  got: 3,
+  order: 'hop dd moi roi phi vay tienvay tientra quy davay ha can bhyt tham cs tg ql tt vh hd',
+  unit: 'Xã Diễn Hồng',
+  rate: 80,
+  onTime: 70,
+  reported: 8,
 };
 
 type Tree = { [key: string]: string | Tree };

@@ -98,7 +98,7 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
       (await h.test.app.models.Member.findOne({ phone: DEMO_PEOPLE.chairClub1 }).lean())!._id,
     );
     expect((report!.entries as Record<string, { by: string }>).dd!.by).toBe(chairId);
-  });
+  }, 180_000);
 
   it('commune staff see it at once, with the club still missing', async () => {
     expect((await staff.say('xem báo cáo')).text).toContain(
@@ -125,7 +125,7 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
     expect((await chair2.say('1')).text).toContain(vi('report.thanksOnTime', { period: SPAN }));
     await staff.say('xem báo cáo');
     expect((await staff.say('2')).text).toContain(vi('reportView.noneMissing'));
-  });
+  }, 60_000);
 
   it('a plain member may not report', async () => {
     expect((await member.say('báo cáo tuần')).text).toContain(vi('report.notAllowed'));

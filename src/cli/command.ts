@@ -15,6 +15,10 @@ export const OPTIONS = {
   days: { type: 'string' },
   by: { type: 'string' },
   org: { type: 'string' },
+  synthetic: { type: 'boolean' },
+  clubs: { type: 'string' },
+  'members-per-club': { type: 'string' },
+  weeks: { type: 'string' },
 } as const;
 export type OptionName = keyof typeof OPTIONS;
 export type Values = {

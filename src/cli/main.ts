@@ -24,6 +24,7 @@ import {
   type Values,
 } from './command.ts';
 import { inviteCommands } from './invites.ts';
+import { seedCommands } from './seed.ts';
 import { tokenCommands } from './tokens.ts';
 
 const COMMANDS: Record<string, Command> = {
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   chat: chatCommand,
   ...inviteCommands,
   ...tokenCommands,
+  ...seedCommands,
 };
 
 async function help(ctx: Context): Promise<number> {

@@ -130,7 +130,7 @@ const GIVEN_MALE = [
 ];
 
 /** Small deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

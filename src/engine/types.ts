@@ -528,12 +528,24 @@ export type ScheduledEffect =
   | EscalateAlertEffect
   | MeetingReminderEffect
   | HealthRoundEffect
-  | SendBroadcastEffect;
+  | SendBroadcastEffect
+  | ReportNudgesEffect;
 
 /** A planned broadcast's time came: its delivery starts (unless it was cancelled). */
 export interface SendBroadcastEffect {
   type: 'sendBroadcast';
   broadcastId: string;
+  key: string;
+}
+
+/**
+ * Weekly reports' nudges are due: 'chairs' — the leaders of every club that has not reported this
+ * week are offered the report (REPORT_NUDGE_WEEKDAY/TIME); 'staff' — each commune's staff get the
+ * clubs still missing last week's (REPORT_MISSING_WEEKDAY/TIME). Clubs that reported are skipped.
+ */
+export interface ReportNudgesEffect {
+  type: 'reportNudges';
+  who: 'chairs' | 'staff';
   key: string;
 }
 
@@ -558,6 +570,7 @@ export type Effect =
   | { type: 'acknowledgeHealthAlert'; alertId: string; byMemberId: string; whenAcknowledged: Effect[] }
   | MeetingReminderEffect
   | HealthRoundEffect
+  | ReportNudgesEffect
   /**
    * `effect` happens later — once at `at` (ISO time), or `every` so often (`ms`, or a cron
    * `pattern` in APP_TIMEZONE) — even across restarts. Scheduling a `key` again replaces its plan;

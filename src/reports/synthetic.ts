@@ -5,7 +5,7 @@
  * seed. Reports are made week by week, so 1.3 million of them never sit in memory at once.
  */
 import { DEFAULT_REPORT } from '../../flows/reports/default.ts';
-import { insertAll } from '../demo/seed.ts';
+import { insertAll, mulberry32 as random } from '../demo/seed.ts';
 import type { Models } from '../models/index.ts';
 import { allAreasActive, numeric, type ReportValues } from './definitions.ts';
 import { closesMonth, monthOfWeek, shiftPeriod, weekCutoff } from './periods.ts';
@@ -49,18 +49,6 @@ export interface SyntheticReport {
   values: ReportValues;
   onTime: boolean;
   submittedAt: Date;
-}
-
-/** A small, fast, seeded random number generator (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The hierarchy: units and clubs (members counted, made when written). */

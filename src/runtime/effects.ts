@@ -50,6 +50,7 @@ import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
 import { runHealthRound } from './health-rounds.ts';
 import type { ReportFiles } from './report-files.ts';
+import { reportNudges } from './report-nudges.ts';
 
 /** Saves of a chat's state lost to a concurrent one are tried again this often. */
 const MAX_SAVE_ATTEMPTS = 3;
@@ -226,6 +227,12 @@ export class Effects {
           break;
         case 'saveWeeklyReport':
           await applySaveWeeklyReport(this.#deps.models, effect, now, this.#deps.reports);
+          break;
+        case 'reportNudges':
+          await this.apply(
+            await reportNudges(this.#deps.models, effect, now, this.#deps.reports.timeZone),
+            now,
+          );
           break;
         case 'setOptOut':
           // Opting out again keeps the first time (a retried turn changes nothing).
