@@ -17,21 +17,6 @@ import type { Models } from '../models/index.ts';
 import { parsePeriod, shiftPeriod, weeksOfMonth } from './periods.ts';
 import { reportId, sumEntries, type TotalEntry, totalId } from './totals.ts';
 
-export {
-  closesMonth,
-  monthOf,
-  monthOfWeek,
-  parsePeriod,
-  parsePeriodRange,
-  periodDays,
-  periodsBetween,
-  shiftPeriod,
-  weekCutoff,
-  weekOf,
-  weekOfDay,
-  weeksOfMonth,
-} from './periods.ts';
-
 /** A club and its place in the hierarchy (root first, its own org unit last). */
 export interface ClubRef {
   clubId: string;
