@@ -39,17 +39,15 @@
  *   BENCH_PEOPLE=10 BENCH_SECONDS=8 npm run bench -- inbound
  *   BENCH_SCENARIOS=health BENCH_APP_NODE_ARGS=--cpu-prof npm run bench -- inbound   (one scenario; profile the app)
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
 import { DEMO_CODES, seedDemoData } from '../src/demo/seed.ts';
 import { createModels, type Models } from '../src/models/index.ts';
 import { FakeTelegram, type FakeUser } from '../test/fakes/telegram.ts';
-import { dropTestData, isolatedEnv, PROJECT_NODE } from '../test/support/app.ts';
+import { dropTestData, isolatedEnv } from '../test/support/app.ts';
 import { vi } from '../test/support/text.ts';
 import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
 import {
@@ -63,6 +61,16 @@ import {
   type Step,
   turn,
 } from './people.ts';
+import {
+  APP_NODE_ARGS,
+  cpuSeconds,
+  freePort,
+  ROOT,
+  residentMB,
+  startProcess,
+  stopProcess,
+  type Target,
+} from './processes.ts';
 import { REFERENCE, REFERENCE_WEBHOOK_PATH } from './reference-bot.ts';
 import { envInt, latencySummary, ms, num, round, settlesWithin, sleep, type Tally, table } from './stats.ts';
 
@@ -70,25 +78,12 @@ const PEOPLE = envInt('BENCH_PEOPLE', 50, 999);
 const SECONDS = envInt('BENCH_SECONDS', 20, 3600);
 /** How long a reply may take before the turn counts as lost; also the wait for in-flight replies. */
 const REPLY_TIMEOUT_MS = 10_000;
-/** How long a process may take to start, and to stop after SIGTERM before it is killed. */
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 15_000;
 const WEBHOOK_SECRET = 'bench-inbound-secret';
 const POOL = { app: 8, reference: 8, driver: 2 };
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Telegram user ids: phase p, person k, round r → 10_000_000·(p+1) + k·10_000 + r. */
 const ROUNDS_PER_PERSON = 10_000;
 const telegramUserId = (phase: number, person: number, round: number) =>
   10_000_000 * (phase + 1) + person * ROUNDS_PER_PERSON + round;
-/**
- * Node arguments of the app process: those production runs with (the Dockerfile's NODE_OPTIONS),
- * then BENCH_APP_NODE_ARGS, e.g. `--cpu-prof` to see where its time goes.
- */
-const APP_NODE_ARGS = [
-  ...(/^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(`${ROOT}Dockerfile`, 'utf8'))?.[1] ?? '').split(' '),
-  ...(process.env.BENCH_APP_NODE_ARGS ?? '').split(' '),
-].filter(Boolean);
-
 /** What one kind of person says, round after round. */
 interface Script {
   steps(person: number, round: number): Step[];
@@ -170,90 +165,6 @@ const REFERENCE_SCRIPT: Script = {
     })),
   newUserEachRound: false,
 };
-
-/** A benchmarked bot running as its own process. */
-interface Target {
-  label: string;
-  child: ChildProcess;
-  webhookUrl: string;
-  healthUrl: string;
-  countersPort: number;
-}
-
-/** A port nobody listens on now (loopback). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `args` with the project's Node; resolves once `healthUrl` answers 200. */
-async function startProcess(
-  label: string,
-  args: string[],
-  env: Record<string, string>,
-  urls: { webhookUrl: string; healthUrl: string; countersPort: number },
-): Promise<Target> {
-  const child = spawn(PROJECT_NODE, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const deadline = performance.now() + START_TIMEOUT_MS;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${label} exited with code ${child.exitCode} while starting`);
-    const up = await fetch(urls.healthUrl, { signal: AbortSignal.timeout(1000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (up) return { label, child, ...urls };
-    await sleep(200);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${label} did not answer ${urls.healthUrl} within ${START_TIMEOUT_MS / 1000} s`);
-}
-
-/** SIGTERM, then how long the process took to exit (ms), or null if it had to be killed. */
-async function stopProcess(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return 0;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const startedAt = performance.now();
-  child.kill('SIGTERM');
-  if (await settlesWithin(exited, STOP_TIMEOUT_MS)) return performance.now() - startedAt;
-  child.kill('SIGKILL');
-  await settlesWithin(exited, 5000);
-  return null;
-}
-
-/** Resident memory of a process in MB (VmRSS), NaN when it cannot be read. */
-function residentMB(pid: number | undefined): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kB = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kB === undefined ? Number.NaN : Number(kB) / 1024;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far; NaN when it cannot be read. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return Number.NaN;
-  }
-}
-const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * The processes that share the machine's cores during a phase, by role. Each update's cost is the

@@ -23,7 +23,7 @@ import { seedDemoData } from './demo/seed.ts';
 import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
-import type { ScheduledEffect } from './engine/types.ts';
+import type { Outbound, ScheduledEffect } from './engine/types.ts';
 import { registerBroadcastRoutes } from './http/broadcast-routes.ts';
 import { registerReportLinkRoutes } from './http/report-links.ts';
 import { registerReportRoutes } from './http/report-routes.ts';
@@ -37,6 +37,7 @@ import { MeetingPlanner } from './jobs/meeting-planner.ts';
 import { MessageLog } from './jobs/message-log.ts';
 import { MessageRetention } from './jobs/message-retention.ts';
 import { Outbox } from './jobs/outbox.ts';
+import { startBulkOutboxWorker } from './jobs/outbox-bulk-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
 import { type QuietHours, quietHours } from './jobs/quiet-hours.ts';
 import { Scheduler } from './jobs/scheduler.ts';
@@ -131,6 +132,7 @@ export class App {
     this.outbox = new Outbox(
       {
         connection: this.#bullRedis,
+        redis: this.#redis,
         prefix: `${prefix}:bull`,
         maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
         backoffMs: config.OUTBOX_BACKOFF_MS,
@@ -422,8 +424,8 @@ export class App {
     // Writes a process that stopped left in Redis go on to MongoDB.
     void this.messageLog.flush();
     if (config.ROLE !== 'web') {
-      this.#workers = this.#channels.map(({ sender }) =>
-        startOutboxWorker({
+      this.#workers = this.#channels.flatMap(({ sender }) => {
+        const options = {
           connection: this.#bullRedis,
           prefix: `${config.REDIS_PREFIX}:bull`,
           redis: this.#redis,
@@ -434,11 +436,21 @@ export class App {
           quietHours: this.#quietHours,
           lockMs: config.OUTBOX_LOCK_MS,
           concurrency: config.OUTBOX_CONCURRENCY,
-          onRecipientGone: (message) =>
+          onRecipientGone: (message: Outbound) =>
             this.effects.markStopped({ channel: message.channel, chatId: message.chatId }, this.clock.now()),
-          onOutcome: (jobId, outcome) => this.broadcasts.onOutcome(jobId, outcome),
-        }),
-      );
+          onOutcome: (jobId: string, outcome: Parameters<Broadcasts['onOutcome']>[1]) =>
+            this.broadcasts.onOutcome(jobId, outcome),
+        };
+        return [
+          startOutboxWorker(options),
+          startBulkOutboxWorker({
+            ...options,
+            concurrency: config.OUTBOX_BULK_CONCURRENCY,
+            maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+            backoffMs: config.OUTBOX_BACKOFF_MS,
+          }),
+        ];
+      });
       this.#workers.push(
         this.#unreachable.startWorker(),
         await this.retention.start(),

@@ -136,6 +136,7 @@ const schema = z
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
     OUTBOX_LOCK_MS: z.coerce.number().int().min(500).default(30000),
     OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
+    OUTBOX_BULK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
     /**
      * Several Telegram bots (e.g. one per province), comma-separated; each member is bound to the
      * bot she wrote to, and each bot sends at its own limit. TELEGRAM_BOT_TOKEN alone is a list of one.

@@ -5,11 +5,12 @@
  * "không" answerers not reminded again, a proxy asked for a member without a chat, and nobody
  * outside the club able to answer.
  */
-import type { Job } from 'bullmq';
+import { type Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { TestClock } from '../src/clock.ts';
 import type { Effect } from '../src/engine/types.ts';
+import { type BulkJob, bulkQueueName, outboxQueueName } from '../src/jobs/outbox.ts';
 import { dropTestData, eventually, isolatedEnv, startTestApp, type TestApp } from './support/app.ts';
 import { type ChatDriver, simulatorChat } from './support/chats.ts';
 import { vi } from './support/text.ts';
@@ -124,11 +125,19 @@ describe('meeting reminders', () => {
       vi('meetingRsvp.reminder', { weekday: 'Thứ Năm', date: '12/03', time: '08:00', place: 'Nhà văn hoá' }),
     );
     // Had it waited in the queue until the meeting began, it would not have been sent.
-    const queued = await app.outbox.queue('simulator').getJobs(['completed', 'active', 'wait', 'delayed']);
+    // (A club's reminders go out in bulk jobs: one job, many chats' messages.)
+    const bulk = new Queue<BulkJob>(bulkQueueName(outboxQueueName('simulator')), {
+      connection: { url: test.config.REDIS_URL },
+      prefix: `${test.config.REDIS_PREFIX}:bull`,
+    });
+    const queued = (await bulk.getJobs(['completed', 'active', 'wait', 'delayed'])).flatMap(
+      (job) => job.data.items,
+    );
+    await bulk.close();
     expect(
       queued
-        .filter((job) => job.data.message.chatId === lan.chat.chatId)
-        .map((job) => [job.data.message.kind, job.data.message.expiresAt]),
+        .filter(({ message }) => message.chatId === lan.chat.chatId)
+        .map(({ message }) => [message.kind, message.expiresAt]),
     ).toContainEqual(['meeting_reminder', at('2026-03-12T08:00').toISOString()]);
     expect(asked.text).toContain(vi('meetingRsvp.ask', { You: 'Bác' }));
     expect(asked.choices).toEqual([vi('meetingRsvp.yes'), vi('meetingRsvp.no'), vi('meetingRsvp.maybe')]);

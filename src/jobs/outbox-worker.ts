@@ -33,6 +33,7 @@ import type { Logger } from '../log.ts';
 import type { MessageLog, MessageResult } from './message-log.ts';
 import { type OutboxJob, outboxQueueName } from './outbox.ts';
 import { deliveryNow, type QuietHours } from './quiet-hours.ts';
+import { RateBucket } from './rate-bucket.ts';
 import { tickBatch } from './tick-batch.ts';
 
 export interface OutboxWorkerOptions {
@@ -50,15 +51,19 @@ export interface OutboxWorkerOptions {
   lockMs: number;
   concurrency?: number;
   /** Told once a message's fate is settled (a broadcast counts its recipients' outcomes by it). */
-  onOutcome?(jobId: string, outcome: 'sent' | 'failed' | 'blocked'): Promise<void>;
+  onOutcome?(jobId: string, outcome: 'sent' | 'failed' | 'blocked' | 'cancelled'): Promise<void>;
 }
 
 const SENT_MARKER_TTL_SECONDS = 7 * 24 * 3600;
 
-export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJob> {
-  const { sender, messageLog, log, redis, clock, quietHours } = options;
+/**
+ * What the single and the bulk worker of a sender record alike: each message's "sent" marker (the
+ * messages sending at once read and write theirs together: one Redis round trip each way), its
+ * Message record, and its settled outcome.
+ */
+export function outboxOutcomes(options: OutboxWorkerOptions) {
+  const { messageLog, redis } = options;
   const markerKey = (jobId: string) => `${options.prefix}:sent:${jobId}`;
-  // The jobs running at once read and write their markers together: one Redis round trip each way.
   const sentMarker = tickBatch((ids: string[]) => redis.mget(ids.map(markerKey)));
   const markSent = tickBatch(async (sent: [string, string][]) => {
     const pipeline = redis.pipeline();
@@ -68,6 +73,49 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
     if (failed) throw failed;
     return [];
   });
+  return {
+    /** The platform's id of a message already sent (by a worker that died before finishing), or null. */
+    sentMarker,
+    record: (id: string, message: Outbound, result: MessageResult, queuedAt: Date) =>
+      messageLog.result(id, message, result, queuedAt),
+    async sent(id: string, message: Outbound, queuedAt: Date, attempts: number, platformMessageId: string) {
+      await Promise.all([
+        markSent([id, platformMessageId]),
+        messageLog.result(
+          id,
+          message,
+          { status: 'sent', attempts, platformMessageId, sentAt: options.clock.now() },
+          queuedAt,
+        ),
+      ]);
+      await options.onOutcome?.(id, 'sent');
+    },
+    /** Failed for good: the person is gone (the chat is marked stopped), or the platform refused it. */
+    async failed(id: string, message: Outbound, queuedAt: Date, attempts: number, failure: SendError) {
+      await messageLog.result(
+        id,
+        message,
+        { status: 'failed', attempts, lastError: lastError(failure) },
+        queuedAt,
+      );
+      if (failure.failure === 'recipientGone') await options.onRecipientGone(message);
+      await options.onOutcome?.(id, failure.failure === 'recipientGone' ? 'blocked' : 'failed');
+    },
+  };
+}
+
+export function lastError(failure: SendError): string {
+  return failure.message.slice(0, 500);
+}
+
+export function asSendError(error: unknown): SendError {
+  return error instanceof SendError ? error : new SendError('transient', String(error));
+}
+
+export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJob> {
+  const { sender, log, clock, quietHours } = options;
+  const outcomes = outboxOutcomes(options);
+  const bucket = new RateBucket(options.redis, rateBucketKey(options.prefix, sender), sender.ratePerSecond);
 
   const worker: Worker<OutboxJob> = new Worker<OutboxJob>(
     sender.queueName ?? outboxQueueName(sender.channel),
@@ -76,8 +124,8 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
       const { message } = job.data;
       const attempts = job.attemptsMade + 1;
       const queuedAt = new Date(job.data.queuedAt);
-      const record = (result: MessageResult) => messageLog.result(id, message, result, queuedAt);
-      const alreadySent = await sentMarker(id);
+      const record = (result: MessageResult) => outcomes.record(id, message, result, queuedAt);
+      const alreadySent = await outcomes.sentMarker(id);
       if (alreadySent !== null) {
         await record({ status: 'sent', attempts, platformMessageId: alreadySent });
         await options.onOutcome?.(id, 'sent');
@@ -95,37 +143,31 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
         throw new DelayedError();
       }
       try {
+        // The bot's rate is shared with its bulk worker: this message takes its slot too.
+        const [slot] = (await bucket.take(1)).delaysMs;
+        if (slot) await sleep(slot);
         const { platformMessageId } = await sender.send(message, id);
-        await Promise.all([
-          markSent([id, platformMessageId]),
-          record({ status: 'sent', attempts, platformMessageId, sentAt: clock.now() }),
-        ]);
-        await options.onOutcome?.(id, 'sent');
+        await outcomes.sent(id, message, queuedAt, attempts, platformMessageId);
         return platformMessageId;
       } catch (error) {
-        const failure = error instanceof SendError ? error : new SendError('transient', String(error));
-        const lastError = failure.message.slice(0, 500);
+        const failure = asSendError(error);
         log.warn({ job: id, channel: sender.channel, failure: failure.failure, attempts }, 'send failed');
         switch (failure.failure) {
           case 'rateLimited':
+            await bucket.holdBack(failure.retryAfterMs ?? 1000);
             await worker.rateLimit(failure.retryAfterMs ?? 1000);
             throw new RateLimitError();
           case 'recipientGone':
-            await record({ status: 'failed', attempts, lastError });
-            await options.onRecipientGone(message);
-            await options.onOutcome?.(id, 'blocked');
-            throw new UnrecoverableError(lastError);
+          case 'permanent':
+            await outcomes.failed(id, message, queuedAt, attempts, failure);
+            throw new UnrecoverableError(lastError(failure));
           case 'later':
-            await record({ status: 'queued', attempts, lastError });
+            await record({ status: 'queued', attempts, lastError: lastError(failure) });
             await job.moveToDelayed(Date.now() + (failure.retryAfterMs ?? 60_000), token);
             throw new DelayedError();
-          case 'permanent':
-            await record({ status: 'failed', attempts, lastError });
-            await options.onOutcome?.(id, 'failed');
-            throw new UnrecoverableError(lastError);
           case 'transient': {
             const last = attempts >= (job.opts.attempts ?? 1);
-            await record({ status: last ? 'dead' : 'queued', attempts, lastError });
+            await record({ status: last ? 'dead' : 'queued', attempts, lastError: lastError(failure) });
             if (last) await options.onOutcome?.(id, 'failed');
             throw failure;
           }
@@ -144,4 +186,13 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
   );
   worker.on('error', (error) => log.error({ err: error, channel: sender.channel }, 'outbox worker error'));
   return worker;
+}
+
+/** The Redis bucket of a sender's rate (one per bot: its queue's name). */
+export function rateBucketKey(prefix: string, sender: ChannelSender): string {
+  return `${prefix}:rate:${sender.queueName ?? outboxQueueName(sender.channel)}`;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,6 +7,7 @@
  * end, or logged 'expired' and not queued) and again by the worker (see quiet-hours.ts).
  */
 import { type ConnectionOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import type { ChannelName, Outbound } from '../engine/types.ts';
 import { keepsText, type MessageLog } from './message-log.ts';
@@ -24,8 +25,37 @@ export interface OutboxJob {
   queuedAt: string;
 }
 
+/** One message of a bulk job: its own job id (its sent marker's), and the group it can be withdrawn with. */
+export interface BulkItem {
+  id: string;
+  message: Outbound;
+  group?: string;
+}
+
+/** Many chats' messages in one job (see `enqueueBulk`). */
+export interface BulkJob {
+  items: BulkItem[];
+  queuedAt: string;
+}
+
+/** One chat's messages for `enqueueBulk`, as `enqueue` takes them. */
+export interface BulkChat {
+  messages: Outbound[];
+  idBase: string;
+  /** Set for messages a sender may take back before they go (a broadcast's id, see `withdraw`). */
+  group?: string;
+}
+
+/**
+ * Messages per bulk job: a job's cost in Redis (its own scripts) is shared by this many, and a
+ * worker that dies half-way resends none of those already marked sent.
+ */
+const BULK_SIZE = 50;
+
 export interface OutboxOptions {
   connection: ConnectionOptions;
+  /** For the withdrawn groups' markers. */
+  redis: Redis;
   /** BullMQ key prefix (isolates test runs and deployments sharing one Redis). */
   prefix: string;
   maxAttempts: number;
@@ -45,6 +75,16 @@ export function outboxQueueName(channel: ChannelName): string {
   return `outbox-${channel}`;
 }
 
+/** The queue of bulk jobs beside a sender's queue of single messages (same bot, same rate). */
+export function bulkQueueName(queueName: string): string {
+  return `${queueName}-bulk`;
+}
+
+/** Set by `withdraw`: a bulk worker sends nothing more of the group (kept as long as bulk jobs). */
+export function withdrawnKey(prefix: string, group: string): string {
+  return `${prefix}:withdrawn:${group}`;
+}
+
 /** BullMQ forbids ':' in custom ids; chat ids and message ids never contain '|'. */
 export function outboxJobId(...parts: (string | number)[]): string {
   return parts.join('|').replaceAll(':', ';');
@@ -53,7 +93,7 @@ export function outboxJobId(...parts: (string | number)[]): string {
 export class Outbox {
   readonly #options: OutboxOptions;
   readonly #log: MessageLog;
-  readonly #queues = new Map<string, Queue<OutboxJob>>();
+  readonly #queues = new Map<string, Queue<OutboxJob | BulkJob>>();
 
   constructor(options: OutboxOptions, log: MessageLog) {
     this.#options = options;
@@ -62,13 +102,13 @@ export class Outbox {
 
   /** The channel's queue (with several Telegram bots: the first bot's). */
   queue(channel: ChannelName): Queue<OutboxJob> {
-    return this.#queueNamed(outboxQueueName(channel));
+    return this.#queueNamed(outboxQueueName(channel)) as Queue<OutboxJob>;
   }
 
-  #queueNamed(name: string): Queue<OutboxJob> {
+  #queueNamed(name: string): Queue<OutboxJob | BulkJob> {
     let queue = this.#queues.get(name);
     if (!queue) {
-      queue = new Queue<OutboxJob>(name, {
+      queue = new Queue<OutboxJob | BulkJob>(name, {
         connection: this.#options.connection,
         prefix: this.#options.prefix,
       });
@@ -100,22 +140,82 @@ export class Outbox {
    */
   async enqueue(messages: Outbound[], idBase: string): Promise<void> {
     const now = this.#options.clock.now();
-    const byChannel = new Map<ChannelName, { id: string; message: Outbound; delay: number }[]>();
-    const expired: { id: string; message: Outbound }[] = [];
-    messages.forEach((message, index) => {
-      const id = outboxJobId(idBase, index);
-      const delivery = deliveryNow(message, now, this.#options.quietHours);
-      if (delivery.action === 'drop') {
-        expired.push({ id, message });
-        return;
+    const { single, expired } = this.#sort([{ messages, idBase }], now, false);
+    await this.#addSingles(single, now);
+    await this.#expire(expired, now);
+  }
+
+  /**
+   * Queues many chats' messages (an audience's page) as a few bulk jobs of up to BULK_SIZE
+   * messages — not a job each: what a message costs in Redis is most of what the outbox costs.
+   * Each message keeps the id `enqueue` would give it, so it is sent once whichever way it went;
+   * a chat's messages stay together, in order. What must wait for the morning is queued singly,
+   * delayed, as `enqueue` does.
+   */
+  async enqueueBulk(chats: BulkChat[]): Promise<void> {
+    const now = this.#options.clock.now();
+    const { single, bulk, expired } = this.#sort(chats, now, true);
+    for (const [channel, items] of bulk) {
+      for (const [name, list] of await this.#byQueue(channel, items)) {
+        await this.#queueNamed(bulkQueueName(name)).addBulk(
+          chunksOf(list).map((chunk) => ({
+            name: 'bulk',
+            data: { items: chunk, queuedAt: now.toISOString() },
+            opts: {
+              jobId: outboxJobId('bulk', chunk[0]!.id, chunk.length),
+              attempts: 20,
+              backoff: { type: 'exponential', delay: 1000 },
+              removeOnComplete: { age: 3600, count: 10_000 },
+              removeOnFail: { age: 30 * 24 * 3600 },
+            },
+          })),
+        );
       }
-      const list = byChannel.get(message.channel) ?? [];
-      list.push({ id, message, delay: delivery.action === 'hold' ? delivery.ms : 0 });
-      byChannel.set(message.channel, list);
-    });
+    }
+    await this.#addSingles(single, now);
+    await this.#expire(expired, now);
+  }
+
+  /** Bulk messages of `group` not sent yet are not sent (the bulk worker logs them 'expired'). */
+  async withdraw(group: string): Promise<void> {
+    await this.#options.redis.set(withdrawnKey(this.#options.prefix, group), '1', 'EX', 30 * 24 * 3600);
+  }
+
+  /** Which messages go now (in bulk when asked), which wait singly for the morning, which expire. */
+  #sort(chats: BulkChat[], now: Date, inBulk: boolean) {
+    const single = new Map<ChannelName, { id: string; message: Outbound; delay: number }[]>();
+    const bulk = new Map<ChannelName, BulkItem[]>();
+    const expired: { id: string; message: Outbound }[] = [];
+    for (const { messages, idBase, group } of chats) {
+      messages.forEach((message, index) => {
+        const id = outboxJobId(idBase, index);
+        const delivery = deliveryNow(message, now, this.#options.quietHours);
+        if (delivery.action === 'drop') {
+          expired.push({ id, message });
+        } else if (inBulk && delivery.action === 'send') {
+          append(bulk, message.channel, { id, message, ...(group ? { group } : {}) });
+        } else {
+          append(single, message.channel, {
+            id,
+            message,
+            delay: delivery.action === 'hold' ? delivery.ms : 0,
+          });
+        }
+      });
+    }
+    return { single, bulk, expired };
+  }
+
+  async #addSingles(
+    byChannel: Map<ChannelName, { id: string; message: Outbound; delay: number }[]>,
+    now: Date,
+  ): Promise<void> {
     for (const [channel, all] of byChannel) {
       for (const [name, list] of await this.#byQueue(channel, all)) await this.#add(name, list, now);
     }
+  }
+
+  async #expire(expired: { id: string; message: Outbound }[], now: Date): Promise<void> {
     await this.#log.queued(expired, now);
     for (const { id, message } of expired)
       await this.#log.result(id, message, { status: 'expired', attempts: 0 });
@@ -153,4 +253,28 @@ export class Outbox {
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
   }
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Chunks of about BULK_SIZE messages, never splitting one chat's (consecutive) messages. */
+function chunksOf(items: BulkItem[]): BulkItem[][] {
+  const chunks: BulkItem[][] = [];
+  let chunk: BulkItem[] = [];
+  items.forEach((item, index) => {
+    chunk.push(item);
+    const next = items[index + 1];
+    const sameChat =
+      next?.message.chatId === item.message.chatId && next.message.channel === item.message.channel;
+    if (chunk.length >= BULK_SIZE && !sameChat) {
+      chunks.push(chunk);
+      chunk = [];
+    }
+  });
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
 }

@@ -65,8 +65,8 @@ const PROGRESS_EVERY_MS = 5 * 60_000;
 const KEEP_SECONDS = 90 * 24 * 3600;
 /** Someone who answered a question within this time is busy: the acknowledgement question waits. */
 const BUSY_MS = 30 * 60_000;
-/** Messages of a page queued at once. */
-const QUEUE_AT_ONCE = 50;
+/** Members whose messages are made, then queued together (in bulk jobs of 50), at once. */
+const QUEUE_AT_ONCE = 100;
 
 /** Why a broadcast was refused: a 403 for the API, a message in chat. */
 export class BroadcastRefused extends Error {
@@ -614,30 +614,31 @@ export class Broadcasts {
       if (todo.has(memberId)) await this.record(id, memberId, 'unreachable');
     const reach = club.reach.filter((chat) => todo.has(chat.memberId));
     const now = this.#deps.clock.now();
+    const group = withdrawGroup(id);
+    const tag = (message: Outbound): Outbound => ({
+      ...message,
+      kind: 'announcement',
+      ...(b.urgent ? { urgent: true } : {}),
+    });
     for (let from = 0; from < reach.length; from += QUEUE_AT_ONCE) {
-      await Promise.all(
+      const chats = await Promise.all(
         reach.slice(from, from + QUEUE_AT_ONCE).map(async ({ chat, memberId, lang }) => {
           const idBase = `bc.${id}.${memberId}`;
           const text = broadcastText(b.text as { vi: string; en?: string }, lang);
-          const tag = (message: Outbound): Outbound => ({
-            ...message,
-            kind: 'announcement',
-            ...(b.urgent ? { urgent: true } : {}),
-          });
-          if (b.ack) {
-            const replies = await this.#openAck(chat, { memberId, lang }, id, text, b.urgent, now);
-            await outbox.enqueue(replies.map(tag), idBase);
-            return;
-          }
-          const message = this.#deps.renderer.render(
-            chat,
-            lang,
-            { key: 'broadcast.deliver', vars: { text } },
-            memberId,
-          );
-          await outbox.enqueue([tag(message)], idBase);
+          const messages = b.ack
+            ? await this.#openAck(chat, { memberId, lang }, id, text, b.urgent, now)
+            : [
+                this.#deps.renderer.render(
+                  chat,
+                  lang,
+                  { key: 'broadcast.deliver', vars: { text } },
+                  memberId,
+                ),
+              ];
+          return { messages: messages.map(tag), idBase, group };
         }),
       );
+      await outbox.enqueueBulk(chats);
     }
     return 'ok';
   }
@@ -699,10 +700,7 @@ export class Broadcasts {
    * What became of a message the outbox worker finished (`jobId` as queued by deliverPage): the
    * member's outcome, counted once; progress and the final report follow from it.
    */
-  async onOutcome(
-    jobId: string,
-    outcome: Exclude<BroadcastOutcome, 'unreachable' | 'cancelled'>,
-  ): Promise<void> {
+  async onOutcome(jobId: string, outcome: Exclude<BroadcastOutcome, 'unreachable'>): Promise<void> {
     const match = /^bc\.([^.|]+)\.([^.|]+)\|\d+$/.exec(jobId);
     if (!match) return;
     await this.record(match[1]!, match[2]!, outcome);
@@ -849,6 +847,8 @@ export class Broadcasts {
   /** Takes a cancelled broadcast's waiting messages out of the outbox (those not sent yet). */
   async withdraw(id: string): Promise<void> {
     const { outbox, messageLog } = this.#deps;
+    // Those queued in bulk are not sent (the bulk worker records them); those waiting alone are removed.
+    await outbox.withdraw(withdrawGroup(id));
     let cursor = '0';
     do {
       const [next, entries] = await this.#redis.hscan(this.#key(id, 'clubs'), cursor, 'COUNT', 500);
@@ -939,3 +939,8 @@ export class Broadcasts {
 }
 
 export { OUTCOMES };
+
+/** The outbox group of a broadcast's messages, withdrawn when it is cancelled. */
+function withdrawGroup(id: string): string {
+  return `bc.${id}`;
+}

@@ -34,7 +34,7 @@ import type { Translate } from '../i18n.ts';
 import type { FanOut } from '../jobs/fan-out.ts';
 import type { MeetingPlanner } from '../jobs/meeting-planner.ts';
 import type { MessageLog } from '../jobs/message-log.ts';
-import type { Outbox } from '../jobs/outbox.ts';
+import type { BulkChat, Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
 import type { MeetingDoc, MemberDoc, Models } from '../models/index.ts';
@@ -56,8 +56,8 @@ import { reportNudges } from './report-nudges.ts';
 const MAX_SAVE_ATTEMPTS = 3;
 /** A conversation touched within this time is not interrupted by an approval request. */
 const BUSY_MS = 30 * 60_000;
-/** Chats a `start` opens its flow in at once. */
-const START_CONCURRENCY = 8;
+/** Chats a `start` opens its flow in at once (their messages then go out as one bulk job). */
+const START_CONCURRENCY = 50;
 /**
  * What a batch of members is read with: her chat's choice and opt-out, and what `toWho` needs, so
  * a flow opened in her chat knows who she is without reading her again (see `#openIn`).
@@ -734,14 +734,18 @@ export class Effects {
   /** Tells these chats (see `notifyPage`). */
   async #notifyChats(effect: NotifyEffect, chats: MemberChat[], now: Date): Promise<void> {
     const essential = isEssential(effect.kind, effect.urgent);
+    const notices: BulkChat[] = [];
     for (const { chat, memberId, lang, optedOut } of chats) {
       if (optedOut && !essential) continue;
       const messages = effect.alone
         ? [this.#deps.renderer.render(chat, lang, effect.say, memberId)]
         : await this.#noticeFor(chat, { memberId, lang }, effect.say, now);
-      const tagged = messages.map((message) => ({ ...message, kind: effect.kind, urgent: effect.urgent }));
-      await this.#deps.outbox.enqueue(tagged, `${effect.key}.${chat.channel}.${chat.chatId}`);
+      notices.push({
+        messages: messages.map((message) => ({ ...message, kind: effect.kind, urgent: effect.urgent })),
+        idBase: `${effect.key}.${chat.channel}.${chat.chatId}`,
+      });
     }
+    await this.#deps.outbox.enqueueBulk(notices);
   }
 
   /** Opens a flow in the audience's chats (see `StartEffect` for who is busy and what they get). */
@@ -773,22 +777,26 @@ export class Effects {
     // together). What the flow reads that is the same for every chat (the meeting) is read once.
     const lookups = readOnce(this.#deps.lookups);
     for (let from = 0; from < chats.length; from += START_CONCURRENCY) {
-      await Promise.all(
+      const opened = await Promise.all(
         chats
           .slice(from, from + START_CONCURRENCY)
           .map((target) => this.#openIn(effect, target, now, lookups)),
       );
+      await this.#deps.outbox.enqueueBulk(opened.filter((chat) => chat !== undefined));
     }
   }
 
-  /** Opens `effect`'s flow in one chat, or offers it there (busy), as `start` says. */
+  /**
+   * Opens `effect`'s flow in one chat, or offers it there (busy), as `start` says; returns what
+   * to send there.
+   */
   async #openIn(
     effect: StartEffect,
     { chat, memberId, lang, who }: MemberChat,
     now: Date,
     lookups: MongoLookups,
-  ): Promise<void> {
-    const { chatStates, engine, outbox } = this.#deps;
+  ): Promise<BulkChat | undefined> {
+    const { chatStates, engine } = this.#deps;
     const state = await chatStates.load(chat);
     const idBase = `${effect.key}.${chat.channel}.${chat.chatId}`;
     const urgent = effect.urgent || undefined;
@@ -807,9 +815,8 @@ export class Effects {
     if ((!busy || effect.ifBusy === 'interrupt') && state.who) {
       const opened = await engine.open(state, chat, effect.flow, effect.args, lookups, now);
       if (await chatStates.save(chat, opened.state)) {
-        await outbox.enqueue(tag(opened.replies), idBase);
         await this.apply(opened.effects, now);
-        return;
+        return { messages: tag(opened.replies), idBase };
       }
     }
     if (effect.ifBusy === 'skip') return;
@@ -819,10 +826,10 @@ export class Effects {
     if (!sameFlow) await this.#offer(chat, { flow: effect.flow, args: effect.args, key: effect.key });
     const note = sameFlow ? effect.busy?.sameFlow : effect.busy?.otherFlow;
     if (!note) return;
-    await outbox.enqueue(
-      tag(await engine.notice(state, chat, { memberId, lang }, note, lookups, now)),
+    return {
+      messages: tag(await engine.notice(state, chat, { memberId, lang }, note, lookups, now)),
       idBase,
-    );
+    };
   }
 
   /** A question left unanswered: the reminder (or the closing words), if the chat is still there. */
