@@ -7,11 +7,14 @@
  * `retry_after` beyond it — and the Message log written to MongoDB. Runs (BENCH_RUNS, "L:count"
  * pairs, L 0 = unlimited): 3,000 recipients at L = 30, 20,000 at L = 1,000, 20,000 unlimited.
  *
+ * The app runs as its own process, as production runs it (bench/mass-send.ts); this process hosts
+ * the fake and creates the broadcast through the HTTP API with a token of the province.
+ *
  * Measured from the moment the broadcast is created: the first delivery, the last (total), the
  * ideal count / L, the rate achieved over L (messages/s when unlimited), duplicates (a chat that
  * got it twice), lost (a member with no delivery, or with no 'sent' Message record in MongoDB at
- * the end — both are counted), the 429s the fake answered, and the peak resident memory of this
- * process (which holds the worker, and the fake and the bookkeeping too: an upper bound).
+ * the end — both are counted), the 429s the fake answered, and the peak resident memory of the
+ * app's process (web and worker in one, ROLE=all).
  * Targets: ≥ 0.97 × L, first ≤ 2 s, 0 duplicates, 0 lost, RSS < 300 MB; unlimited ≥ 3,000/s.
  *
  * The last line printed is one JSON object: {"runs":[{"L":30,"recipients":3000,…},…]}.
@@ -19,11 +22,13 @@
  *   npm run bench -- broadcast
  *   BENCH_RUNS=1000:2000 npm run bench -- broadcast
  */
+import { createApiToken } from '../src/http/api-tokens.ts';
 import {
   appAtLimit,
   deliveryFigures,
   insertTelegramMembers,
   markLastChats,
+  recordsWithin,
   waitForDeliveries,
 } from './mass-send.ts';
 import { round, sleep, table } from './stats.ts';
@@ -55,58 +60,52 @@ interface Run {
 }
 
 async function run(limit: number | null, recipients: number): Promise<Run> {
-  const { fake, test, stop } = await appAtLimit(limit);
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 200);
-  try {
-    const { models, broadcasts, messageLog } = test.app;
+  const app = await appAtLimit(limit, async (models, env) => {
     await models.OrgUnit.create({ _id: 'bench-p', name: 'Bench province', kind: 'province', ancestors: [] });
     const clubIds = Array.from({ length: Math.ceil(recipients / CLUB_SIZE) }, (_, c) => `bench-club-${c}`);
     await models.Club.insertMany(
       clubIds.map((_id) => ({ _id, name: _id, orgUnitId: 'bench-p', ancestors: ['bench-p'] })),
     );
     const ids = await insertTelegramMembers(models, recipients, clubIds, CHAT_BASE);
-    await markLastChats(test.env, ids, CHAT_BASE);
-    const staff = await models.Member.create({
-      fullName: 'Bench staff',
-      status: 'active',
-      roles: [{ role: 'staff', orgUnitId: 'bench-p' }],
-    });
+    await markLastChats(env, ids, CHAT_BASE);
+  });
+  try {
+    const token = await createApiToken(app.models, { orgUnitId: 'bench-p', role: 'staff' });
+    if (!token.ok) throw new Error(`no API token: ${token.reason}`);
     await sleep(1000);
 
+    // Created as staff's systems create one: the HTTP API, with a token of the province.
     const since = Date.now();
-    const created = await broadcasts.create(
-      {
-        id: 'bench'.padEnd(24, '0'),
-        senderId: String(staff._id),
-        target: { kind: 'unit', id: 'bench-p' },
-        who: 'all',
+    const response = await fetch(`${app.url}/api/v1/broadcasts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        audience: { orgUnit: 'bench-p', roles: ['member'] },
         text: { vi: 'Thông báo của Hội: khám sức khỏe miễn phí sáng thứ Bảy tại trạm y tế xã.' },
         urgent: true, // whatever the hour the benchmark runs at
-        ack: false,
-      },
-      { memberId: String(staff._id) },
-      new Date(),
-      'api',
-    );
+      }),
+    });
+    if (response.status !== 201)
+      throw new Error(`POST /api/v1/broadcasts: ${response.status} ${await response.text()}`);
+    const created = (await response.json()) as { id: string; recipients: number };
     const createS = round((Date.now() - since) / 1000, 2);
     const ideal = limit ? recipients / limit : null;
-    await waitForDeliveries(fake, recipients, since + (ideal ? 1.5 * ideal * 1000 : 120_000) + 60_000);
-    const figures = deliveryFigures(fake, { since, count: recipients, chatBase: CHAT_BASE, limit });
-    // Every delivery's record in MongoDB (the log drains in batches: wait for it, bounded).
-    let messageRecords = 0;
-    const until = Date.now() + 120_000;
-    do {
-      await messageLog.flush({ everything: true });
-      messageRecords = await models.Message.countDocuments({ kind: 'announcement', status: 'sent' });
-      if (messageRecords >= recipients) break;
-      await sleep(1000);
-    } while (Date.now() < until);
-    const status = await broadcasts.status(created.id);
+    await waitForDeliveries(app.fake, recipients, since + (ideal ? 1.5 * ideal * 1000 : 120_000) + 60_000);
+    const figures = deliveryFigures(app.fake, { since, count: recipients, chatBase: CHAT_BASE, limit });
+    // Every delivery's record in MongoDB (the app drains its log in batches: wait for it, bounded).
+    const messageRecords = await recordsWithin(
+      app.models,
+      { kind: 'announcement', status: 'sent' },
+      recipients,
+      120_000,
+    );
+    const status = (await (
+      await fetch(`${app.url}/api/v1/broadcasts/${created.id}`, {
+        headers: { authorization: `Bearer ${token.token}` },
+      })
+    ).json()) as { status: string; sent: number };
     console.log(
-      `L = ${limit ?? 'none'}, ${recipients} recipients: created in ${createS} s; broadcast ${status?.status}, sent ${status?.sent}`,
+      `L = ${limit ?? 'none'}, ${recipients} recipients: created in ${createS} s; broadcast ${status.status}, sent ${status.sent}`,
     );
     return {
       L: limit,
@@ -117,15 +116,14 @@ async function run(limit: number | null, recipients: number): Promise<Run> {
       idealS: figures.idealS,
       duplicates: figures.duplicates,
       lost: Math.max(figures.lost, recipients - messageRecords),
-      got429: fake.rateLimited,
-      workerPeakRssMB: round(peakRss / 1024 / 1024, 0),
+      got429: app.fake.rateLimited,
+      workerPeakRssMB: app.peakRssMB(),
       ...(limit === null ? { messagesPerSecond: figures.messagesPerSecond } : {}),
       createS,
       messageRecords,
     };
   } finally {
-    clearInterval(sampler);
-    await stop();
+    await app.stop();
   }
 }
 

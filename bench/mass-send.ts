@@ -1,40 +1,111 @@
 /**
  * What the benchmarks that send to many members at once share (`reminders`, `broadcast`): the
- * app on a fake Telegram that enforces L messages/s (429 "retry after 1" beyond it), members
- * with a Telegram chat each, waiting for their deliveries, and the figures read from the fake.
+ * app as its own process, started as production starts it (`node src/main.ts`, NODE_ENV=production,
+ * ROLE=all, Telegram in webhook mode, its own database and Redis prefix) on a fake Telegram that
+ * this process hosts and that enforces L messages/s (429 "retry after 1" beyond it); members with
+ * a Telegram chat each; waiting for their deliveries; the figures read from the fake; the app's
+ * resident memory read from /proc.
  */
+import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import type { Models } from '../src/models/index.ts';
+import { createModels, type Models } from '../src/models/index.ts';
 import { FakeTelegram } from '../test/fakes/telegram.ts';
-import { isolatedEnv, startTestApp, type TestApp } from '../test/support/app.ts';
+import { dropTestData, isolatedEnv } from '../test/support/app.ts';
+import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
 import { fakeTelegramEnv } from './people.ts';
-import { round, settlesWithin, sleep } from './stats.ts';
+import { APP_NODE_ARGS, freePort, residentMB, startProcess, stopProcess } from './processes.ts';
+import { round, sleep } from './stats.ts';
 
-/** The app (outbox paced at `limit`, none: as fast as it goes) on a fake Telegram enforcing it. */
+export interface AppAtLimit {
+  fake: FakeTelegram;
+  env: Record<string, string>;
+  /** The bench's own connection to the app's database (to prepare data and count records). */
+  models: Models;
+  url: string;
+  child: ChildProcess;
+  /** The app's MongoDB and Redis commands so far (counted in its process: bench/counters.ts). */
+  counters(): ReturnType<typeof readCounters>;
+  /** Peak resident memory of the app process since it started, in MB (sampled every 200 ms). */
+  peakRssMB(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The app (outbox paced at `limit`, none: as fast as it goes) on a fake Telegram enforcing it.
+ * `prepare` stores what the app must find when it starts (e.g. meetings its planner plans at once).
+ */
 export async function appAtLimit(
   limit: number | null,
-  extraEnv: Record<string, string> = {},
-): Promise<{ fake: FakeTelegram; test: TestApp; stop(): Promise<void> }> {
+  prepare: (models: Models, env: Record<string, string>) => Promise<void>,
+): Promise<AppAtLimit> {
   const fake = await FakeTelegram.start();
   fake.limitSendRate(limit ?? undefined);
-  const env = isolatedEnv({
+  // isolatedEnv gives the database name, Redis prefix and loopback host; its test-only settings go.
+  const { OUTBOX_BACKOFF_MS: _testBackoff, ...base } = isolatedEnv();
+  const port = await freePort();
+  const countersPort = await freePort();
+  const env: Record<string, string> = {
+    ...base,
     ...fakeTelegramEnv(fake, 'bench-secret'),
+    NODE_ENV: 'production',
+    ROLE: 'all',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    HOST: '127.0.0.1',
     TELEGRAM_RATE_PER_SECOND: String(limit ?? 100_000),
-    OUTBOX_CONCURRENCY: '32',
     MONGODB_POOL_SIZE: '10',
-    LOG_LEVEL: 'silent',
-    ...extraEnv,
-  });
-  const test = await startTestApp(env);
+    [COUNTERS_PORT_VARIABLE]: String(countersPort),
+  };
+  const connection = await mongoose.createConnection(env.MONGODB_URI!, { maxPoolSize: 4 }).asPromise();
+  const models = createModels(connection);
+  await prepare(models, env);
+  const url = `http://127.0.0.1:${port}`;
+  const target = await startProcess(
+    'app',
+    [...APP_NODE_ARGS, '--import', './bench/count-app-commands.ts', 'src/main.ts'],
+    env,
+    { webhookUrl: `${url}/webhooks/telegram`, healthUrl: `${url}/healthz`, countersPort },
+  );
+  let peak = residentMB(target.child.pid) || 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, residentMB(target.child.pid) || 0);
+  }, 200);
   return {
     fake,
-    test,
+    env,
+    models,
+    url,
+    child: target.child,
+    counters: () => readCounters(countersPort),
+    peakRssMB: () => round(peak, 0),
     async stop() {
-      if (!(await settlesWithin(test.stop(), 60_000))) console.log('The app did not stop in time.');
+      clearInterval(sampler);
+      const stopMs = await stopProcess(target.child);
+      if (stopMs === null) console.log('The app did not stop within 15 s of SIGTERM: killed.');
       await fake.close();
+      await connection.close();
+      await dropTestData(env);
     },
   };
+}
+
+/**
+ * Waits until the app's message log holds `count` records matching `filter` (it drains its writes
+ * to MongoDB in batches), at most `ms`; returns how many it holds.
+ */
+export async function recordsWithin(
+  models: Models,
+  filter: Record<string, unknown>,
+  count: number,
+  ms: number,
+): Promise<number> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const records = await models.Message.countDocuments(filter);
+    if (records >= count || Date.now() > until) return records;
+    await sleep(1000);
+  }
 }
 
 /**

@@ -5,7 +5,9 @@
  * scheduler (BullMQ), fired by its worker, each member's RSVP question opened in her chat and
  * sent through the outbox — to the fake Telegram API, which enforces L messages/s (429 "retry
  * after 1" beyond it) for L = 30, 1,000 and unlimited (BENCH_LIMITS, e.g. "30,1000,0"; 0 =
- * unlimited). The app's outbox is paced at L.
+ * unlimited). The app's outbox is paced at L. The app runs as its own process, as production runs
+ * it (bench/mass-send.ts): this process only stores the clubs, members and meetings before it
+ * starts (its planner plans the reminders then) and hosts the fake.
  *
  * Measured from the due time: the first and last delivery (s late), the ideal time members / L,
  * the rate achieved over L, duplicates (a chat that got the reminder more than once) and lost
@@ -17,9 +19,15 @@
  *   npm run bench -- reminders
  *   BENCH_MEMBERS=1000 BENCH_CLUBS=15 BENCH_LIMITS=1000,0 npm run bench -- reminders
  */
-import { Redis } from 'ioredis';
-import { appAtLimit, deliveryFigures, insertTelegramMembers, waitForDeliveries } from './mass-send.ts';
-import { envInt, round, Tally, table } from './stats.ts';
+import {
+  appAtLimit,
+  deliveryFigures,
+  insertTelegramMembers,
+  recordsWithin,
+  waitForDeliveries,
+} from './mass-send.ts';
+import { countDelta } from './people.ts';
+import { envInt, round, sleep, table } from './stats.ts';
 
 const MEMBERS = envInt('BENCH_MEMBERS', 10_000, 100_000);
 const CLUBS = envInt('BENCH_CLUBS', 150, 10_000);
@@ -43,42 +51,31 @@ interface Run {
   /** Message records in MongoDB once the log drained; must equal the messages the fake API received. */
   messageRecords: number;
   received: number;
-  /** MongoDB and Redis commands of the whole process from the due time on, per message received. */
+  /** The app's MongoDB and Redis commands from the due time on, per message received. */
   dbPerMessage: number;
   redisPerMessage: number;
   peakRssMB: number;
 }
 
-/** Every Redis command this process sends (the app's, BullMQ's and the bench's own few), by name. */
-const redisCommands = new Tally();
-const sendCommand = Redis.prototype.sendCommand;
-Redis.prototype.sendCommand = function (this: Redis, command, ...rest) {
-  redisCommands.add(command.name);
-  return sendCommand.call(this, command, ...rest);
-} as typeof sendCommand;
-
-/** "name: n" of the largest counts, for the figures printed per run. */
-function top(tally: Tally, since: Map<string, number>, members: number): string {
-  return tally
-    .entries()
-    .map(([name, count]) => [name, count - (since.get(name) ?? 0)] as const)
-    .filter(([, count]) => count > 0)
+/** "name: n" per message of the largest counts, for the figures printed per run. */
+function top(counts: Record<string, number>, messages: number): string {
+  return Object.entries(counts)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 12)
-    .map(([name, count]) => `${name} ${round(count / members, 2)}`)
+    .map(([name, count]) => `${name} ${round(count / messages, 2)}`)
     .join(', ');
 }
 
 async function run(limit: number | null): Promise<Run> {
-  const { fake, test, stop } = await appAtLimit(limit);
-  try {
-    const { models, meetingPlanner } = test.app;
+  let due = 0;
+  const app = await appAtLimit(limit, async (models) => {
     const clubIds = Array.from({ length: CLUBS }, (_, c) => `bench-club-${c}`);
     await models.Club.insertMany(
       clubIds.map((_id) => ({ _id, name: _id, orgUnitId: 'bench', reminderOffsets: ['-2h'] })),
     );
     await insertTelegramMembers(models, MEMBERS, clubIds, CHAT_BASE);
-    const due = Date.now() + LEAD_MS;
+    // The app's meeting planner plans their reminders when it starts (and every hour).
+    due = Date.now() + LEAD_MS;
     const startsAt = new Date(due + 2 * 3600_000);
     await models.Meeting.insertMany(
       clubIds.map((clubId) => ({
@@ -90,30 +87,26 @@ async function run(limit: number | null): Promise<Run> {
         source: 'once',
       })),
     );
-    await meetingPlanner.planReminders();
-    if (Date.now() > due) throw new Error('the setup took longer than the lead time: raise LEAD_MS');
-
-    const mongoCommands = new Tally();
-    test.app.models.Message.db
-      .getClient()
-      .on('commandStarted', (event: { commandName: string; command: Record<string, unknown> }) => {
-        mongoCommands.add(`${event.commandName} ${String(event.command[event.commandName] ?? '')}`.trim());
-      });
-    let peakRss = 0;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    }, 200);
-    const redisBefore = new Map(redisCommands.entries());
-    const redisTotalBefore = redisCommands.total;
+  });
+  try {
+    const { models } = app;
+    while ((await models.Meeting.countDocuments({ remindersFor: null })) > 0) {
+      if (Date.now() > due)
+        throw new Error('the app had not planned every reminder by their due time: raise LEAD_MS');
+      await sleep(250);
+    }
+    const before = await app.counters();
     const ideal = limit ? MEMBERS / limit : null;
-    await waitForDeliveries(fake, MEMBERS, due + (ideal ? 1.5 * ideal * 1000 : 0) + 60_000);
-    clearInterval(sampler);
-    const figures = deliveryFigures(fake, { since: due, count: MEMBERS, chatBase: CHAT_BASE, limit });
-    const received = fake.deliveredAt.length;
+    await waitForDeliveries(app.fake, MEMBERS, due + (ideal ? 1.5 * ideal * 1000 : 0) + 60_000);
+    const figures = deliveryFigures(app.fake, { since: due, count: MEMBERS, chatBase: CHAT_BASE, limit });
+    const received = app.fake.deliveredAt.length;
     const count = Math.max(1, received);
-    console.log(`L = ${limit ?? 'none'}: MongoDB per message: ${top(mongoCommands, new Map(), count)}`);
-    console.log(`L = ${limit ?? 'none'}: Redis per message: ${top(redisCommands, redisBefore, count)}`);
-    await test.app.messageLog.flush({ everything: true });
+    const messageRecords = await recordsWithin(models, { kind: 'meeting_reminder' }, received, 120_000);
+    const after = await app.counters();
+    const mongo = countDelta(before.byCommand, after.byCommand);
+    console.log(
+      `L = ${limit ?? 'none'}: MongoDB per message: ${top(Object.fromEntries(mongo.entries()), count)}`,
+    );
     return {
       L: limit,
       members: MEMBERS,
@@ -124,14 +117,14 @@ async function run(limit: number | null): Promise<Run> {
       duplicates: figures.duplicates,
       lost: figures.lost,
       messagesPerSecond: figures.messagesPerSecond,
-      messageRecords: await models.Message.countDocuments({}),
+      messageRecords,
       received,
-      dbPerMessage: round(mongoCommands.total / count, 2),
-      redisPerMessage: round((redisCommands.total - redisTotalBefore) / count, 2),
-      peakRssMB: Math.round(peakRss / 2 ** 20),
+      dbPerMessage: round((after.mongoCommands - before.mongoCommands) / count, 2),
+      redisPerMessage: round((after.redisCommands - before.redisCommands) / count, 2),
+      peakRssMB: app.peakRssMB(),
     };
   } finally {
-    await stop();
+    await app.stop();
   }
 }
 
