@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClock, localDate } from '../src/engine/meetings.ts';
+import type { Effect } from '../src/engine/types.ts';
+import { readAnswers } from '../src/store/meeting-answers.ts';
 import { type ChannelHarness, type ChatDriver, simulatorHarness } from './support/chats.ts';
 import { memberWith } from './support/people.ts';
 import { vi } from './support/text.ts';
@@ -83,5 +85,27 @@ describe('members answering at once', () => {
     const secondPage = await chair.chat.say('0');
     const ticks = `${firstPage.text}\n${secondPage.text}`.match(/✓/g) ?? [];
     expect(ticks).toHaveLength(MEMBERS);
+  });
+
+  it("takes a member's answer from her and her proxy at the same moment, without an error", async () => {
+    const [tu, volunteer] = [members[18]!, members[19]!];
+    await h.test.app.models.Member.updateOne({ _id: tu.id }, { $set: { proxyIds: [volunteer.id] } });
+    const meetingId = `${CLUB}|2030-01-03`;
+    await meeting('2030-01-03', 240 * MINUTE);
+    // Eight at once on one new answer: the upserts race to create it.
+    const answers = Array.from(
+      { length: 8 },
+      (_, i): Effect => ({
+        type: 'setRsvp',
+        meetingId,
+        memberId: tu.id,
+        rsvp: i % 2 ? 'yes' : 'maybe',
+        byMemberId: i % 2 ? tu.id : volunteer.id,
+      }),
+    );
+    await Promise.all(answers.map((answer) => h.test.app.effects.apply([answer], new Date())));
+    expect(Object.entries((await readAnswers(h.test.app.models, meetingId)).rsvps)).toEqual([
+      [tu.id, expect.stringMatching(/^(yes|maybe)$/)],
+    ]);
   });
 });

@@ -32,15 +32,17 @@ export interface MeetingAnswers {
 
 /** An insert that lost to another writer creating the same document (the upsert's duplicate key). */
 const DUPLICATE_KEY = 11000;
+/** Tries of a write that keeps losing such races (the second is an update, so it does not lose). */
+const TRIES = 3;
 
 /**
  * Writes answers about `meetingId`, in one round trip. An upsert that a simultaneous writer of
- * the same document beat to its creation fails with a duplicate key (FerretDB, and MongoDB at
- * times): it is written again, as an update now.
+ * the same document beat to its creation fails with a duplicate key (FerretDB often: 8 upserts
+ * of one new `_id` at once, 4–5 fail; MongoDB at times): it is written again, as an update now.
  */
 export async function writeAnswers(models: Models, meetingId: string, writes: AnswerWrite[]): Promise<void> {
   let todo = writes;
-  for (let attempt = 0; todo.length > 0; attempt++) {
+  for (let tried = 1; todo.length > 0; tried++) {
     try {
       await models.MeetingAnswer.bulkWrite(
         todo.map(({ memberId, fact, set }) => {
@@ -54,8 +56,8 @@ export async function writeAnswers(models: Models, meetingId: string, writes: An
       return;
     } catch (error) {
       const failed = (error as { writeErrors?: { index: number; code: number }[] }).writeErrors ?? [];
-      if (attempt > 0 || failed.length === 0 || failed.some(({ code }) => code !== DUPLICATE_KEY))
-        throw error;
+      const raced = failed.length > 0 && failed.every(({ code }) => code === DUPLICATE_KEY);
+      if (!raced || tried === TRIES) throw error;
       todo = failed.map(({ index }) => todo[index]!);
     }
   }
