@@ -215,17 +215,17 @@ const meetingSchema = new Schema(
 meetingSchema.index({ clubId: 1, startsAt: 1 });
 meetingSchema.index({ remindersFor: 1, status: 1 });
 
-/** How a member came to be marked present: her own check-in, or the chair's roll-call. */
+/** How a member was first marked present: her own check-in, or the chair's roll-call. */
 export const PRESENT_BY = ['self', 'roll-call'] as const;
 
 /**
  * One thing one member said or was told about one meeting, each in a document of its own: FerretDB
  * 1.24 loses some of several simultaneous updates of one document (see src/reports/lock.ts), and
- * a club's members answer at the same moment. `_id` is `meetingId|memberId|fact`
- * (src/store/meeting-answers.ts), with one of the fields below: `rsvp` (her answer, from her or
- * her proxy), `present` (her check-in, or the chair's roll-call, which decides: absent, the
- * document goes), `remindedAt` (a reminder asked her: she is told if the meeting changes). Each
- * is written whole, by `_id`; read per meeting by `meetingId`.
+ * a club's members answer at the same moment. `_id` is `meetingId|memberId|fact`, with one of the
+ * fields below: `rsvp` (her answer, from her or her proxy; changed when she changes it),
+ * `present` (her check-in or the chair's roll-call, which decides: left out, the document goes),
+ * `remindedAt` (a reminder first asked her: she is told if the meeting changes). Written by
+ * `_id`, read per meeting by `meetingId` (src/store/meeting-answers.ts).
  */
 const meetingAnswerSchema = new Schema(
   {

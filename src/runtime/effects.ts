@@ -43,7 +43,7 @@ import type { ReportSettings } from '../reports/store.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
-import { readAnswers, writeAnswers } from '../store/meeting-answers.ts';
+import { addAnswers, readAnswers, removePresence, setRsvp } from '../store/meeting-answers.ts';
 import { type ChatCopy, copiedIdentities, syncMemberChats } from '../store/member-chats.ts';
 import { readEach, readMany } from '../store/read-each.ts';
 import { Audiences } from './audiences.ts';
@@ -600,7 +600,8 @@ export class Effects {
       chats.filter((target) => leaders.has(target.memberId)),
       now,
     );
-    await writeAnswers(
+    // Those reminded before keep the time of their first reminder.
+    await addAnswers(
       models,
       effect.meetingId,
       invited.map((member) => ({ memberId: String(member._id), fact: 'reminded', set: { remindedAt: now } })),
@@ -622,7 +623,7 @@ export class Effects {
     if (meeting?.status !== 'scheduled' || meeting.startsAt <= now) return;
     if (!member?.clubIds.includes(meeting.clubId)) return;
     if (byMemberId !== memberId && !member.proxyIds?.includes(byMemberId)) return;
-    await writeAnswers(models, meetingId, [{ memberId, fact: 'rsvp', set: { rsvp } }]);
+    await setRsvp(models, meetingId, memberId, rsvp);
   }
 
   /** A one-off meeting, named by its club and date (a retry, or a meeting that day already, inserts nothing). */
@@ -661,17 +662,19 @@ export class Effects {
     }).lean();
     if (meeting?.status !== 'scheduled' || meeting.startsAt > now) return;
     if (!(await this.#leads(call.byMemberId, meeting.clubId))) return;
+    // Those marked present already (her check-in) stay as they are; those left out are removed.
+    const marked = (await readAnswers(models, call.meetingId)).present;
     const present = new Set(call.present);
-    await writeAnswers(models, call.meetingId, [
-      ...call.present.map((memberId) => ({
-        memberId,
-        fact: 'present' as const,
-        set: { present: 'roll-call' as const },
-      })),
-      ...call.roster
-        .filter((id) => !present.has(id))
-        .map((memberId) => ({ memberId, fact: 'present' as const, set: null })),
-    ]);
+    await addAnswers(
+      models,
+      call.meetingId,
+      call.present.map((memberId) => ({ memberId, fact: 'present', set: { present: 'roll-call' } })),
+    );
+    await removePresence(
+      models,
+      call.meetingId,
+      marked.filter((id) => call.roster.includes(id) && !present.has(id)),
+    );
     await models.Meeting.updateOne(
       { _id: call.meetingId, status: 'scheduled' },
       {
@@ -692,7 +695,7 @@ export class Effects {
       /^[0-9a-f]{24}$/.test(memberId) ? models.Member.findById(memberId, { clubIds: 1 }).lean() : null,
     ]);
     if (meeting?.status !== 'scheduled' || !member?.clubIds.includes(meeting.clubId)) return;
-    await writeAnswers(models, meetingId, [{ memberId, fact: 'present', set: { present: 'self' } }]);
+    await addAnswers(models, meetingId, [{ memberId, fact: 'present', set: { present: 'self' } }]);
   }
 
   /**
