@@ -11,6 +11,7 @@ import type { App } from '../src/app.ts';
 import { TestClock } from '../src/clock.ts';
 import type { Effect } from '../src/engine/types.ts';
 import { type BulkJob, bulkQueueName, outboxQueueName } from '../src/jobs/outbox.ts';
+import { readAnswers } from '../src/store/meeting-answers.ts';
 import { dropTestData, eventually, isolatedEnv, startTestApp, type TestApp } from './support/app.ts';
 import { type ChatDriver, simulatorChat } from './support/chats.ts';
 import { vi } from './support/text.ts';
@@ -100,7 +101,7 @@ describe('meeting reminders', () => {
   }
 
   const messagesOf = async (chat: ChatDriver) => (await app.simulator!.messages(chat.chatId, 0)).length;
-  const rsvp = async (meetingId: string) => (await app.models.Meeting.findById(meetingId).lean())?.rsvp ?? {};
+  const rsvp = async (meetingId: string) => (await readAnswers(app.models, meetingId)).rsvps;
 
   it('asks each member once per reminder, saves the answers, and does not remind "không" again', async () => {
     const volunteer = await member('club-a', 'Lê Thị Mai', { role: 'volunteer' });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localClock, localDate } from '../src/engine/meetings.ts';
 import { reminderKey } from '../src/jobs/meeting-planner.ts';
+import { readAnswers } from '../src/store/meeting-answers.ts';
 import { type ChannelHarness, type ChatDriver, HARNESSES } from './support/chats.ts';
 import { memberWith } from './support/people.ts';
 import { vi } from './support/text.ts';
@@ -77,8 +78,7 @@ describe.each(HARNESSES)('meetings on $name', ({ start }) => {
     await chair.chat.nextWith(vi('meetingRsvp.ask', { You: 'Bác' }));
     await chair.chat.nextWith(vi('meetings.tallyNotice', { yes: 2, no: 0, maybe: 0, none: 0 }));
     await chair.chat.say('1');
-    const saved = await h.test.app.models.Meeting.findById(id).lean();
-    expect(saved?.rsvp).toMatchObject({ [lan.id]: 'no' });
+    expect((await readAnswers(h.test.app.models, id)).rsvps).toMatchObject({ [lan.id]: 'no' });
     const schedule = await lan.chat.say('lịch họp');
     expect(schedule.text).toContain(`${vi('meetingRsvp.no')})`);
     expect(schedule.text).toContain(vi('meetings.askMember', { You: 'Bác' }));
@@ -106,6 +106,6 @@ describe.each(HARNESSES)('meetings on $name', ({ start }) => {
     expect((await chair.chat.say('1')).text).toContain(vi('rollCall.closed', { you: 'bác' }));
     const held = await h.test.app.models.Meeting.findById(id).lean();
     expect(held?.status).toBe('held');
-    expect(Object.keys(held?.present ?? {}).sort()).toEqual([chair.id, lan.id].sort());
+    expect((await readAnswers(h.test.app.models, id)).present.sort()).toEqual([chair.id, lan.id].sort());
   });
 });

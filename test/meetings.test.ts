@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../src/clock.ts';
 import { MeetingPlanner } from '../src/jobs/meeting-planner.ts';
 import { createLogger } from '../src/log.ts';
+import { readAnswers } from '../src/store/meeting-answers.ts';
 import { isolatedEnv, startTestApp, type TestApp } from './support/app.ts';
 
 /** Sunday 1 March 2026, 10:00 in Hanoi. */
@@ -172,8 +173,7 @@ describe('meeting planner', () => {
     const apply = (effects: Parameters<TestApp['app']['effects']['apply']>[0]) =>
       test.app.effects.apply(effects, clock.now());
     const call = { type: 'setAttendance' as const, meetingId: 'club-e|2026-03-01', roster: [chair, lan] };
-    const present = async () =>
-      Object.keys((await Meeting.findById('club-e|2026-03-01').lean())?.present ?? {}).sort();
+    const present = async () => (await readAnswers(test.app.models, 'club-e|2026-03-01')).present.sort();
 
     await apply([
       { ...call, present: [chair, lan], byMemberId: otherChair },

@@ -24,6 +24,7 @@ import {
 } from '../engine/meetings.ts';
 import type { ClubMeetingRule, ScheduledEffect } from '../engine/types.ts';
 import type { ClubDoc, Models } from '../models/index.ts';
+import { readAnswers, removeAnswers } from '../store/meeting-answers.ts';
 import { readEach } from '../store/read-each.ts';
 import { type HourlyOptions, hourlyQueue, startHourly } from './hourly.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -130,7 +131,7 @@ export class MeetingPlanner {
     );
     const planned = await models.Meeting.find(
       { clubId, source: 'rule', status: 'scheduled', movedAt: null, startsAt: { $gt: now } },
-      { startsAt: 1, place: 1, remindedIds: 1 },
+      { startsAt: 1, place: 1 },
     ).lean();
     const reminded = new Set<string>();
     for (const meeting of planned) {
@@ -144,8 +145,12 @@ export class MeetingPlanner {
           })
         : await models.Meeting.deleteOne(still);
       const count = 'modifiedCount' in changed ? changed.modifiedCount : changed.deletedCount;
-      if (!startsAt && count > 0) await this.unplanReminders(meeting._id, clubId);
-      if (count > 0) for (const id of meeting.remindedIds) reminded.add(id);
+      if (count === 0) continue;
+      for (const id of (await readAnswers(models, meeting._id)).reminded) reminded.add(id);
+      if (startsAt) continue;
+      await this.unplanReminders(meeting._id, clubId);
+      // Its answers go with it (a later rule may plan a meeting that day again, with the same name).
+      await removeAnswers(models, meeting._id);
     }
     await this.planClub({ _id: clubId, meetingRule: rule });
     await this.planReminders(clubId);

@@ -206,13 +206,7 @@ const meetingSchema = new Schema(
     changedBy: { type: String, default: null },
     /** The start time its reminders are planned for; null: to plan (new, or moved). */
     remindersFor: { type: Date, default: null },
-    /** Member id → 'yes' | 'no' | 'maybe' (set by dotted path, one member at a time). */
-    rsvp: { type: Schema.Types.Mixed, default: () => ({}) },
-    /** Members who were reminded of it: told when it is moved or cancelled. */
-    remindedIds: { type: [String], default: [] },
-    /** Member id → 'roll-call' | 'self' (checked in): who was there. Set and unset one member at a time. */
-    present: { type: Schema.Types.Mixed, default: () => ({}) },
-    /** How many came, when roll-call gave only a number. */
+    /** How many came, when roll-call gave only a number (who came: MeetingAnswer). */
     headCount: { type: Number, default: null },
     closedAt: { type: Date, default: null },
   },
@@ -220,6 +214,31 @@ const meetingSchema = new Schema(
 );
 meetingSchema.index({ clubId: 1, startsAt: 1 });
 meetingSchema.index({ remindersFor: 1, status: 1 });
+
+/** How a member was first marked present: her own check-in, or the chair's roll-call. */
+export const PRESENT_BY = ['self', 'roll-call'] as const;
+
+/**
+ * One thing one member said or was told about one meeting, each in a document of its own: FerretDB
+ * 1.24 loses some of several simultaneous updates of one document (see src/reports/lock.ts), and
+ * a club's members answer at the same moment. `_id` is `meetingId|memberId|fact`, with one of the
+ * fields below: `rsvp` (her answer, from her or her proxy; changed when she changes it),
+ * `present` (her check-in or the chair's roll-call, which decides: left out, the document goes),
+ * `remindedAt` (a reminder first asked her: she is told if the meeting changes). Written by
+ * `_id`, read per meeting by `meetingId` (src/store/meeting-answers.ts).
+ */
+const meetingAnswerSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    meetingId: { type: String, required: true },
+    memberId: { type: String, required: true },
+    rsvp: { type: String, enum: RSVPS },
+    present: { type: String, enum: PRESENT_BY },
+    remindedAt: { type: Date },
+  },
+  { timestamps: true },
+);
+meetingAnswerSchema.index({ meetingId: 1 });
 
 /** 'expired': not sent, its `expiresAt` passed before it could go out (e.g. held in quiet hours). */
 export const MESSAGE_STATUSES = ['queued', 'sent', 'failed', 'dead', 'expired'] as const;
@@ -471,6 +490,7 @@ export type IdentityDoc = InferSchemaType<typeof identitySchema>;
 export type InviteDoc = InferSchemaType<typeof inviteSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema>;
 export type MeetingDoc = InferSchemaType<typeof meetingSchema>;
+export type MeetingAnswerDoc = InferSchemaType<typeof meetingAnswerSchema>;
 export type ZaloOaTokenDoc = InferSchemaType<typeof zaloOaTokenSchema>;
 export type HealthResponseDoc = InferSchemaType<typeof healthResponseSchema>;
 export type HealthAlertDoc = InferSchemaType<typeof healthAlertSchema>;
@@ -487,6 +507,7 @@ export interface Models {
   Invite: Model<InviteDoc>;
   Message: Model<MessageDoc>;
   Meeting: Model<MeetingDoc>;
+  MeetingAnswer: Model<MeetingAnswerDoc>;
   ZaloOaToken: Model<ZaloOaTokenDoc>;
   HealthResponse: Model<HealthResponseDoc>;
   HealthAlert: Model<HealthAlertDoc>;
@@ -506,6 +527,11 @@ export function createModels(connection: Connection): Models {
     Invite: connection.model('Invite', inviteSchema, 'invites') as unknown as Model<InviteDoc>,
     Message: connection.model('Message', messageSchema, 'messages') as unknown as Model<MessageDoc>,
     Meeting: connection.model('Meeting', meetingSchema, 'meetings') as unknown as Model<MeetingDoc>,
+    MeetingAnswer: connection.model(
+      'MeetingAnswer',
+      meetingAnswerSchema,
+      'meeting_answers',
+    ) as unknown as Model<MeetingAnswerDoc>,
     ZaloOaToken: connection.model(
       'ZaloOaToken',
       zaloOaTokenSchema,

@@ -43,6 +43,7 @@ import type { ReportSettings } from '../reports/store.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
 import { type MongoLookups, toWho } from '../store/lookups.ts';
+import { addAnswers, readAnswers, removePresence, setRsvp } from '../store/meeting-answers.ts';
 import { type ChatCopy, copiedIdentities, syncMemberChats } from '../store/member-chats.ts';
 import { readEach, readMany } from '../store/read-each.ts';
 import { Audiences } from './audiences.ts';
@@ -485,11 +486,12 @@ export class Effects {
     if (!changed) return;
     if (startsAt) await this.#deps.meetingPlanner.planReminders(meeting.clubId);
     else await this.#deps.meetingPlanner.unplanReminders(change.meetingId, meeting.clubId);
-    if (changed.remindedIds.length === 0) return;
+    const { reminded } = await readAnswers(this.#deps.models, change.meetingId);
+    if (reminded.length === 0) return;
     await this.notify(
       {
         type: 'notify',
-        to: { members: changed.remindedIds },
+        to: { members: reminded },
         say: change.notice,
         kind: 'notice',
         key: `meeting.${change.meetingId}.${startsAt ? `moved.${startsAt.getTime()}` : 'cancelled'}`,
@@ -527,7 +529,6 @@ export class Effects {
       clubId: 1,
       startsAt: 1,
       status: 1,
-      rsvp: 1,
     }).lean();
     if (meeting?.status !== 'scheduled') return;
     if (meeting.startsAt.toISOString() !== effect.startsAt || meeting.startsAt <= now) return;
@@ -539,9 +540,9 @@ export class Effects {
         await scheduler.schedule(`${effect.key}.morning`, { at: morning }, effect);
       return;
     }
-    const rsvp = (meeting.rsvp ?? {}) as Record<string, string>;
+    const { rsvps } = await readAnswers(models, effect.meetingId);
     const { members, chats } = await this.clubChats(meeting.clubId);
-    const invited = members.filter((member) => rsvp[String(member._id)] !== 'no');
+    const invited = members.filter((member) => rsvps[String(member._id)] !== 'no');
     const chatOf = new Map(chats.map((target) => [target.memberId, target]));
     // Who is asked for whom: each member with a chat for herself, each proxy for the members without one.
     const askFor = new Map<string, string[]>();
@@ -587,7 +588,7 @@ export class Effects {
         say: {
           key: 'meetings.tallyNotice',
           vars: rsvpTally(
-            rsvp,
+            rsvps,
             members.map((member) => String(member._id)),
           ),
         },
@@ -599,14 +600,16 @@ export class Effects {
       chats.filter((target) => leaders.has(target.memberId)),
       now,
     );
-    await models.Meeting.updateOne(
-      { _id: effect.meetingId },
-      { $addToSet: { remindedIds: { $each: invited.map((member) => String(member._id)) } } },
+    // Those reminded before keep the time of their first reminder.
+    await addAnswers(
+      models,
+      effect.meetingId,
+      invited.map((member) => ({ memberId: String(member._id), fact: 'reminded', set: { remindedAt: now } })),
     );
   }
 
   /**
-   * Saves a member's answer on the meeting while it is scheduled and has not started: given by
+   * Saves a member's answer to the meeting while it is scheduled and has not started: given by
    * her, or by one of her proxies, and only for a member of the meeting's club.
    */
   async #setRsvp(answer: Extract<Effect, { type: 'setRsvp' }>, now: Date): Promise<void> {
@@ -614,15 +617,13 @@ export class Effects {
     const { meetingId, memberId, byMemberId, rsvp } = answer;
     if (!/^[0-9a-f]{24}$/.test(memberId)) return;
     const [meeting, member] = await Promise.all([
-      models.Meeting.findById(meetingId, { clubId: 1 }).lean(),
+      models.Meeting.findById(meetingId, { clubId: 1, status: 1, startsAt: 1 }).lean(),
       models.Member.findById(memberId, { clubIds: 1, proxyIds: 1 }).lean(),
     ]);
-    if (!meeting || !member?.clubIds.includes(meeting.clubId)) return;
+    if (meeting?.status !== 'scheduled' || meeting.startsAt <= now) return;
+    if (!member?.clubIds.includes(meeting.clubId)) return;
     if (byMemberId !== memberId && !member.proxyIds?.includes(byMemberId)) return;
-    await models.Meeting.updateOne(
-      { _id: meetingId, status: 'scheduled', startsAt: { $gt: now } },
-      { $set: { [`rsvp.${memberId}`]: rsvp } },
-    );
+    await setRsvp(models, meetingId, memberId, rsvp);
   }
 
   /** A one-off meeting, named by its club and date (a retry, or a meeting that day already, inserts nothing). */
@@ -649,40 +650,52 @@ export class Effects {
   /**
    * Roll-call, by a leader of the meeting's club, while it has started and is not closed: the
    * members named are present, the rest of the list are not (a check-in included: the chair's
-   * list decides); or only a head count. Applied again, it writes the same.
+   * list decides); or only a head count. Applied again, it writes the same. The list is written
+   * before the meeting closes, so a retry after a failure between the two completes it.
    */
   async #setAttendance(call: Extract<Effect, { type: 'setAttendance' }>, now: Date): Promise<void> {
-    const { Meeting } = this.#deps.models;
-    const meeting = await Meeting.findById(call.meetingId, { clubId: 1 }).lean();
-    if (!meeting || !(await this.#leads(call.byMemberId, meeting.clubId))) return;
+    const { models } = this.#deps;
+    const meeting = await models.Meeting.findById(call.meetingId, {
+      clubId: 1,
+      status: 1,
+      startsAt: 1,
+    }).lean();
+    if (meeting?.status !== 'scheduled' || meeting.startsAt > now) return;
+    if (!(await this.#leads(call.byMemberId, meeting.clubId))) return;
+    // Those marked present already (her check-in) stay as they are; those left out are removed.
+    const marked = (await readAnswers(models, call.meetingId)).present;
     const present = new Set(call.present);
-    const absent = call.roster.filter((id) => !present.has(id));
-    await Meeting.updateOne(
-      { _id: call.meetingId, status: 'scheduled', startsAt: { $lte: now } },
+    await addAnswers(
+      models,
+      call.meetingId,
+      call.present.map((memberId) => ({ memberId, fact: 'present', set: { present: 'roll-call' } })),
+    );
+    await removePresence(
+      models,
+      call.meetingId,
+      marked.filter((id) => call.roster.includes(id) && !present.has(id)),
+    );
+    await models.Meeting.updateOne(
+      { _id: call.meetingId, status: 'scheduled' },
       {
         $set: {
-          ...Object.fromEntries(call.present.map((id) => [`present.${id}`, 'roll-call'])),
           headCount: call.headCount ?? null,
           changedBy: call.byMemberId,
           ...(call.close ? { status: 'held', closedAt: now } : {}),
         },
-        ...(absent.length ? { $unset: Object.fromEntries(absent.map((id) => [`present.${id}`, 1])) } : {}),
       },
     );
   }
 
   /** A member of the meeting's club says she is there, while it is open. */
   async #checkIn(meetingId: string, memberId: string): Promise<void> {
-    const { Meeting, Member } = this.#deps.models;
+    const { models } = this.#deps;
     const [meeting, member] = await Promise.all([
-      Meeting.findById(meetingId, { clubId: 1 }).lean(),
-      /^[0-9a-f]{24}$/.test(memberId) ? Member.findById(memberId, { clubIds: 1 }).lean() : null,
+      models.Meeting.findById(meetingId, { clubId: 1, status: 1 }).lean(),
+      /^[0-9a-f]{24}$/.test(memberId) ? models.Member.findById(memberId, { clubIds: 1 }).lean() : null,
     ]);
-    if (!meeting || !member?.clubIds.includes(meeting.clubId)) return;
-    await Meeting.updateOne(
-      { _id: meetingId, status: 'scheduled' },
-      { $set: { [`present.${memberId}`]: 'self' } },
-    );
+    if (meeting?.status !== 'scheduled' || !member?.clubIds.includes(meeting.clubId)) return;
+    await addAnswers(models, meetingId, [{ memberId, fact: 'present', set: { present: 'self' } }]);
   }
 
   /**

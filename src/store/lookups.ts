@@ -32,6 +32,7 @@ import type {
 import type { HealthAlertDoc, MeetingDoc, MemberDoc, Models } from '../models/index.ts';
 import { orgUnitView, reportContext, reportRollup } from '../reports/chat.ts';
 import type { LinkCodes } from './link-codes.ts';
+import { type MeetingAnswers, readAnswers } from './meeting-answers.ts';
 import { readEach } from './read-each.ts';
 
 type MemberRecord = {
@@ -287,8 +288,7 @@ export class MongoLookups implements Lookups {
         .lean(),
     );
     meetings.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
-    const names = await this.#clubNameMap(clubIds);
-    return meetings.slice(0, limit).map((meeting) => meetingView(meeting, names));
+    return this.#meetingViews(meetings.slice(0, limit));
   }
 
   async startedMeetings(clubIds: string[], from: Date, now: Date): Promise<MeetingView[]> {
@@ -302,8 +302,7 @@ export class MongoLookups implements Lookups {
         .lean(),
     );
     meetings.sort((a, b) => b.startsAt.getTime() - a.startsAt.getTime());
-    const names = await this.#clubNameMap(clubIds);
-    return meetings.slice(0, STARTED_MEETINGS).map((meeting) => meetingView(meeting, names));
+    return this.#meetingViews(meetings.slice(0, STARTED_MEETINGS));
   }
 
   async clubRoster(clubId: string): Promise<{ id: string; name: string }[]> {
@@ -318,7 +317,14 @@ export class MongoLookups implements Lookups {
 
   async meeting(meetingId: string): Promise<MeetingView | undefined> {
     const meeting = await this.#models.Meeting.findById(meetingId, MEETING_FIELDS).lean();
-    return meeting ? meetingView(meeting, await this.#clubNameMap([meeting.clubId])) : undefined;
+    return meeting ? (await this.#meetingViews([meeting]))[0] : undefined;
+  }
+
+  /** The meetings with their clubs' names and their members' answers (one read per meeting). */
+  async #meetingViews(meetings: MeetingFields[]): Promise<MeetingView[]> {
+    const names = await this.#clubNameMap(meetings.map((meeting) => meeting.clubId));
+    const answers = await readEach(meetings, (meeting) => readAnswers(this.#models, meeting._id));
+    return meetings.map((meeting, i) => meetingView(meeting, names, answers[i]!));
   }
 
   async meetingRule(clubId: string): Promise<ClubMeetingRule | undefined> {
@@ -415,13 +421,15 @@ export class MongoLookups implements Lookups {
   }
 }
 
-const MEETING_FIELDS = { clubId: 1, startsAt: 1, place: 1, status: 1, rsvp: 1, present: 1, headCount: 1 };
+const MEETING_FIELDS = { clubId: 1, startsAt: 1, place: 1, status: 1, headCount: 1 };
+type MeetingFields = Pick<MeetingDoc, 'clubId' | 'startsAt' | 'place' | 'status' | 'headCount'> & {
+  _id: string;
+};
 
 function meetingView(
-  meeting: Pick<MeetingDoc, 'clubId' | 'startsAt' | 'place' | 'status' | 'rsvp' | 'present' | 'headCount'> & {
-    _id: string;
-  },
+  meeting: MeetingFields,
   names: Map<string, string>,
+  answers: MeetingAnswers,
 ): MeetingView {
   return {
     id: meeting._id,
@@ -430,8 +438,8 @@ function meetingView(
     startsAt: meeting.startsAt,
     place: meeting.place,
     status: meeting.status,
-    rsvps: (meeting.rsvp ?? {}) as MeetingView['rsvps'],
-    present: Object.keys(meeting.present ?? {}),
+    rsvps: answers.rsvps,
+    present: answers.present,
     ...(meeting.headCount != null ? { headCount: meeting.headCount } : {}),
   };
 }
