@@ -75,6 +75,7 @@ async function run(limit: number | null, recipients: number): Promise<Run> {
     await sleep(1000);
 
     // Created as staff's systems create one: the HTTP API, with a token of the province.
+    const cpuBefore = app.cpuSeconds();
     const since = Date.now();
     const response = await fetch(`${app.url}/api/v1/broadcasts`, {
       method: 'POST',
@@ -104,8 +105,12 @@ async function run(limit: number | null, recipients: number): Promise<Run> {
         headers: { authorization: `Bearer ${token.token}` },
       })
     ).json()) as { status: string; sent: number };
+    const cpuMsPerMessage = round(
+      ((app.cpuSeconds() - cpuBefore) * 1000) / Math.max(1, app.fake.deliveredAt.length),
+      2,
+    );
     console.log(
-      `L = ${limit ?? 'none'}, ${recipients} recipients: created in ${createS} s; broadcast ${status.status}, sent ${status.sent}`,
+      `L = ${limit ?? 'none'}, ${recipients} recipients: created in ${createS} s; broadcast ${status.status}, sent ${status.sent}; app CPU ${cpuMsPerMessage} ms a message`,
     );
     return {
       L: limit,

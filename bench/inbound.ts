@@ -63,7 +63,8 @@ import {
 } from './people.ts';
 import {
   APP_NODE_ARGS,
-  cpuSeconds,
+  cpuByRole,
+  cpuPids,
   freePort,
   ROOT,
   residentMB,
@@ -166,42 +167,6 @@ const REFERENCE_SCRIPT: Script = {
   newUserEachRound: false,
 };
 
-/**
- * The processes that share the machine's cores during a phase, by role. Each update's cost is the
- * CPU they all used: on two cores, what the bot saves in its own process but spends in Redis or
- * the database is no saving.
- */
-async function cpuPids(target: Target, redis: Redis): Promise<Record<string, number[]>> {
-  const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
-  // A MongoDB this checkout did not start (no pid file) is left out of the CPU figures.
-  const ferretPid = Number(
-    (() => {
-      try {
-        return readFileSync(`${ROOT}data/ferretdb.pid`, 'utf8').trim();
-      } catch {
-        return Number.NaN;
-      }
-    })(),
-  );
-  const postgres = spawnSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).stdout;
-  return {
-    bot: [target.child.pid!],
-    driver: [process.pid],
-    redis: [redisPid],
-    ferretdb: Number.isInteger(ferretPid) ? [ferretPid] : [],
-    postgres: postgres.split('\n').filter(Boolean).map(Number),
-  };
-}
-
-function cpuByRole(pids: Record<string, number[]>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(pids).map(([role, list]) => [
-      role,
-      list.reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0),
-    ]),
-  );
-}
-
 /** What one process did under load. */
 interface Phase {
   results: Results;
@@ -246,7 +211,7 @@ async function drive(target: Target, script: Script, phase: number, d: Drive): P
   const redisBefore = await redisCommandStats(d.redis);
   const deliveredBefore = d.probe.delivered;
   const strayBefore = d.probe.stray.total;
-  const pids = await cpuPids(target, d.redis);
+  const pids = await cpuPids(target.child, d.redis);
   const cpuBefore = cpuByRole(pids);
   let peakRssMB = 0;
   const sampler = setInterval(() => {

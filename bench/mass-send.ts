@@ -14,7 +14,7 @@ import { FakeTelegram } from '../test/fakes/telegram.ts';
 import { dropTestData, isolatedEnv } from '../test/support/app.ts';
 import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
 import { fakeTelegramEnv } from './people.ts';
-import { APP_NODE_ARGS, freePort, residentMB, startProcess, stopProcess } from './processes.ts';
+import { APP_NODE_ARGS, cpuSeconds, freePort, residentMB, startProcess, stopProcess } from './processes.ts';
 import { round, sleep } from './stats.ts';
 
 export interface AppAtLimit {
@@ -28,6 +28,8 @@ export interface AppAtLimit {
   counters(): ReturnType<typeof readCounters>;
   /** Peak resident memory of the app process since it started, in MB (sampled every 200 ms). */
   peakRssMB(): number;
+  /** CPU seconds (user + system) the app process has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function appAtLimit(
     child: target.child,
     counters: () => readCounters(countersPort),
     peakRssMB: () => round(peak, 0),
+    cpuSeconds: () => cpuSeconds(target.child.pid),
     async stop() {
       clearInterval(sampler);
       const stopMs = await stopProcess(target.child);

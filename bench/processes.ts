@@ -3,11 +3,12 @@
  * project's Node and the Dockerfile's NODE_OPTIONS, waited for until it answers its health URL,
  * stopped with SIGTERM (timed), and its memory and CPU read from /proc.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
 import { PROJECT_NODE } from '../test/support/app.ts';
 import { settlesWithin, sleep } from './stats.ts';
 
@@ -108,3 +109,39 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * The processes that share the machine's cores during a phase, by role. Each update's cost is the
+ * CPU they all used: on two cores, what the bot saves in its own process but spends in Redis or
+ * the database is no saving.
+ */
+export async function cpuPids(bot: ChildProcess, redis: Redis): Promise<Record<string, number[]>> {
+  const redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
+  // A MongoDB this checkout did not start (no pid file) is left out of the CPU figures.
+  const ferretPid = Number(
+    (() => {
+      try {
+        return readFileSync(`${ROOT}data/ferretdb.pid`, 'utf8').trim();
+      } catch {
+        return Number.NaN;
+      }
+    })(),
+  );
+  const postgres = spawnSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).stdout;
+  return {
+    bot: [bot.pid!],
+    driver: [process.pid],
+    redis: [redisPid],
+    ferretdb: Number.isInteger(ferretPid) ? [ferretPid] : [],
+    postgres: postgres.split('\n').filter(Boolean).map(Number),
+  };
+}
+
+export function cpuByRole(pids: Record<string, number[]>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(pids).map(([role, list]) => [
+      role,
+      list.reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0),
+    ]),
+  );
+}
