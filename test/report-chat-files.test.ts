@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT } from '../flows/reports/default.ts';
 import type { Effect, SendReportFilesEffect } from '../src/engine/types.ts';
 import { createTranslator } from '../src/i18n.ts';
+import { shiftPeriod, weekOf } from '../src/reports/periods.ts';
 import { saveReport } from '../src/reports/store.ts';
 import { FakeDhis2 } from './fakes/dhis2.ts';
 import { FakeTelegram } from './fakes/telegram.ts';
@@ -206,6 +207,59 @@ describe('on Telegram', () => {
     );
     expect(dhis2.values.get('IshcAttend1|2026W47|ClbDienHong|default')).toBe('35');
   });
+});
+
+describe('by chat, as staff ask for them', () => {
+  it('"xem báo cáo": the roll-up, then the chart, the Excel file and the DHIS2 push with its summary', async () => {
+    const chatId = '7010';
+    await test.app.models.Identity.create({
+      _id: `telegram:${chatId}`,
+      channel: 'telegram',
+      chatId,
+      memberId: ids.staff,
+    });
+    const user = { id: Number(chatId), first_name: 'Hoa' };
+    let seen = 0;
+    const say = async (text: string) => {
+      telegram.pushUpdate(telegram.textUpdate(user, text));
+      return next();
+    };
+    const next = () => {
+      const index = seen++;
+      return eventually(async () => telegram.sent(chatId)[index], `message ${index + 1}`, 10_000);
+    };
+    // Last week holds a report of the mapped club whatever the day the test runs.
+    const lastWeek = shiftPeriod(weekOf(new Date(), 'Asia/Ho_Chi_Minh'), -1);
+    await saveReport(
+      test.app.models,
+      {
+        clubId: 'club-dh',
+        period: lastWeek,
+        values: { hop: true, dd: 35 },
+        by: 'chair',
+        now: new Date(),
+        submit: true,
+        staff: true,
+        definition: DEFAULT_REPORT,
+      },
+      { timeZone: 'Asia/Ho_Chi_Minh', cutoff: '1 12:00' },
+    );
+    expect((await say('xem báo cáo')).text).toContain(t('vi', 'reportView.askUnit'));
+    expect((await say('1')).text).toContain(t('vi', 'reportView.askPeriod', { unit: 'Tỉnh Nghệ An' }));
+    const rollup = await say('1');
+    expect(rollup.text).toContain(t('vi', 'reportView.askMore'));
+    expect(rollup.text).toContain(t('vi', 'reportView.pushDhis2')); // DHIS2 is configured
+    const chart = await next();
+    expect(chart.file?.kind).toBe('photo');
+    expect((await say('1')).text).toContain(t('vi', 'reportView.sendingXlsx'));
+    expect((await next()).file?.kind).toBe('document');
+    expect((await say('2')).text).toContain(t('vi', 'reportView.pushing'));
+    const summary = (await next()).text;
+    const [, imported, updated] = /Mới: (\d+) · Cập nhật: (\d+)/.exec(summary)!;
+    expect(Number(imported) + Number(updated)).toBe(2);
+    expect(summary).toContain('Tỉnh Nghệ An');
+    expect(dhis2.values.get(`IshcAttend1|${lastWeek}|ClbDienHong|default`)).toBe('35');
+  }, 60_000);
 });
 
 describe('on Zalo', () => {

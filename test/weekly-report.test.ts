@@ -28,6 +28,8 @@ const SPAN = '23/11–29/11';
 const ELEMENTS = elementsFor(DEFAULT_REPORT, true);
 const CLUB1 = 'club-dien-hong';
 const CLUB2_NAME = 'CLB Liên thế hệ tự giúp nhau xóm Trung Kỳ';
+const unitName = 'Xã Diễn Châu';
+const WEEK_WORDS = vi('reportFiles.chat.week', { week: 48, year: 2026 });
 
 /** A report step by step is some thirty messages in a minute: more than a person is let send by default. */
 const ENV = { INBOUND_PER_CHAT_PER_MINUTE: '1000' };
@@ -100,15 +102,27 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
     expect((report!.entries as Record<string, { by: string }>).dd!.by).toBe(chairId);
   }, 180_000);
 
-  it('commune staff see it at once, with the club still missing', async () => {
+  it('commune staff see it at once, with the club still missing, then the chart and the Excel file', async () => {
     expect((await staff.say('xem báo cáo')).text).toContain(
       vi('reportView.askPeriod', { unit: 'Diễn Châu' }).split(' ')[0]!,
     );
     const result = await staff.say('2');
     expect(result.text).toContain(vi('reportView.rate', { reported: 1, expected: 2, rate: 50, onTime: 50 }));
     expect(result.text).toContain(`- ${CLUB2_NAME}`);
+    expect(result.text).toContain(vi('reportView.askMore'));
+    expect(result.text).toContain(vi('reportView.getXlsx'));
+    expect(result.text).not.toContain(vi('reportView.pushDhis2')); // no DHIS2 configured here
     expect(result.text.length).toBeLessThanOrEqual(2000);
-  });
+    // The chart follows the text (a photo, or a link where the app takes none).
+    const chart = await staff.next();
+    expect(chart.text).toContain(
+      vi('reportFiles.chat.chartCaption', { name: unitName, periods: WEEK_WORDS }),
+    );
+    expect((await staff.say('1')).text).toContain(vi('reportView.sendingXlsx'));
+    const file = await staff.next();
+    expect(file.text).toContain(vi('reportFiles.chat.xlsxCaption', { name: unitName, periods: WEEK_WORDS }));
+    expect((await staff.say('0')).text).toContain(vi('menu.reportView'));
+  }, 60_000);
 
   it('another chair reports in one message: a wrong count is explained, then the summary confirms', async () => {
     const wrong = await chair2.say('bc 1 20 0');
@@ -125,6 +139,8 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
     expect((await chair2.say('1')).text).toContain(vi('report.thanksOnTime', { period: SPAN }));
     await staff.say('xem báo cáo');
     expect((await staff.say('2')).text).toContain(vi('reportView.noneMissing'));
+    await staff.next(); // the chart
+    await staff.say('0');
   }, 60_000);
 
   it('a plain member may not report', async () => {

@@ -282,8 +282,11 @@ export interface FlowSettings {
   health: HealthSettings;
   /** IANA zone of the clubs, for the dates people read. */
   timeZone: string;
-  /** Weekly reports: edits close at `cutoff` ("<days after the week> <HH:MM>", REPORT_CUTOFF). */
-  reports: { cutoff: string };
+  /**
+   * Weekly reports: edits close at `cutoff` ("<days after the week> <HH:MM>", REPORT_CUTOFF);
+   * `dhis2`: staff may push reports to DHIS2 (DHIS2_URL, DHIS2_TOKEN and DHIS2_MAPPING_FILE set).
+   */
+  reports: { cutoff: string; dhis2: boolean };
 }
 
 /** A completed health check, as stored: whose it is, who typed it, what was answered and flagged. */

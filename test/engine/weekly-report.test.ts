@@ -43,8 +43,8 @@ async function answerAll(chat: CaseChat, first: Reply, answers: Record<string, s
   return reply;
 }
 
-function worldWithReporter() {
-  const world = standardWorld();
+function worldWithReporter(env: Record<string, string> = {}) {
+  const world = standardWorld(1, env);
   world.lookups.member({
     id: 'reporter-dh',
     fullName: 'Ngô Văn Ghi',
@@ -301,13 +301,64 @@ describe('xem báo cáo', () => {
     expect(menu!.choices).toContain('menu.reportView');
     const [, result] = await converse(chat, [
       ['xem báo cáo', 'reportView.askPeriod'],
-      ['1', 'reportView.text'],
+      ['1', ['reportView.text', 'reportView.askMore']],
     ]);
     const text = (result!.vars[0] as { text: string }).text;
     expect(text).toContain('reportView.missing {"count":1}');
     expect(text).toContain('- CLB Điền Hồng');
     expect(text).not.toContain('Tân Kỳ');
     expect(text.length).toBeLessThan(2000);
+    // The chart comes with it (after the text: the runtime queues it after the reply).
+    const staffChat = { channel: 'telegram', chatId: '9020' };
+    expect(result!.effects).toEqual([
+      {
+        type: 'sendReportFiles',
+        kind: 'chart',
+        to: staffChat,
+        memberId: 'staff-dh',
+        orgUnitId: COMMUNES.dh,
+        periods: [LAST_WEEK],
+        lang: 'vi',
+        key: 'telegram.9020.m3.chart',
+      },
+    ]);
+    // No DHIS2 configured: only the Excel file is offered.
+    expect(result!.choices).toEqual(['reportView.getXlsx']);
+    const [excel] = await converse(chat, [['1', ['reportView.sendingXlsx', 'reportView.askMore']]]);
+    expect(excel!.effects).toEqual([
+      expect.objectContaining({ type: 'sendReportFiles', kind: 'xlsx', to: staffChat, periods: [LAST_WEEK] }),
+    ]);
+    await converse(chat, [
+      ['2', ['reportView.retryMore', 'reportView.askMore']],
+      ['0', 'menu.title'],
+    ]);
+  });
+
+  it('with DHIS2 configured, staff push the period and are told DHIS2 will answer', async () => {
+    const world = worldWithReporter({
+      DHIS2_URL: 'http://127.0.0.1:9/dhis',
+      DHIS2_TOKEN: 'd2pat_test',
+      DHIS2_MAPPING_FILE: '/tmp/mapping.json',
+    });
+    const chat = world.chat('9020');
+    const [, result] = await converse(chat, [
+      ['xem báo cáo', 'reportView.askPeriod'],
+      ['3', ['reportView.text', 'reportView.askMore']],
+    ]);
+    expect(result!.choices).toEqual(['reportView.getXlsx', 'reportView.pushDhis2']);
+    const [push] = await converse(chat, [['2', ['reportView.pushing', 'reportView.askMore']]]);
+    expect(push!.effects).toEqual([
+      {
+        type: 'pushReportsToDhis2',
+        to: { channel: 'telegram', chatId: '9020' },
+        memberId: 'staff-dh',
+        orgUnitId: COMMUNES.dh,
+        periods: ['2026W6', '2026W7', '2026W8', LAST_WEEK],
+        lang: 'vi',
+        key: 'telegram.9020.m3.dhis2',
+      },
+    ]);
+    await converse(chat, [['xong', 'menu.title']]);
   });
 
   it('province staff choose the whole province or a commune below it', async () => {
@@ -323,7 +374,7 @@ describe('xem báo cáo', () => {
     expect(units!.choices).toEqual(['reportView.whole {"name":"Nghệ An"}', 'Xã Diễn Hồng', 'Xã Tân Kỳ']);
     const [, result] = await converse(chat, [
       ['3', 'reportView.askPeriod'],
-      ['1', 'reportView.text'],
+      ['1', ['reportView.text', 'reportView.askMore']],
     ]);
     const text = (result!.vars[0] as { text: string }).text;
     expect(text).toContain('reportView.rate {"reported":1,"expected":1,"rate":100,"onTime":100}');
