@@ -1,8 +1,9 @@
 /**
  * Weekly-report transcripts on all five channels, against real FerretDB/MongoDB and Redis: a
  * chair reports area by area (a bad number re-asked, a draft resumed, a line edited, on time),
- * commune staff see it in their roll-up at once with the club still missing, another chair uses
- * the one-message form (a wrong count explained first), a plain member may not report, and after
+ * commune staff see it in their roll-up at once with the club still missing (then the chart and
+ * the Excel file), another chair uses the one-message form (a wrong count explained first, a
+ * number above the club's members asked back), a plain member may not report, and after
  * the cut-off the week is closed to the club.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,7 +125,7 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
     expect((await staff.say('0')).text).toContain(vi('menu.reportView'));
   }, 60_000);
 
-  it('another chair reports in one message: a wrong count is explained, then the summary confirms', async () => {
+  it('another chair reports in one message: a wrong count explained, a doubtful number asked back, then the summary confirms', async () => {
     const wrong = await chair2.say('bc 1 20 0');
     expect(wrong.text).toContain(
       vi('report.wrongCount', {
@@ -133,8 +134,15 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
         order: ELEMENTS.map((e) => e.code).join(' '),
       }),
     );
-    const values = ELEMENTS.map((e) => (e.code === 'hop' ? '1' : e.code === 'dd' ? '20' : '0'));
-    const summary = await chair2.say(`bc ${values.join(' ')}`);
+    // 45 came to the meeting: more than the club has members, so it is asked back, not kept.
+    const values = ELEMENTS.map((e) => (e.code === 'hop' ? '1' : e.code === 'dd' ? '45' : '0'));
+    const check = await chair2.say(`bc ${values.join(' ')}`);
+    expect(check.text).toContain(
+      vi('report.checkMembers', { label: vi('report.el.dd'), value: 45 }).split(',')[0]!,
+    );
+    expect(check.text).toContain(vi('report.reenter'));
+    expect((await chair2.say('2')).text).toContain(vi('report.el.dd'));
+    const summary = await chair2.say('20');
     expect(summary.text).toContain(`2. ${vi('report.el.dd')}: 20`);
     expect((await chair2.say('1')).text).toContain(vi('report.thanksOnTime', { period: SPAN }));
     await staff.say('xem báo cáo');

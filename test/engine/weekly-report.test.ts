@@ -252,6 +252,50 @@ describe('báo cáo tuần', () => {
     await converse(other, [['bc hop=1 dd=-3', ['report.badValue', 'menu.title']]]);
   });
 
+  it('the one-message form asks back values that look wrong, one by one, before keeping them', async () => {
+    const world = worldWithReporter();
+    // The week before: 2 home visits, so 40 is far from the usual.
+    world.lookups.reports.set(`${DH}|2026W8`, {
+      status: 'submitted',
+      values: { hop: true, dd: 4, tham: 2 },
+      onTime: true,
+      reopenedUntil: null,
+    });
+    const chat = world.chat(PEOPLE.chair.chat);
+    const values = CODES.map((c) => (c === 'hop' ? '1' : c === 'dd' ? '35' : c === 'tham' ? '40' : '0'));
+    const [members] = await converse(chat, [[`bc ${values.join(' ')}`, 'report.checkMembers']]);
+    expect(members!.vars[0]).toMatchObject({ label: 'report.el.dd', value: '35', members: 5 });
+    // Nothing doubted is kept yet; the rest is, as a draft.
+    const [drafted] = saves(members!.effects);
+    expect(drafted!.values).toMatchObject({ hop: true, moi: 0 });
+    expect(drafted!.values).not.toHaveProperty('dd');
+    expect(drafted!.values).not.toHaveProperty('tham');
+    // "Nhập lại": asked again, then the next doubt.
+    const [again] = await converse(chat, [['2', 'report.askCount']]);
+    expect(codeOf(again!)).toBe('dd');
+    const [usual] = await converse(chat, [['4', 'report.checkUsual']]);
+    expect(usual!.vars[0]).toMatchObject({ label: 'report.el.tham', value: '40', usual: 2 });
+    expect(saves(usual!.effects)[0]!.values).toEqual({ dd: 4 });
+    // "Đúng": kept as given.
+    const [summary] = await converse(chat, [['1', 'report.summary']]);
+    expect(saves(summary!.effects)[0]!.values).toEqual({ tham: 40 });
+    const lines = (summary!.vars[0] as { lines: string }).lines;
+    expect(lines).toContain('2. report.el.dd: 4');
+    expect(lines).toContain(`${CODES.indexOf('tham') + 1}. report.el.tham: 40`);
+    await converse(chat, [['1', 'report.thanksOnTime']]);
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)!.values).toMatchObject({ dd: 4, tham: 40 });
+  });
+
+  it('by codes, a value that looks wrong is asked back, then the rest asked', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat('9010');
+    await converse(chat, [
+      ['bc hop=1 dd=35', 'report.checkMembers'],
+      ['1', 'report.askCount'],
+    ]);
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)!.values).toEqual({ hop: true, dd: 35 });
+  });
+
   it('by codes: the values given are kept and the rest asked', async () => {
     const world = worldWithReporter();
     const chat = world.chat('9010'); // the club's reporter
