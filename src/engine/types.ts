@@ -409,6 +409,8 @@ export type Audience =
   | { members: string[] }
   /** The chair and vice chairs of a club. */
   | { leadersOf: string }
+  /** Those who may report for a club: its chair, vice chairs and members with the `reporter` role. */
+  | { reportersOf: string }
   /**
    * The volunteers who look after a member: those the chair assigned to her ("phân công") who
    * still volunteer in one of her clubs; when none is, every volunteer of her clubs, so an alert
@@ -542,9 +544,10 @@ export interface SendBroadcastEffect {
 }
 
 /**
- * Weekly reports' nudges are due: 'chairs' — the leaders of every club that has not reported this
- * week are offered the report (REPORT_NUDGE_WEEKDAY/TIME); 'staff' — each commune's staff get the
- * clubs still missing last week's (REPORT_MISSING_WEEKDAY/TIME). Clubs that reported are skipped.
+ * Weekly reports' nudges are due: 'chairs' — the chair, vice chairs and reporters of every club
+ * that has not reported this week are offered the report, once each (REPORT_NUDGE_WEEKDAY/TIME);
+ * 'staff' — each commune's staff get the clubs still missing last week's
+ * (REPORT_MISSING_WEEKDAY/TIME). Clubs that reported are skipped.
  */
 export interface ReportNudgesEffect {
   type: 'reportNudges';
