@@ -9,6 +9,7 @@
  *   → more ("1 Nhận file Excel", "2 Gửi lên DHIS2" when configured; 0 = xong)
  *        ─1→ the Excel file follows (Telegram: a document; Zalo: a link for 24 h) → more
  *        ─2→ pushed; DHIS2's import summary comes as a message of its own → more
+ *        ─last→ "Mở lại báo cáo một CLB" (flows/report-reopen.ts) at this area
  *        ─0→ the menu
  *
  * Staff see only their own org units and those below them: the list starts at theirs. The files
@@ -75,9 +76,15 @@ function span(periods: string[]): string {
   return `${first.slice(8, 10)}/${first.slice(5, 7)}–${last.slice(8, 10)}/${last.slice(5, 7)}`;
 }
 
-/** What staff may have after the roll-up: the Excel file, and the DHIS2 push when it is configured. */
-const moreChoices = (ctx: FlowContext) =>
-  ctx.settings.reports.dhis2 ? ['reportView.getXlsx', 'reportView.pushDhis2'] : ['reportView.getXlsx'];
+/**
+ * What staff may do after the roll-up: have the Excel file, push to DHIS2 (when it is configured),
+ * reopen a club's closed week (flows/report-reopen.ts, at this area).
+ */
+const moreChoices = (ctx: FlowContext) => [
+  'reportView.getXlsx',
+  ...(ctx.settings.reports.dhis2 ? ['reportView.pushDhis2'] : []),
+  'reportView.reopen',
+];
 
 /** The chart, the Excel file or the push of the unit's periods, to this chat (named by the message). */
 function fileEffect(
@@ -231,11 +238,15 @@ export const reportViewFlow: Flow<ReportViewData> = {
         );
         if (picked === undefined)
           return { retry: { key: 'reportView.retryMore', vars: { max: choices.length } } };
-        const periods = data.periods!;
+        const choice = choices[picked - 1];
+        if (choice === 'reportView.reopen') {
+          return { end: true, open: { flow: 'reportReopen', args: { unitId: data.current.id } } };
+        }
+        const xlsx = choice === 'reportView.getXlsx';
         return {
           goto: 'more',
-          say: [{ key: picked === 1 ? 'reportView.sendingXlsx' : 'reportView.pushing' }],
-          effects: fileEffect(picked === 1 ? 'xlsx' : 'dhis2', data, periods, ctx),
+          say: [{ key: xlsx ? 'reportView.sendingXlsx' : 'reportView.pushing' }],
+          effects: fileEffect(xlsx ? 'xlsx' : 'dhis2', data, data.periods!, ctx),
         };
       },
     },

@@ -15,7 +15,7 @@ import { DEFAULT_REPORT } from '../flows/reports/default.ts';
 import type { Effect, SendReportFilesEffect } from '../src/engine/types.ts';
 import { createTranslator } from '../src/i18n.ts';
 import { shiftPeriod, weekOf } from '../src/reports/periods.ts';
-import { saveReport } from '../src/reports/store.ts';
+import { findReport, saveReport } from '../src/reports/store.ts';
 import { FakeDhis2 } from './fakes/dhis2.ts';
 import { FakeTelegram } from './fakes/telegram.ts';
 import { FakeZaloBot } from './fakes/zalo-bot.ts';
@@ -306,5 +306,39 @@ describe('on Zalo', () => {
     );
     const link = /(http[^\s"\\]+)/.exec(JSON.stringify(entry))![1]!;
     expect((await open(link)).headers.get('content-type')).toBe('image/png');
+  });
+});
+
+describe('reopening a closed week', () => {
+  const reopen = (byMemberId: string): Effect => ({
+    type: 'reopenWeeklyReport',
+    clubId: 'club-dh',
+    period: '2026W47',
+    byMemberId,
+    until: new Date(Date.now() + 48 * 3600_000).toISOString(),
+    whenReopened: [],
+  });
+  const chairEdits = (tham: number): Effect => ({
+    type: 'saveWeeklyReport',
+    clubId: 'club-dh',
+    period: '2026W47',
+    values: { tham },
+    byMemberId: ids.chair,
+    submit: true,
+  });
+  const report = () => findReport(test.app.models, 'club-dh', '2026W47');
+
+  it('only staff of the club’s area reopen it; the chair can then change it again', async () => {
+    // Past its cut-off (Monday 23/11 12:00), the club's change is refused.
+    await apply(chairEdits(9));
+    expect((await report())!.values).toMatchObject({ tham: 4 });
+    // Staff of another province, and the club's own chair, cannot reopen it.
+    await apply(reopen(ids.otherStaff));
+    await apply(reopen(ids.chair));
+    expect((await report())!.reopenedUntil).toBeNull();
+    await apply(reopen(ids.staff));
+    expect((await report())!.reopenedUntil).not.toBeNull();
+    await apply(chairEdits(9));
+    expect((await report())!.values).toMatchObject({ tham: 9 });
   });
 });

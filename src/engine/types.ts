@@ -728,6 +728,19 @@ export type Effect =
       byMemberId: string;
       submit: boolean;
     }
+  /**
+   * Staff reopen a club's submitted week after its cut-off, until `until` (ISO): the club may change
+   * it again until then. Applied only if `byMemberId` is staff or admin of the club's org unit or
+   * one above it (MongoDB's roles then) and the week was sent; `whenReopened` (the club told) then.
+   */
+  | {
+      type: 'reopenWeeklyReport';
+      clubId: string;
+      period: string;
+      byMemberId: string;
+      until: string;
+      whenReopened: Effect[];
+    }
   | SendReportFilesEffect
   | PushReportsEffect
   /** Staff send (or plan) an announcement to an area (src/runtime/broadcasts.ts checks the sender again). */
