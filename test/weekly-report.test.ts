@@ -4,7 +4,7 @@
  * commune staff see it in their roll-up at once with the club still missing (then the chart and
  * the Excel file), another chair uses the one-message form (a wrong count explained first, a
  * number above the club's members asked back), a plain member may not report, and after
- * the cut-off the week is closed to the club.
+ * the cut-off the week is closed to the club until commune staff reopen it by chat.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT } from '../flows/reports/default.ts';
@@ -28,6 +28,7 @@ const WEEK = '2026W48';
 const SPAN = '23/11–29/11';
 const ELEMENTS = elementsFor(DEFAULT_REPORT, true);
 const CLUB1 = 'club-dien-hong';
+const CLUB1_NAME = 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng';
 const CLUB2_NAME = 'CLB Liên thế hệ tự giúp nhau xóm Trung Kỳ';
 const unitName = 'Xã Diễn Châu';
 const WEEK_WORDS = vi('reportFiles.chat.week', { week: 48, year: 2026 });
@@ -157,9 +158,31 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
     expect(await h.test.app.models.WeeklyReport.countDocuments({})).toBe(2);
   });
 
-  it('after the cut-off the week is closed to the club', async () => {
+  it('after the cut-off the week is closed to the club, until commune staff reopen it', async () => {
     clock.set(new Date('2026-11-30T06:00:00Z')); // Monday 13:00: the cut-off was at 12:00
     await chair.say('báo cáo tuần');
     expect((await chair.say('2')).text).toContain(vi('report.closed', { period: SPAN }));
-  });
+
+    const clubs = await staff.say('mở lại báo cáo');
+    expect(clubs.text).toContain(vi('reportReopen.askClub', { area: unitName }));
+    const club1 = clubs.choices.findIndex((name) => name.includes('Đông Hồng')) + 1;
+    const weeks = await staff.say(String(club1));
+    expect(weeks.choices[0]).toContain(vi('reportReopen.week', { span: SPAN }));
+    const until = '02/12 13:00';
+    expect((await staff.say('1')).text).toContain(
+      vi('reportReopen.confirm', { club: CLUB1_NAME, period: SPAN, until }),
+    );
+    expect((await staff.say('1')).text).toContain(
+      vi('reportReopen.done', { club: CLUB1_NAME, period: SPAN, until }),
+    );
+    // The chair is told, and can change the week again.
+    await chair.nextWith(vi('report.reopened', { club: CLUB1_NAME, period: SPAN, until }).slice(0, 40));
+    await chair.say('báo cáo tuần');
+    expect((await chair.say('2')).text).toContain(vi('report.alreadySent'));
+    await chair.say('sửa 2');
+    expect((await chair.say('27')).text).toContain(`2. ${vi('report.el.dd')}: 27`);
+    expect((await chair.say('1')).text).toContain(vi('report.updated', { period: SPAN }));
+    const report = await h.test.app.models.WeeklyReport.findById(`${CLUB1}|${WEEK}`).lean();
+    expect(report!.values).toMatchObject({ dd: 27 });
+  }, 60_000);
 });
