@@ -60,6 +60,13 @@ function closedWeeks(ctx: FlowContext): string[] {
 
 const until = (ctx: FlowContext) => new Date(ctx.now.getTime() + REOPEN_HOURS * 3600_000);
 
+/** The club, the week and until when it would be open, as the messages name them. */
+const reopenVars = (data: ReopenData, ctx: FlowContext) => ({
+  club: data.club!.name,
+  period: weekSpan(data.period!),
+  until: formatDay(until(ctx), ctx.settings.timeZone, { time: true }),
+});
+
 /** What lies under an area, to choose from. */
 const listing = (area: AreaView): Partial<ReopenData> => ({
   here: area.name,
@@ -104,7 +111,7 @@ export const reportReopenFlow: Flow<ReopenData> = {
       people: (data) => data.areas,
       async pick(person, _data, ctx) {
         const area = await ctx.lookups.area(areaRef(person.id));
-        if (!area) return { retry: { key: 'broadcast.areaGone' } };
+        if (!area) return { retry: { key: 'reportReopen.areaGone' } };
         if (area.kind === 'club') {
           const weeks = closedWeeks(ctx);
           return { goto: 'week', data: { club: { id: area.id, name: area.name }, weeks } };
@@ -139,25 +146,14 @@ export const reportReopenFlow: Flow<ReopenData> = {
     },
     confirm: {
       ...choiceStep<ReopenData>({
-        question: (data, ctx) => ({
-          key: 'reportReopen.confirm',
-          vars: {
-            club: data.club!.name,
-            period: weekSpan(data.period!),
-            until: formatDay(until(ctx), ctx.settings.timeZone, { time: true }),
-          },
-        }),
+        question: (data, ctx) => ({ key: 'reportReopen.confirm', vars: reopenVars(data, ctx) }),
         choices: ['reportReopen.yes', 'reportReopen.no'],
         yesNo: true,
         pick(choice, data, ctx) {
           if (choice === 2 || !ctx.who) return toMenu('reportReopen.cancelled');
           const club = data.club!;
           const period = data.period!;
-          const vars = {
-            club: club.name,
-            period: weekSpan(period),
-            until: formatDay(until(ctx), ctx.settings.timeZone, { time: true }),
-          };
+          const vars = reopenVars(data, ctx);
           return {
             end: true,
             say: [{ key: 'reportReopen.done', vars }],
@@ -175,7 +171,7 @@ export const reportReopenFlow: Flow<ReopenData> = {
                     to: { reportersOf: club.id },
                     say: { key: 'report.reopened', vars },
                     kind: 'notice',
-                    key: `report-reopened.${club.id}.${period}.${ctx.now.getTime()}`,
+                    key: `report-reopened.${ctx.inbound.channel}.${ctx.inbound.chatId}.${ctx.inbound.messageId}`,
                   },
                 ],
               },
