@@ -23,6 +23,7 @@ import { menuFlow } from './menu.ts';
 import { myInfoFlow } from './my-info.ts';
 import { myPeopleFlow } from './my-people.ts';
 import { registerFlow, registerProxyFlow } from './register.ts';
+import { reportReopenFlow } from './report-reopen.ts';
 import { reportViewFlow } from './report-view.ts';
 import { rollCallFlow } from './roll-call.ts';
 import { settingsFlow } from './settings.ts';
@@ -56,6 +57,7 @@ export const flows: Flow[] = [
   checkInFlow,
   weeklyReportFlow,
   reportViewFlow,
+  reportReopenFlow,
   broadcastFlow,
   broadcastCancelFlow,
   broadcastAckFlow,

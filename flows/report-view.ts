@@ -5,15 +5,22 @@
  *
  *   start → unit ("1 Cả xã Diễn Châu", "2 CLB …" / "2 Xã A", "3 Xã B" …; 0 = next page)
  *             ─ an area with areas below → unit (one level down)
- *             ─ "Cả …" or an area with none below → period → the roll-up
+ *             ─ "Cả …" or an area with none below → period → the roll-up, then the chart (a picture)
+ *   → more ("1 Nhận file Excel", "2 Gửi lên DHIS2" when configured; 0 = xong)
+ *        ─1→ the Excel file follows (Telegram: a document; Zalo: a link for 24 h) → more
+ *        ─2→ pushed; DHIS2's import summary comes as a message of its own → more
+ *        ─last→ "Mở lại báo cáo một CLB" (flows/report-reopen.ts) at this area
+ *        ─0→ the menu
  *
- * Staff see only their own org units and those below them: the list starts at theirs.
+ * Staff see only their own org units and those below them: the list starts at theirs. The files
+ * and the push are checked again when they are made (src/runtime/report-files.ts), and follow
+ * this turn's reply in the chat.
  */
 import { parseChoice } from '../src/engine/answers.ts';
 import type { Flow, FlowContext, StepOutcome } from '../src/engine/flow.ts';
 import { localDate } from '../src/engine/meetings.ts';
 import { staffUnits } from '../src/engine/roles.ts';
-import type { RollupView } from '../src/engine/types.ts';
+import type { Effect, RollupView } from '../src/engine/types.ts';
 import { AREAS } from '../src/reports/definitions.ts';
 import { monthOf, periodDays, periodsBetween, shiftPeriod, weekOfDay } from '../src/reports/periods.ts';
 import { DEFAULT_REPORT } from './reports/default.ts';
@@ -21,11 +28,18 @@ import { formatValue } from './weekly-report.ts';
 
 /** Areas shown per page. */
 const PAGE = 7;
-/** A message stays below Zalo's 2,000 characters with room to spare. */
-const MAX_CHARS = 1900;
+/** The roll-up and the question after it stay below Zalo's 2,000 characters in one message. */
+const MAX_CHARS = 1750;
 
 type Unit = { id: string; name: string; kind: string };
-type ReportViewData = { units: Unit[]; current: Unit; children: Unit[]; page: number };
+type ReportViewData = {
+  units: Unit[];
+  current: Unit;
+  children: Unit[];
+  page: number;
+  /** The roll-up's periods, once shown (the files and the push are of them). */
+  periods?: string[];
+};
 
 const toMenu = (key: string): StepOutcome<ReportViewData> => ({
   end: true,
@@ -60,6 +74,37 @@ function span(periods: string[]): string {
   const last = periodDays(periods.at(-1)!).last;
   if (periods.length === 1 && !periods[0]!.includes('W')) return `${first.slice(5, 7)}/${first.slice(0, 4)}`;
   return `${first.slice(8, 10)}/${first.slice(5, 7)}–${last.slice(8, 10)}/${last.slice(5, 7)}`;
+}
+
+/**
+ * What staff may do after the roll-up: have the Excel file, push to DHIS2 (when it is configured),
+ * reopen a club's closed week (flows/report-reopen.ts, at this area).
+ */
+const moreChoices = (ctx: FlowContext) => [
+  'reportView.getXlsx',
+  ...(ctx.settings.reports.dhis2 ? ['reportView.pushDhis2'] : []),
+  'reportView.reopen',
+];
+
+/** The chart, the Excel file or the push of the unit's periods, to this chat (named by the message). */
+function fileEffect(
+  kind: 'chart' | 'xlsx' | 'dhis2',
+  data: ReportViewData,
+  periods: string[],
+  ctx: FlowContext,
+): Effect[] {
+  if (!ctx.who) return [];
+  const { channel, chatId, messageId } = ctx.inbound;
+  const common = {
+    to: { channel, chatId },
+    memberId: ctx.who.memberId,
+    orgUnitId: data.current.id,
+    periods,
+    lang: ctx.lang,
+    key: `${channel}.${chatId}.${messageId}.${kind}`,
+  };
+  if (kind === 'dhis2') return [{ type: 'pushReportsToDhis2', ...common }];
+  return [{ type: 'sendReportFiles', kind, ...common }];
 }
 
 const percent = (n: number, of: number) => (of > 0 ? Math.round((100 * n) / of) : 0);
@@ -174,8 +219,34 @@ export const reportViewFlow: Flow<ReportViewData> = {
         const periods = periodsFor(picked, ctx);
         const rollup = await ctx.lookups.reportRollup(data.current.id, periods);
         return {
-          end: true,
+          goto: 'more',
+          data: { periods },
           say: [{ key: 'reportView.text', vars: { text: rollupText(data.current, periods, rollup, ctx) } }],
+          effects: fileEffect('chart', data, periods, ctx),
+        };
+      },
+    },
+    more: {
+      ask: (_data, ctx) => ({ key: 'reportView.askMore', choices: moreChoices(ctx) }),
+      answer(answer, data, ctx) {
+        const choices = moreChoices(ctx);
+        if (['0', 'xong', 'done'].includes(answer.norm)) return { end: true, open: { flow: 'menu' } };
+        const picked = parseChoice(
+          answer.text,
+          choices.length,
+          choices.map((key) => ctx.label(key)),
+        );
+        if (picked === undefined)
+          return { retry: { key: 'reportView.retryMore', vars: { max: choices.length } } };
+        const choice = choices[picked - 1];
+        if (choice === 'reportView.reopen') {
+          return { end: true, open: { flow: 'reportReopen', args: { unitId: data.current.id } } };
+        }
+        const xlsx = choice === 'reportView.getXlsx';
+        return {
+          goto: 'more',
+          say: [{ key: xlsx ? 'reportView.sendingXlsx' : 'reportView.pushing' }],
+          effects: fileEffect(xlsx ? 'xlsx' : 'dhis2', data, data.periods!, ctx),
         };
       },
     },

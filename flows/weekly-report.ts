@@ -8,6 +8,7 @@
  *     → summary (numbered lines) ─1 Gửi─→ saved, thank-you (on time or late)
  *                                ─2 / "sửa 3"─→ pickLine → value → summary
  *   "bc 1 35 30 …" (every value, in order) or "bc hop=1 dd=35" (some, by code) → summary
+ *     (values that look wrong are asked back first, one by one, as above; then what is missing)
  *
  * Each answer is kept as a draft at once: leaving half-way, the next "báo cáo tuần" resumes it.
  * A submitted week can be changed until the cut-off (REPORT_CUTOFF); after it only staff reopen.
@@ -29,6 +30,8 @@ import { closesMonth, periodDays, shiftPeriod, weekCutoff, weekOfDay } from '../
 import { DEFAULT_REPORT } from './reports/default.ts';
 
 type Values = Record<string, ReportValue>;
+/** A value that looks wrong: more people than the club's members, or far above its usual. */
+type Doubt = { code: string; value: ReportValue; reason: 'members' | 'usual' };
 type WeeklyReportData = {
   clubs: { id: string; name: string }[];
   clubId: string;
@@ -43,7 +46,10 @@ type WeeklyReportData = {
   submitted: boolean;
   /** The one-message form's text, read once club and period are known. */
   text?: string;
-  pending?: { code: string; value: ReportValue; reason: 'members' | 'usual' };
+  /** A value asked back before it is kept. */
+  pending?: Doubt;
+  /** The one-message form's other values still to ask back, in order. */
+  doubts?: Doubt[];
   /** Back to the summary after this question (an edit). */
   toSummary?: boolean;
 };
@@ -104,6 +110,19 @@ function draft(data: WeeklyReportData, values: Values, ctx: FlowContext, submit 
   };
 }
 
+/** Why a value should be asked back before it is kept, if it should. */
+function doubt(data: WeeklyReportData, code: string, value: ReportValue): Doubt | undefined {
+  if (typeof value !== 'number') return undefined;
+  if (element(code).people && data.members > 0 && value > data.members) {
+    return { code, value, reason: 'members' };
+  }
+  const usual = data.usual[code];
+  if (usual !== undefined && value > usual * USUAL_FACTOR && value - usual >= MIN_JUMP) {
+    return { code, value, reason: 'usual' };
+  }
+  return undefined;
+}
+
 /** The first element without a value, or the summary. */
 type Goto = Extract<StepOutcome<WeeklyReportData>, { goto: string }>;
 
@@ -156,9 +175,23 @@ async function open(
         order,
       });
     }
-    const values = { ...base.values, ...read.values };
+    // Values that look wrong wait to be confirmed, like those given one by one.
+    const doubts = Object.entries(read.values).flatMap(([code, value]) => doubt(base, code, value) ?? []);
+    const sure = Object.fromEntries(
+      Object.entries(read.values).filter(([code]) => !doubts.some((d) => d.code === code)),
+    );
+    const values = { ...base.values, ...sure };
     // A draft keeps them at once; a submitted week changes only when the summary is confirmed.
-    const outcome = next(base, values, [], submitted ? [] : [draft(base, read.values, ctx)]);
+    const effects = submitted || Object.keys(sure).length === 0 ? [] : [draft(base, sure, ctx)];
+    const [first, ...rest] = doubts;
+    if (first) {
+      return {
+        goto: 'plausible',
+        data: { ...base, text: undefined, values, pending: first, doubts: rest },
+        effects,
+      };
+    }
+    const outcome = next(base, values, [], effects);
     return {
       ...outcome,
       data: { ...base, text: undefined, ...outcome.data },
@@ -197,6 +230,8 @@ function keep(
   const values = { ...data.values, [code]: value };
   // A submitted report's edit is saved with the summary's "Gửi"; a draft keeps each answer.
   const effects = data.submitted ? [] : [draft(data, { [code]: value }, ctx)];
+  const [doubted, ...rest] = data.doubts ?? [];
+  if (doubted) return { goto: 'plausible', data: { values, pending: doubted, doubts: rest }, effects };
   if (data.toSummary)
     return { goto: 'summary', data: { values, toSummary: false, pending: undefined }, effects };
   return next(data, values, [], effects);
@@ -292,15 +327,8 @@ export const weeklyReportFlow: Flow<WeeklyReportData> = {
         const read = readValue(e, answer.text);
         if ('retry' in read) return read;
         const { value } = read;
-        if (typeof value === 'number') {
-          if (e.people && data.members > 0 && value > data.members) {
-            return { goto: 'plausible', data: { pending: { code: e.code, value, reason: 'members' } } };
-          }
-          const usual = data.usual[e.code];
-          if (usual !== undefined && value > usual * USUAL_FACTOR && value - usual >= MIN_JUMP) {
-            return { goto: 'plausible', data: { pending: { code: e.code, value, reason: 'usual' } } };
-          }
-        }
+        const pending = doubt(data, e.code, value);
+        if (pending) return { goto: 'plausible', data: { pending } };
         return keep(data, e.code, value, ctx);
       },
     },
@@ -322,7 +350,9 @@ export const weeklyReportFlow: Flow<WeeklyReportData> = {
       yesNo: true,
       pick(choice, data, ctx) {
         const pending = data.pending!;
-        if (choice === 2) return { goto: 'value', data: { pending: undefined } };
+        if (choice === 2) {
+          return { goto: 'value', data: { pending: undefined, index: data.codes.indexOf(pending.code) } };
+        }
         return keep(data, pending.code, pending.value, ctx);
       },
     }),

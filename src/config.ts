@@ -222,7 +222,10 @@ export function flowSettings(config: Config): FlowSettings {
       emergencyAckMs: config.HEALTH_EMERGENCY_ACK_MINUTES * 60_000,
     },
     timeZone: config.APP_TIMEZONE,
-    reports: { cutoff: config.REPORT_CUTOFF },
+    reports: {
+      cutoff: config.REPORT_CUTOFF,
+      dhis2: Boolean(config.DHIS2_URL && config.DHIS2_TOKEN && config.DHIS2_MAPPING_FILE),
+    },
   };
 }
 

@@ -107,6 +107,7 @@ const VALUES: Record<string, string | number> = {
   rate: 80,
   onTime: 70,
   reported: 8,
+  until: '01/12 10:00',
 };
 
 type Tree = { [key: string]: string | Tree };

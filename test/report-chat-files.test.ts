@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT } from '../flows/reports/default.ts';
 import type { Effect, SendReportFilesEffect } from '../src/engine/types.ts';
 import { createTranslator } from '../src/i18n.ts';
-import { saveReport } from '../src/reports/store.ts';
+import { shiftPeriod, weekOf } from '../src/reports/periods.ts';
+import { findReport, saveReport } from '../src/reports/store.ts';
 import { FakeDhis2 } from './fakes/dhis2.ts';
 import { FakeTelegram } from './fakes/telegram.ts';
 import { FakeZaloBot } from './fakes/zalo-bot.ts';
@@ -208,6 +209,59 @@ describe('on Telegram', () => {
   });
 });
 
+describe('by chat, as staff ask for them', () => {
+  it('"xem báo cáo": the roll-up, then the chart, the Excel file and the DHIS2 push with its summary', async () => {
+    const chatId = '7010';
+    await test.app.models.Identity.create({
+      _id: `telegram:${chatId}`,
+      channel: 'telegram',
+      chatId,
+      memberId: ids.staff,
+    });
+    const user = { id: Number(chatId), first_name: 'Hoa' };
+    let seen = 0;
+    const say = async (text: string) => {
+      telegram.pushUpdate(telegram.textUpdate(user, text));
+      return next();
+    };
+    const next = () => {
+      const index = seen++;
+      return eventually(async () => telegram.sent(chatId)[index], `message ${index + 1}`, 10_000);
+    };
+    // Last week holds a report of the mapped club whatever the day the test runs.
+    const lastWeek = shiftPeriod(weekOf(new Date(), 'Asia/Ho_Chi_Minh'), -1);
+    await saveReport(
+      test.app.models,
+      {
+        clubId: 'club-dh',
+        period: lastWeek,
+        values: { hop: true, dd: 35 },
+        by: 'chair',
+        now: new Date(),
+        submit: true,
+        staff: true,
+        definition: DEFAULT_REPORT,
+      },
+      { timeZone: 'Asia/Ho_Chi_Minh', cutoff: '1 12:00' },
+    );
+    expect((await say('xem báo cáo')).text).toContain(t('vi', 'reportView.askUnit'));
+    expect((await say('1')).text).toContain(t('vi', 'reportView.askPeriod', { unit: 'Tỉnh Nghệ An' }));
+    const rollup = await say('1');
+    expect(rollup.text).toContain(t('vi', 'reportView.askMore'));
+    expect(rollup.text).toContain(t('vi', 'reportView.pushDhis2')); // DHIS2 is configured
+    const chart = await next();
+    expect(chart.file?.kind).toBe('photo');
+    expect((await say('1')).text).toContain(t('vi', 'reportView.sendingXlsx'));
+    expect((await next()).file?.kind).toBe('document');
+    expect((await say('2')).text).toContain(t('vi', 'reportView.pushing'));
+    const summary = (await next()).text;
+    const [, imported, updated] = /Mới: (\d+) · Cập nhật: (\d+)/.exec(summary)!;
+    expect(Number(imported) + Number(updated)).toBe(2);
+    expect(summary).toContain('Tỉnh Nghệ An');
+    expect(dhis2.values.get(`IshcAttend1|${lastWeek}|ClbDienHong|default`)).toBe('35');
+  }, 60_000);
+});
+
 describe('on Zalo', () => {
   it('sends the chart as a photo by a signed link that serves the picture', async () => {
     await apply(files({ channel: 'zalo-bot', chatId: ZALO_CHAT }, 'chart'));
@@ -252,5 +306,39 @@ describe('on Zalo', () => {
     );
     const link = /(http[^\s"\\]+)/.exec(JSON.stringify(entry))![1]!;
     expect((await open(link)).headers.get('content-type')).toBe('image/png');
+  });
+});
+
+describe('reopening a closed week', () => {
+  const reopen = (byMemberId: string): Effect => ({
+    type: 'reopenWeeklyReport',
+    clubId: 'club-dh',
+    period: '2026W47',
+    byMemberId,
+    until: new Date(Date.now() + 48 * 3600_000).toISOString(),
+    whenReopened: [],
+  });
+  const chairEdits = (tham: number): Effect => ({
+    type: 'saveWeeklyReport',
+    clubId: 'club-dh',
+    period: '2026W47',
+    values: { tham },
+    byMemberId: ids.chair,
+    submit: true,
+  });
+  const report = () => findReport(test.app.models, 'club-dh', '2026W47');
+
+  it('only staff of the club’s area reopen it; the chair can then change it again', async () => {
+    // Past its cut-off (Monday 23/11 12:00), the club's change is refused.
+    await apply(chairEdits(9));
+    expect((await report())!.values).toMatchObject({ tham: 4 });
+    // Staff of another province, and the club's own chair, cannot reopen it.
+    await apply(reopen(ids.otherStaff));
+    await apply(reopen(ids.chair));
+    expect((await report())!.reopenedUntil).toBeNull();
+    await apply(reopen(ids.staff));
+    expect((await report())!.reopenedUntil).not.toBeNull();
+    await apply(chairEdits(9));
+    expect((await report())!.values).toMatchObject({ tham: 9 });
   });
 });

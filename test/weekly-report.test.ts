@@ -1,9 +1,10 @@
 /**
  * Weekly-report transcripts on all five channels, against real FerretDB/MongoDB and Redis: a
  * chair reports area by area (a bad number re-asked, a draft resumed, a line edited, on time),
- * commune staff see it in their roll-up at once with the club still missing, another chair uses
- * the one-message form (a wrong count explained first), a plain member may not report, and after
- * the cut-off the week is closed to the club.
+ * commune staff see it in their roll-up at once with the club still missing (then the chart and
+ * the Excel file), another chair uses the one-message form (a wrong count explained first, a
+ * number above the club's members asked back), a plain member may not report, and after
+ * the cut-off the week is closed to the club until commune staff reopen it by chat.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT } from '../flows/reports/default.ts';
@@ -27,7 +28,10 @@ const WEEK = '2026W48';
 const SPAN = '23/11–29/11';
 const ELEMENTS = elementsFor(DEFAULT_REPORT, true);
 const CLUB1 = 'club-dien-hong';
+const CLUB1_NAME = 'CLB Liên thế hệ tự giúp nhau thôn Đông Hồng';
 const CLUB2_NAME = 'CLB Liên thế hệ tự giúp nhau xóm Trung Kỳ';
+const unitName = 'Xã Diễn Châu';
+const WEEK_WORDS = vi('reportFiles.chat.week', { week: 48, year: 2026 });
 
 /** A report step by step is some thirty messages in a minute: more than a person is let send by default. */
 const ENV = { INBOUND_PER_CHAT_PER_MINUTE: '1000' };
@@ -100,17 +104,29 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
     expect((report!.entries as Record<string, { by: string }>).dd!.by).toBe(chairId);
   }, 180_000);
 
-  it('commune staff see it at once, with the club still missing', async () => {
+  it('commune staff see it at once, with the club still missing, then the chart and the Excel file', async () => {
     expect((await staff.say('xem báo cáo')).text).toContain(
       vi('reportView.askPeriod', { unit: 'Diễn Châu' }).split(' ')[0]!,
     );
     const result = await staff.say('2');
     expect(result.text).toContain(vi('reportView.rate', { reported: 1, expected: 2, rate: 50, onTime: 50 }));
     expect(result.text).toContain(`- ${CLUB2_NAME}`);
+    expect(result.text).toContain(vi('reportView.askMore'));
+    expect(result.text).toContain(vi('reportView.getXlsx'));
+    expect(result.text).not.toContain(vi('reportView.pushDhis2')); // no DHIS2 configured here
     expect(result.text.length).toBeLessThanOrEqual(2000);
-  });
+    // The chart follows the text (a photo, or a link where the app takes none).
+    const chart = await staff.next();
+    expect(chart.text).toContain(
+      vi('reportFiles.chat.chartCaption', { name: unitName, periods: WEEK_WORDS }),
+    );
+    expect((await staff.say('1')).text).toContain(vi('reportView.sendingXlsx'));
+    const file = await staff.next();
+    expect(file.text).toContain(vi('reportFiles.chat.xlsxCaption', { name: unitName, periods: WEEK_WORDS }));
+    expect((await staff.say('0')).text).toContain(vi('menu.reportView'));
+  }, 60_000);
 
-  it('another chair reports in one message: a wrong count is explained, then the summary confirms', async () => {
+  it('another chair reports in one message: a wrong count explained, a doubtful number asked back, then the summary confirms', async () => {
     const wrong = await chair2.say('bc 1 20 0');
     expect(wrong.text).toContain(
       vi('report.wrongCount', {
@@ -119,12 +135,21 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
         order: ELEMENTS.map((e) => e.code).join(' '),
       }),
     );
-    const values = ELEMENTS.map((e) => (e.code === 'hop' ? '1' : e.code === 'dd' ? '20' : '0'));
-    const summary = await chair2.say(`bc ${values.join(' ')}`);
+    // 45 came to the meeting: more than the club has members, so it is asked back, not kept.
+    const values = ELEMENTS.map((e) => (e.code === 'hop' ? '1' : e.code === 'dd' ? '45' : '0'));
+    const check = await chair2.say(`bc ${values.join(' ')}`);
+    expect(check.text).toContain(
+      vi('report.checkMembers', { label: vi('report.el.dd'), value: 45 }).split(',')[0]!,
+    );
+    expect(check.text).toContain(vi('report.reenter'));
+    expect((await chair2.say('2')).text).toContain(vi('report.el.dd'));
+    const summary = await chair2.say('20');
     expect(summary.text).toContain(`2. ${vi('report.el.dd')}: 20`);
     expect((await chair2.say('1')).text).toContain(vi('report.thanksOnTime', { period: SPAN }));
     await staff.say('xem báo cáo');
     expect((await staff.say('2')).text).toContain(vi('reportView.noneMissing'));
+    await staff.next(); // the chart
+    await staff.say('0');
   }, 60_000);
 
   it('a plain member may not report', async () => {
@@ -133,9 +158,31 @@ describe.each(HARNESSES)('weekly report on $name', ({ start }) => {
     expect(await h.test.app.models.WeeklyReport.countDocuments({})).toBe(2);
   });
 
-  it('after the cut-off the week is closed to the club', async () => {
+  it('after the cut-off the week is closed to the club, until commune staff reopen it', async () => {
     clock.set(new Date('2026-11-30T06:00:00Z')); // Monday 13:00: the cut-off was at 12:00
     await chair.say('báo cáo tuần');
     expect((await chair.say('2')).text).toContain(vi('report.closed', { period: SPAN }));
-  });
+
+    const clubs = await staff.say('mở lại báo cáo');
+    expect(clubs.text).toContain(vi('reportReopen.askClub', { area: unitName }));
+    const club1 = clubs.choices.findIndex((name) => name.includes('Đông Hồng')) + 1;
+    const weeks = await staff.say(String(club1));
+    expect(weeks.choices[0]).toContain(vi('reportReopen.week', { span: SPAN }));
+    const until = '02/12 13:00';
+    expect((await staff.say('1')).text).toContain(
+      vi('reportReopen.confirm', { club: CLUB1_NAME, period: SPAN, until }),
+    );
+    expect((await staff.say('1')).text).toContain(
+      vi('reportReopen.done', { club: CLUB1_NAME, period: SPAN, until }),
+    );
+    // The chair is told, and can change the week again.
+    await chair.nextWith(vi('report.reopened', { club: CLUB1_NAME, period: SPAN, until }).slice(0, 40));
+    await chair.say('báo cáo tuần');
+    expect((await chair.say('2')).text).toContain(vi('report.alreadySent'));
+    await chair.say('sửa 2');
+    expect((await chair.say('27')).text).toContain(`2. ${vi('report.el.dd')}: 27`);
+    expect((await chair.say('1')).text).toContain(vi('report.updated', { period: SPAN }));
+    const report = await h.test.app.models.WeeklyReport.findById(`${CLUB1}|${WEEK}`).lean();
+    expect(report!.values).toMatchObject({ dd: 27 });
+  }, 60_000);
 });

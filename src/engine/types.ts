@@ -282,8 +282,11 @@ export interface FlowSettings {
   health: HealthSettings;
   /** IANA zone of the clubs, for the dates people read. */
   timeZone: string;
-  /** Weekly reports: edits close at `cutoff` ("<days after the week> <HH:MM>", REPORT_CUTOFF). */
-  reports: { cutoff: string };
+  /**
+   * Weekly reports: edits close at `cutoff` ("<days after the week> <HH:MM>", REPORT_CUTOFF);
+   * `dhis2`: staff may push reports to DHIS2 (DHIS2_URL, DHIS2_TOKEN and DHIS2_MAPPING_FILE set).
+   */
+  reports: { cutoff: string; dhis2: boolean };
 }
 
 /** A completed health check, as stored: whose it is, who typed it, what was answered and flagged. */
@@ -406,6 +409,8 @@ export type Audience =
   | { members: string[] }
   /** The chair and vice chairs of a club. */
   | { leadersOf: string }
+  /** Those who may report for a club: its chair, vice chairs and members with the `reporter` role. */
+  | { reportersOf: string }
   /**
    * The volunteers who look after a member: those the chair assigned to her ("phân công") who
    * still volunteer in one of her clubs; when none is, every volunteer of her clubs, so an alert
@@ -539,9 +544,10 @@ export interface SendBroadcastEffect {
 }
 
 /**
- * Weekly reports' nudges are due: 'chairs' — the leaders of every club that has not reported this
- * week are offered the report (REPORT_NUDGE_WEEKDAY/TIME); 'staff' — each commune's staff get the
- * clubs still missing last week's (REPORT_MISSING_WEEKDAY/TIME). Clubs that reported are skipped.
+ * Weekly reports' nudges are due: 'chairs' — the chair, vice chairs and reporters of every club
+ * that has not reported this week are offered the report, once each (REPORT_NUDGE_WEEKDAY/TIME);
+ * 'staff' — each commune's staff get the clubs still missing last week's
+ * (REPORT_MISSING_WEEKDAY/TIME). Clubs that reported are skipped.
  */
 export interface ReportNudgesEffect {
   type: 'reportNudges';
@@ -721,6 +727,19 @@ export type Effect =
       values: Record<string, number | boolean>;
       byMemberId: string;
       submit: boolean;
+    }
+  /**
+   * Staff reopen a club's submitted week after its cut-off, until `until` (ISO): the club may change
+   * it again until then. Applied only if `byMemberId` is staff or admin of the club's org unit or
+   * one above it (MongoDB's roles then) and the week was sent; `whenReopened` (the club told) then.
+   */
+  | {
+      type: 'reopenWeeklyReport';
+      clubId: string;
+      period: string;
+      byMemberId: string;
+      until: string;
+      whenReopened: Effect[];
     }
   | SendReportFilesEffect
   | PushReportsEffect

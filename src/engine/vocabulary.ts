@@ -42,6 +42,7 @@ export const FLOW_IDS = [
   'checkIn',
   'weeklyReport',
   'reportView',
+  'reportReopen',
   'broadcast',
   'broadcastCancel',
   'broadcastAck',

@@ -1,16 +1,16 @@
 /**
  * What the chat reads and writes of weekly reports (src/store/lookups.ts and src/runtime/effects.ts
  * delegate here): a club's report with its hints, an org unit with those below it, the roll-up,
- * and the `saveWeeklyReport` effect with its checks of who may do what.
+ * and the `saveWeeklyReport` and `reopenWeeklyReport` effects with their checks of who may do what.
  */
 import { DEFAULT_REPORT } from '../../flows/reports/default.ts';
-import { REPORTERS } from '../engine/roles.ts';
+import { REPORTERS, reachesOrgUnit } from '../engine/roles.ts';
 import type { Effect, OrgUnitView, ReportContextView, RollupView } from '../engine/types.ts';
 import type { Models } from '../models/index.ts';
 import { numeric } from './definitions.ts';
 import { shiftPeriod } from './periods.ts';
 import { rollup } from './rollup.ts';
-import { editable, findReport, type ReportSettings, saveReport } from './store.ts';
+import { editable, findReport, type ReportSettings, reopenReport, saveReport } from './store.ts';
 import { reportId } from './totals.ts';
 
 /** Weeks looked back for hints and for what is usual. */
@@ -117,4 +117,23 @@ export async function applySaveWeeklyReport(
     settings,
   );
   return result.ok;
+}
+
+/**
+ * Applies a `reopenWeeklyReport` effect: only for staff (or an admin) of the club's org unit or one
+ * above it, as MongoDB says now, and only a week the club sent. Returns whether it was reopened.
+ */
+export async function applyReopenWeeklyReport(
+  models: Models,
+  effect: Extract<Effect, { type: 'reopenWeeklyReport' }>,
+): Promise<boolean> {
+  const [member, club, report] = await Promise.all([
+    models.Member.findById(effect.byMemberId, { status: 1, roles: 1 }).lean(),
+    models.Club.findById(effect.clubId, { orgUnitId: 1, ancestors: 1 }).lean(),
+    findReport(models, effect.clubId, effect.period),
+  ]);
+  if (!member || !club || report?.status !== 'submitted') return false;
+  const unit = { _id: club.orgUnitId, ancestors: club.ancestors ?? [] };
+  if (!reachesOrgUnit({ status: member.status, roles: member.roles as never }, unit)) return false;
+  return reopenReport(models, effect.clubId, effect.period, effect.byMemberId, new Date(effect.until));
 }

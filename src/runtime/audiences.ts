@@ -8,7 +8,7 @@
  */
 
 import type { QueryFilter } from 'mongoose';
-import { CLUB_LEADERS } from '../engine/roles.ts';
+import { CLUB_LEADERS, REPORTERS } from '../engine/roles.ts';
 import type { Audience, Role } from '../engine/types.ts';
 import type { MemberDoc, Models } from '../models/index.ts';
 import { readEach } from '../store/read-each.ts';
@@ -46,6 +46,7 @@ export class Audiences {
       return after ? { memberIds: [] } : { memberIds: member?.proxyIds ?? [] };
     }
     if ('leadersOf' in audience) return this.#holders([audience.leadersOf], [], CLUB_LEADERS, after);
+    if ('reportersOf' in audience) return this.#holders([audience.reportersOf], [], REPORTERS, after);
     if ('volunteersOf' in audience) return this.#volunteersOf(audience.volunteersOf, after);
     if ('anyOf' in audience) {
       if (after) return { memberIds: [] };

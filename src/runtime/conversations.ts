@@ -7,12 +7,15 @@
  * replies have deterministic job ids, and the state is saved last — so if
  * anything fails before the save, the platform's redelivery runs the same
  * step again with the same result.
+ *
+ * Report files and the DHIS2 push for the person writing (`followsReply`) are applied after the
+ * replies are queued: the picture or the file comes after the text that announces it.
  */
 
 import type { Clock } from '../clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Renderer } from '../engine/render.ts';
-import type { ChatState, Inbound } from '../engine/types.ts';
+import type { ChatState, Effect, Inbound } from '../engine/types.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { outboxJobId } from '../jobs/outbox.ts';
 import type { Logger } from '../log.ts';
@@ -25,6 +28,10 @@ import type { InboundLimit } from './inbound-limit.ts';
 const WHO_CACHE_MS = 10 * 60_000;
 /** Saves lost to a concurrent save of the same chat are retried this many times. */
 const MAX_SAVE_CONFLICTS = 5;
+
+/** Effects that send the person writing something of their own after the turn's reply. */
+const followsReply = (effect: Effect) =>
+  effect.type === 'sendReportFiles' || effect.type === 'pushReportsToDhis2';
 
 /** 'ignored': the chat is over its per-minute limit; acknowledged, not processed. */
 export type HandleResult = 'handled' | 'duplicate' | 'busy' | 'ignored';
@@ -111,8 +118,13 @@ export class Conversations {
       const state = (attempt === 0 ? preloaded : undefined) ?? (await chatStates.load(chat));
       await this.#refreshWho(state, chat, now, engine.actsWithRole(state));
       let result = await engine.handle(state, inbound, lookups, now);
+      const following: Effect[] = [];
       for (;;) {
-        const who = await effects.apply(result.effects, now);
+        following.push(...result.effects.filter(followsReply));
+        const who = await effects.apply(
+          result.effects.filter((effect) => !followsReply(effect)),
+          now,
+        );
         if (who) {
           result.state.who = who;
           result.state.whoCheckedAt = now.getTime();
@@ -126,6 +138,7 @@ export class Conversations {
         ? result.replies.map((reply) => ({ ...reply, replyTo: inbound.messageId }))
         : result.replies;
       await outbox.enqueue(replies, outboxJobId(inbound.channel, inbound.chatId, inbound.messageId));
+      await effects.apply(following, now);
       if (await chatStates.save(chat, result.state)) return;
       log.warn({ channel: chat.channel, attempt }, 'chat saved concurrently; handling the message again');
     }

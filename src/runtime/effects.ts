@@ -38,7 +38,7 @@ import type { BulkChat, Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
 import type { MeetingDoc, MemberDoc, Models } from '../models/index.ts';
-import { applySaveWeeklyReport } from '../reports/chat.ts';
+import { applyReopenWeeklyReport, applySaveWeeklyReport } from '../reports/chat.ts';
 import type { ReportSettings } from '../reports/store.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
@@ -228,6 +228,10 @@ export class Effects {
           break;
         case 'saveWeeklyReport':
           await applySaveWeeklyReport(this.#deps.models, effect, now, this.#deps.reports);
+          break;
+        case 'reopenWeeklyReport':
+          if (await applyReopenWeeklyReport(this.#deps.models, effect))
+            await this.apply(effect.whenReopened, now);
           break;
         case 'reportNudges':
           await this.apply(

@@ -1,7 +1,8 @@
 /**
  * Weekly-report nudges (a `reportNudges` effect fired by the scheduler, see src/app.ts):
- *  - 'chairs': the leaders of each club without a report for this week get "báo cáo tuần" opened
- *    in their chat with a nudge (its first question is answered with one digit);
+ *  - 'chairs': those who may report for each club without a report for this week (its chair, vice
+ *    chairs and reporters, once each) get "báo cáo tuần" opened in their chat with a nudge (its
+ *    first question is answered with one digit);
  *  - 'staff': each commune's staff get the list of its clubs still missing last week's report.
  * Clubs that reported are skipped (one query: `reportedPeriods` lacks the week). Quiet hours
  * apply: a `start` waits for the morning, a `notify` of kind report_nudge is held by the outbox.
@@ -30,7 +31,7 @@ export async function reportNudges(
       type: 'start',
       flow: 'weeklyReport',
       args: { nudge: true, clubId: club._id },
-      for: { leadersOf: club._id },
+      for: { reportersOf: club._id },
       ifBusy: 'wait',
       key: `report-nudge.${club._id}.${week}`,
       kind: 'report_nudge',

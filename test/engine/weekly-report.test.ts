@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REPORT } from '../../flows/reports/default.ts';
-import type { Effect } from '../../src/engine/types.ts';
+import type { AreaView, Effect } from '../../src/engine/types.ts';
 import { elementsFor } from '../../src/reports/definitions.ts';
 import {
   type CaseChat,
@@ -43,8 +43,8 @@ async function answerAll(chat: CaseChat, first: Reply, answers: Record<string, s
   return reply;
 }
 
-function worldWithReporter() {
-  const world = standardWorld();
+function worldWithReporter(env: Record<string, string> = {}) {
+  const world = standardWorld(1, env);
   world.lookups.member({
     id: 'reporter-dh',
     fullName: 'Ngô Văn Ghi',
@@ -67,10 +67,43 @@ function worldWithReporter() {
     roles: [{ role: 'staff', orgUnitId: 'nghe-an' }],
     chats: [{ channel: 'telegram', chatId: '9021' }],
   });
+  world.lookups.member({
+    id: 'staff-tk',
+    fullName: 'Cán Bộ Tân Kỳ',
+    roles: [{ role: 'staff', orgUnitId: COMMUNES.tk }],
+    chats: [{ channel: 'telegram', chatId: '9022' }],
+  });
   const { units } = world.lookups;
   units.set('nghe-an', { id: 'nghe-an', name: 'Nghệ An', kind: 'province', parentId: null });
   units.set(COMMUNES.dh, { id: COMMUNES.dh, name: 'Xã Diễn Hồng', kind: 'commune', parentId: 'nghe-an' });
   units.set(COMMUNES.tk, { id: COMMUNES.tk, name: 'Xã Tân Kỳ', kind: 'commune', parentId: 'nghe-an' });
+  // The same places as a staff member walks them (units, then clubs).
+  const unit = (id: string, name: string, ancestors: string[], children: AreaView['children']) =>
+    world.lookups.area_({ kind: 'unit', id, name, level: 'commune', ancestors, children });
+  unit(
+    'nghe-an',
+    'Nghệ An',
+    [],
+    [
+      { kind: 'unit', id: COMMUNES.dh, name: 'Xã Diễn Hồng' },
+      { kind: 'unit', id: COMMUNES.tk, name: 'Xã Tân Kỳ' },
+    ],
+  );
+  unit(COMMUNES.dh, 'Xã Diễn Hồng', ['nghe-an'], [{ kind: 'club', id: DH, name: 'CLB Điền Hồng' }]);
+  unit(COMMUNES.tk, 'Xã Tân Kỳ', ['nghe-an'], [{ kind: 'club', id: TK, name: 'CLB Tân Kỳ' }]);
+  for (const [id, name, commune] of [
+    [DH, 'CLB Điền Hồng', COMMUNES.dh],
+    [TK, 'CLB Tân Kỳ', COMMUNES.tk],
+  ] as const) {
+    world.lookups.area_({
+      kind: 'club',
+      id,
+      name,
+      level: 'club',
+      ancestors: ['nghe-an', commune],
+      children: [],
+    });
+  }
   return world;
 }
 
@@ -252,6 +285,50 @@ describe('báo cáo tuần', () => {
     await converse(other, [['bc hop=1 dd=-3', ['report.badValue', 'menu.title']]]);
   });
 
+  it('the one-message form asks back values that look wrong, one by one, before keeping them', async () => {
+    const world = worldWithReporter();
+    // The week before: 2 home visits, so 40 is far from the usual.
+    world.lookups.reports.set(`${DH}|2026W8`, {
+      status: 'submitted',
+      values: { hop: true, dd: 4, tham: 2 },
+      onTime: true,
+      reopenedUntil: null,
+    });
+    const chat = world.chat(PEOPLE.chair.chat);
+    const values = CODES.map((c) => (c === 'hop' ? '1' : c === 'dd' ? '35' : c === 'tham' ? '40' : '0'));
+    const [members] = await converse(chat, [[`bc ${values.join(' ')}`, 'report.checkMembers']]);
+    expect(members!.vars[0]).toMatchObject({ label: 'report.el.dd', value: '35', members: 5 });
+    // Nothing doubted is kept yet; the rest is, as a draft.
+    const [drafted] = saves(members!.effects);
+    expect(drafted!.values).toMatchObject({ hop: true, moi: 0 });
+    expect(drafted!.values).not.toHaveProperty('dd');
+    expect(drafted!.values).not.toHaveProperty('tham');
+    // "Nhập lại": asked again, then the next doubt.
+    const [again] = await converse(chat, [['2', 'report.askCount']]);
+    expect(codeOf(again!)).toBe('dd');
+    const [usual] = await converse(chat, [['4', 'report.checkUsual']]);
+    expect(usual!.vars[0]).toMatchObject({ label: 'report.el.tham', value: '40', usual: 2 });
+    expect(saves(usual!.effects)[0]!.values).toEqual({ dd: 4 });
+    // "Đúng": kept as given.
+    const [summary] = await converse(chat, [['1', 'report.summary']]);
+    expect(saves(summary!.effects)[0]!.values).toEqual({ tham: 40 });
+    const lines = (summary!.vars[0] as { lines: string }).lines;
+    expect(lines).toContain('2. report.el.dd: 4');
+    expect(lines).toContain(`${CODES.indexOf('tham') + 1}. report.el.tham: 40`);
+    await converse(chat, [['1', 'report.thanksOnTime']]);
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)!.values).toMatchObject({ dd: 4, tham: 40 });
+  });
+
+  it('by codes, a value that looks wrong is asked back, then the rest asked', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat('9010');
+    await converse(chat, [
+      ['bc hop=1 dd=35', 'report.checkMembers'],
+      ['1', 'report.askCount'],
+    ]);
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)!.values).toEqual({ hop: true, dd: 35 });
+  });
+
   it('by codes: the values given are kept and the rest asked', async () => {
     const world = worldWithReporter();
     const chat = world.chat('9010'); // the club's reporter
@@ -301,13 +378,64 @@ describe('xem báo cáo', () => {
     expect(menu!.choices).toContain('menu.reportView');
     const [, result] = await converse(chat, [
       ['xem báo cáo', 'reportView.askPeriod'],
-      ['1', 'reportView.text'],
+      ['1', ['reportView.text', 'reportView.askMore']],
     ]);
     const text = (result!.vars[0] as { text: string }).text;
     expect(text).toContain('reportView.missing {"count":1}');
     expect(text).toContain('- CLB Điền Hồng');
     expect(text).not.toContain('Tân Kỳ');
     expect(text.length).toBeLessThan(2000);
+    // The chart comes with it (after the text: the runtime queues it after the reply).
+    const staffChat = { channel: 'telegram', chatId: '9020' };
+    expect(result!.effects).toEqual([
+      {
+        type: 'sendReportFiles',
+        kind: 'chart',
+        to: staffChat,
+        memberId: 'staff-dh',
+        orgUnitId: COMMUNES.dh,
+        periods: [LAST_WEEK],
+        lang: 'vi',
+        key: 'telegram.9020.m3.chart',
+      },
+    ]);
+    // No DHIS2 configured: not offered.
+    expect(result!.choices).toEqual(['reportView.getXlsx', 'reportView.reopen']);
+    const [excel] = await converse(chat, [['1', ['reportView.sendingXlsx', 'reportView.askMore']]]);
+    expect(excel!.effects).toEqual([
+      expect.objectContaining({ type: 'sendReportFiles', kind: 'xlsx', to: staffChat, periods: [LAST_WEEK] }),
+    ]);
+    await converse(chat, [
+      ['5', ['reportView.retryMore', 'reportView.askMore']],
+      ['0', 'menu.title'],
+    ]);
+  });
+
+  it('with DHIS2 configured, staff push the period and are told DHIS2 will answer', async () => {
+    const world = worldWithReporter({
+      DHIS2_URL: 'http://127.0.0.1:9/dhis',
+      DHIS2_TOKEN: 'd2pat_test',
+      DHIS2_MAPPING_FILE: '/tmp/mapping.json',
+    });
+    const chat = world.chat('9020');
+    const [, result] = await converse(chat, [
+      ['xem báo cáo', 'reportView.askPeriod'],
+      ['3', ['reportView.text', 'reportView.askMore']],
+    ]);
+    expect(result!.choices).toEqual(['reportView.getXlsx', 'reportView.pushDhis2', 'reportView.reopen']);
+    const [push] = await converse(chat, [['2', ['reportView.pushing', 'reportView.askMore']]]);
+    expect(push!.effects).toEqual([
+      {
+        type: 'pushReportsToDhis2',
+        to: { channel: 'telegram', chatId: '9020' },
+        memberId: 'staff-dh',
+        orgUnitId: COMMUNES.dh,
+        periods: ['2026W6', '2026W7', '2026W8', LAST_WEEK],
+        lang: 'vi',
+        key: 'telegram.9020.m3.dhis2',
+      },
+    ]);
+    await converse(chat, [['xong', 'menu.title']]);
   });
 
   it('province staff choose the whole province or a commune below it', async () => {
@@ -323,7 +451,7 @@ describe('xem báo cáo', () => {
     expect(units!.choices).toEqual(['reportView.whole {"name":"Nghệ An"}', 'Xã Diễn Hồng', 'Xã Tân Kỳ']);
     const [, result] = await converse(chat, [
       ['3', 'reportView.askPeriod'],
-      ['1', 'reportView.text'],
+      ['1', ['reportView.text', 'reportView.askMore']],
     ]);
     const text = (result!.vars[0] as { text: string }).text;
     expect(text).toContain('reportView.rate {"reported":1,"expected":1,"rate":100,"onTime":100}');
@@ -334,6 +462,124 @@ describe('xem báo cáo', () => {
     const world = worldWithReporter();
     for (const chatId of [PEOPLE.member.chat, PEOPLE.chair.chat]) {
       await converse(world.chat(chatId), [['xem báo cáo', ['reportView.notAllowed', 'menu.title']]]);
+    }
+  });
+});
+
+describe('mở lại báo cáo', () => {
+  const SENT = {
+    status: 'submitted' as const,
+    values: Object.fromEntries(CODES.map((c) => [c, c === 'hop' ? true : 2])),
+    onTime: true,
+    reopenedUntil: null,
+  };
+  const reopens = (effects: Effect[]) => effects.filter((e) => e.type === 'reopenWeeklyReport');
+
+  it('after the cut-off, commune staff reopen a sent week: the club is told and the chair can change it again', async () => {
+    const world = worldWithReporter();
+    world.lookups.reports.set(`${DH}|${LAST_WEEK}`, structuredClone(SENT));
+    world.advance(3 * 3600_000); // Monday 13:00: last week is closed
+    const chair = world.chat(PEOPLE.chair.chat);
+    await converse(chair, [
+      ['báo cáo tuần', 'report.askPeriod'],
+      ['2', ['report.closed', 'menu.title']],
+    ]);
+
+    const staff = world.chat('9020');
+    const [clubs, weeks] = await converse(staff, [
+      ['mở lại báo cáo', 'reportReopen.askClub'],
+      ['1', 'reportReopen.askWeek'],
+    ]);
+    expect(clubs!.choices).toEqual(['CLB Điền Hồng', 'common.backToMenu']);
+    expect(weeks!.choices).toEqual([
+      'reportReopen.week {"span":"23/02–01/03"}',
+      'reportReopen.week {"span":"16/02–22/02"}',
+      'reportReopen.week {"span":"09/02–15/02"}',
+    ]);
+    const [confirm] = await converse(staff, [['1', 'reportReopen.confirm']]);
+    expect(confirm!.vars[0]).toEqual({ club: 'CLB Điền Hồng', period: '23/02–01/03', until: '04/03 13:00' });
+    const [done] = await converse(staff, [['1', ['reportReopen.done', 'menu.title']]]);
+    expect(reopens(done!.effects)).toEqual([
+      {
+        type: 'reopenWeeklyReport',
+        clubId: DH,
+        period: LAST_WEEK,
+        byMemberId: 'staff-dh',
+        until: '2026-03-04T06:00:00.000Z',
+        whenReopened: [
+          expect.objectContaining({
+            type: 'notify',
+            to: { reportersOf: DH },
+            say: {
+              key: 'report.reopened',
+              vars: { club: 'CLB Điền Hồng', period: '23/02–01/03', until: '04/03 13:00' },
+            },
+          }),
+        ],
+      },
+    ]);
+
+    await converse(chair, [
+      ['báo cáo tuần', 'report.askPeriod'],
+      ['2', ['report.alreadySent', 'report.summary']],
+      ['sửa 2', 'report.askCount'],
+      ['4', 'report.summary'],
+      ['1', 'report.updated'],
+    ]);
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)!.values.dd).toBe(4);
+    // Asked again while it is open: told until when.
+    await converse(staff, [
+      ['mở lại báo cáo', 'reportReopen.askClub'],
+      ['1', 'reportReopen.askWeek'],
+      ['1', ['reportReopen.alreadyOpen', 'menu.title']],
+    ]);
+  });
+
+  it('a week the club has not sent needs no reopening', async () => {
+    const world = worldWithReporter();
+    world.advance(3 * 3600_000);
+    await converse(world.chat('9020'), [
+      ['mở lại báo cáo', 'reportReopen.askClub'],
+      ['1', 'reportReopen.askWeek'],
+      ['1', ['reportReopen.notSent', 'menu.title']],
+    ]);
+  });
+
+  it('from the roll-up: the area looked at, one level down', async () => {
+    const world = worldWithReporter();
+    const chat = world.chat('9021'); // province staff
+    const [, , more] = await converse(chat, [
+      ['xem báo cáo', 'reportView.askUnit'],
+      ['2', 'reportView.askPeriod'],
+      ['1', ['reportView.text', 'reportView.askMore']],
+    ]);
+    expect(more!.choices).toEqual(['reportView.getXlsx', 'reportView.reopen']);
+    const [clubs] = await converse(chat, [['2', 'reportReopen.askClub']]);
+    expect(clubs!.vars[0]).toEqual({ area: 'Xã Diễn Hồng' });
+    expect(clubs!.choices).toEqual(['CLB Điền Hồng', 'common.backToMenu']);
+  });
+
+  it('staff of another commune never see the club, and a forged reopening changes nothing; chairs may not reopen', async () => {
+    const world = worldWithReporter();
+    world.lookups.reports.set(`${DH}|${LAST_WEEK}`, structuredClone(SENT));
+    world.advance(3 * 3600_000);
+    const [clubs] = await converse(world.chat('9022'), [['mở lại báo cáo', 'reportReopen.askClub']]);
+    expect(clubs!.choices).toEqual(['CLB Tân Kỳ', 'common.backToMenu']);
+    // Opened at an area that is not hers, she starts at her own.
+    const opened = await world.chat('9022').open('reportReopen', { unitId: COMMUNES.dh });
+    expect(opened.keys).toEqual(['reportReopen.askClub']);
+    expect(opened.choices).toEqual(['CLB Tân Kỳ', 'common.backToMenu']);
+    world.lookups.apply({
+      type: 'reopenWeeklyReport',
+      clubId: DH,
+      period: LAST_WEEK,
+      byMemberId: 'staff-tk',
+      until: '2026-03-09T00:00:00.000Z',
+      whenReopened: [],
+    });
+    expect(world.lookups.reports.get(`${DH}|${LAST_WEEK}`)!.reopenedUntil).toBeNull();
+    for (const chatId of [PEOPLE.chair.chat, '9010']) {
+      await converse(world.chat(chatId), [['mở lại báo cáo', ['reportReopen.notAllowed', 'menu.title']]]);
     }
   });
 });

@@ -73,13 +73,14 @@ export class EngineWorld {
   readonly engine: Engine;
   now = NOW;
 
-  constructor(seed = 1) {
+  /** `env`: settings as the environment gives them (DHIS2_URL…), the defaults otherwise. */
+  constructor(seed = 1, env: Record<string, string> = {}) {
     this.engine = new Engine({
       flows,
       translate: keyTranslate,
       sessionIdleMs: SESSION_IDLE_MS,
       random: randomSource(seeded(seed)),
-      settings: flowSettings(loadConfig({})),
+      settings: flowSettings(loadConfig(env)),
     });
   }
 
@@ -202,8 +203,8 @@ export const PEOPLE = {
  * Two clubs; Điền Hồng has a chair, a volunteer and two members (one without a chat of her
  * own), an open code and a personal one; Tân Kỳ has an open code.
  */
-export function standardWorld(seed = 1): EngineWorld {
-  const world = new EngineWorld(seed);
+export function standardWorld(seed = 1, env: Record<string, string> = {}): EngineWorld {
+  const world = new EngineWorld(seed, env);
   const { lookups } = world;
   lookups
     .club(DH, 'CLB Điền Hồng', [COMMUNES.dh, 'nghe-an'])

@@ -211,8 +211,10 @@ export class FixtureLookups implements Lookups {
           onTime: null,
           reopenedUntil: null,
         };
+        const reopened = report.reopenedUntil !== null && report.reopenedUntil > this.now;
         if (
           report.status === 'submitted' &&
+          !reopened &&
           this.now > weekCutoff(effect.period, '1 12:00', 'Asia/Ho_Chi_Minh')
         )
           return;
@@ -222,6 +224,17 @@ export class FixtureLookups implements Lookups {
           report.onTime = this.now <= weekCutoff(effect.period, '1 12:00', 'Asia/Ho_Chi_Minh');
         }
         this.reports.set(key, report);
+        return;
+      }
+      case 'reopenWeeklyReport': {
+        // Staff of the club's unit or one above it, and a week the club sent.
+        const member = this.#get(effect.byMemberId);
+        const units = this.clubUnits.get(effect.clubId) ?? [];
+        const staff = member.roles.some(
+          (g) => (g.role === 'staff' || g.role === 'admin') && g.orgUnitId && units.includes(g.orgUnitId),
+        );
+        const report = this.reports.get(`${effect.clubId}|${effect.period}`);
+        if (staff && report?.status === 'submitted') report.reopenedUntil = new Date(effect.until);
         return;
       }
       case 'createLinkCode':
