@@ -14,7 +14,15 @@ import { FakeTelegram } from '../test/fakes/telegram.ts';
 import { dropTestData, isolatedEnv } from '../test/support/app.ts';
 import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
 import { fakeTelegramEnv } from './people.ts';
-import { APP_NODE_ARGS, cpuSeconds, freePort, residentMB, startProcess, stopProcess } from './processes.ts';
+import {
+  APP_NODE_ARGS,
+  cpuByRole,
+  cpuPids,
+  freePort,
+  residentMB,
+  startProcess,
+  stopProcess,
+} from './processes.ts';
 import { round, sleep } from './stats.ts';
 
 export interface AppAtLimit {
@@ -28,8 +36,7 @@ export interface AppAtLimit {
   counters(): ReturnType<typeof readCounters>;
   /** Peak resident memory of the app process since it started, in MB (sampled every 200 ms). */
   peakRssMB(): number;
-  /** CPU seconds (user + system) the app process has used so far. */
-  cpuSeconds(): number;
+
   stop(): Promise<void>;
 }
 
@@ -81,7 +88,7 @@ export async function appAtLimit(
     child: target.child,
     counters: () => readCounters(countersPort),
     peakRssMB: () => round(peak, 0),
-    cpuSeconds: () => cpuSeconds(target.child.pid),
+
     async stop() {
       clearInterval(sampler);
       const stopMs = await stopProcess(target.child);
@@ -89,6 +96,32 @@ export async function appAtLimit(
       await fake.close();
       await connection.close();
       await dropTestData(env);
+    },
+  };
+}
+
+/** The processes' roles as the CPU figures name them. */
+const ROLE_NAMES: Record<string, string> = { bot: 'app', driver: 'bench and fake API' };
+
+/**
+ * CPU used from now on by each process that shares the machine's two cores (the app, this
+ * process with the fake API, Redis, FerretDB, PostgreSQL: every database on it), per message the
+ * fake received: what a message really costs, whichever process pays.
+ */
+export async function cpuFrom(app: AppAtLimit): Promise<{ perMessage(): string }> {
+  const redis = new Redis(app.env.REDIS_URL!);
+  const pids = await cpuPids(app.child, redis);
+  redis.disconnect();
+  const before = cpuByRole(pids);
+  return {
+    perMessage() {
+      const messages = Math.max(1, app.fake.deliveredAt.length);
+      return Object.entries(cpuByRole(pids))
+        .map(([role, seconds]) => {
+          const ms = ((seconds - (before[role] ?? 0)) * 1000) / messages;
+          return `${ROLE_NAMES[role] ?? role} ${round(ms, 2)}`;
+        })
+        .join(', ');
     },
   };
 }

@@ -21,6 +21,7 @@
  */
 import {
   appAtLimit,
+  cpuFrom,
   deliveryFigures,
   insertTelegramMembers,
   recordsWithin,
@@ -96,6 +97,7 @@ async function run(limit: number | null): Promise<Run> {
       await sleep(250);
     }
     const before = await app.counters();
+    const cpu = await cpuFrom(app);
     const ideal = limit ? MEMBERS / limit : null;
     await waitForDeliveries(app.fake, MEMBERS, due + (ideal ? 1.5 * ideal * 1000 : 0) + 60_000);
     const figures = deliveryFigures(app.fake, { since: due, count: MEMBERS, chatBase: CHAT_BASE, limit });
@@ -103,6 +105,7 @@ async function run(limit: number | null): Promise<Run> {
     const count = Math.max(1, received);
     const messageRecords = await recordsWithin(models, { kind: 'meeting_reminder' }, received, 120_000);
     const after = await app.counters();
+    console.log(`L = ${limit ?? 'none'}: CPU ms a message, by process: ${cpu.perMessage()}`);
     const mongo = countDelta(before.byCommand, after.byCommand);
     console.log(
       `L = ${limit ?? 'none'}: MongoDB per message: ${top(Object.fromEntries(mongo.entries()), count)}`,

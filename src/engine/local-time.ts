@@ -34,7 +34,25 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
+/**
+ * The parts of recent seconds, by zone and second: every message of a fan-out asks for "now" (quiet
+ * hours, dates), and formatToParts was a visible share of a reminder round's CPU.
+ */
+const recent = new Map<string, LocalParts>();
+const RECENT_MAX = 256;
+
 export function localParts(at: Date, timeZone: string): LocalParts {
+  const ms = at.getTime();
+  const key = `${timeZone}|${Math.floor(ms / 1000)}`;
+  const known = recent.get(key);
+  if (known) return { ...known };
+  const parts = computeParts(at, timeZone);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(key, parts);
+  return { ...parts };
+}
+
+function computeParts(at: Date, timeZone: string): LocalParts {
   const parts = formatter(timeZone).formatToParts(at);
   const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   return {
