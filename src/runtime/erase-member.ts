@@ -12,6 +12,9 @@
  * Idempotent, and in an order that a retry completes: the notices first (their delivery keys
  * are fixed), the record's anonymisation last, so a failure half-way leaves her findable for
  * the retry.
+ *
+ * What stays: her meeting answers (RSVPs, attendance), tied to the anonymised record like her
+ * clubs and roles, so a meeting's counts stay right without saying who she was.
  */
 import type { ChannelName, NotifyEffect } from '../engine/types.ts';
 import type { MessageLog } from '../jobs/message-log.ts';
