@@ -1,46 +1,3 @@
-/**
- * Inbound benchmark, measured the way production runs (issue 12, item 1).
- *
- * The app runs as its own process, started as production starts it (`node src/main.ts`,
- * NODE_ENV=production, Telegram in webhook mode with its secret, the outbox and its worker on,
- * its own database and Redis prefix). This process is the driver: it hosts the fake Telegram Bot
- * API (real HTTP on loopback) and BENCH_PEOPLE people (default 50) in a closed loop — each sends
- * the next message, as a webhook POST with the secret like Telegram, only after the previous POST
- * was answered 2xx AND the bot's reply reached the fake API — for BENCH_SECONDS (default 20).
- *
- * In the same run the same driver drives a reference bot (bench/reference-bot.ts, its own process:
- * grammY + @grammyjs/conversations + @grammyjs/storage-mongodb, on the same FerretDB, its own
- * database) with the same people and duration, app and reference one after the other for each
- * scenario, so the ratio is measured, not remembered:
- *
- * - `register`: today's 8 turns of registration with the open club code (each round a new
- *   Telegram user; the last turn creates the member and asks the chairs).
- * - `health`: each person is a member (stored before the run, with her Telegram chat) who does
- *   the whole health check of flows/health-check.ts, the same chat every round: 6 messages, the
- *   last stores the response — more than the reference's 3 questions, compared per update.
- * The reference bot always does its 3-question check ("health", then three one-digit answers).
- *
- * Counted per update: MongoDB commands (each process counts its driver's commandStarted events
- * and serves the count on a loopback port: bench/counters.ts; the app gets it preloaded by
- * bench/count-app-commands.ts, its code is unchanged), Redis commands (`INFO commandstats`, server
- * wide: other clients of the same Redis count too), resident memory of the process (VmRSS after
- * the run, and the peak sampled during it), how long SIGTERM takes to stop it (killed after 15 s),
- * and whether the app's message log holds a record of every message the fake received: records
- * missing once the run settled (logBacklogAtEnd, still in memory) and after the app exited
- * (logDropped: lost). Commands are read once the run settled: log writes still pending then
- * (logBacklogAtEnd) are not in dbPerUpdate.
- *
- * The outbox's rate limit is raised to 1000 messages/s: this measures our pipeline, not Telegram's
- * ~30 messages/s cap. Quiet hours are off and the per-chat inbound limit is raised above the load.
- * Pools: app 8 + reference 8 + driver 2 connections to FerretDB (STORAGE.md: the sum over every
- * process stays below 45). Everything started is stopped, and its database and keys dropped.
- *
- *   npm run bench -- inbound
- *   BENCH_PEOPLE=10 BENCH_SECONDS=8 npm run bench -- inbound
- *   BENCH_SCENARIOS=health BENCH_APP_NODE_ARGS=--cpu-prof npm run bench -- inbound   (one scenario; profile the app)
- */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
@@ -66,7 +23,6 @@ import {
   cpuByRole,
   cpuPids,
   freePort,
-  ROOT,
   residentMB,
   startProcess,
   stopProcess,

@@ -17,13 +17,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Outbound } from '../src/engine/types.ts';
 import { FakeTelegram } from '../test/fakes/telegram.ts';
 import { isolatedEnv, PROJECT_NODE, startTestApp } from '../test/support/app.ts';
 import { COUNTERS_PORT_VARIABLE, readCounters } from './counters.ts';
 import { fakeTelegramEnv } from './people.ts';
+import { freePort } from './processes.ts';
 import { envInt, round, settlesWithin, sleep, table } from './stats.ts';
 
 const MESSAGES = envInt('BENCH_MESSAGES', 20_000, 1_000_000);
@@ -62,17 +62,6 @@ function peakResidentMB(pid: number | undefined): number {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function run(limit: number | null): Promise<Run> {
   const fake = await FakeTelegram.start();
   fake.limitSendRate(limit ?? undefined);
@@ -99,8 +88,10 @@ async function run(limit: number | null): Promise<Run> {
           kind: 'notice',
         });
       }
-      // One page per chat id base, as a fan-out queues per chat: one job per message.
-      await Promise.all(page.map((message) => web.app.outbox.enqueue([message], `bench.${message.chatId}`)));
+      // A page as a fan-out queues it: in bulk jobs, each message with its chat's id base.
+      await web.app.outbox.enqueueBulk(
+        page.map((message) => ({ messages: [message], idBase: `bench.${message.chatId}` })),
+      );
     }
     const queueSeconds = (performance.now() - queuedFrom) / 1000;
 
