@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../src/clock.ts';
 import type { ChannelName } from '../src/engine/types.ts';
 import type { Models } from '../src/models/index.ts';
+import { FAKE_JPEG } from './fakes/fake-server.ts';
 import type { FakeTelegram } from './fakes/telegram.ts';
 import { FakeZaloBot } from './fakes/zalo-bot.ts';
 import { eventually } from './support/app.ts';
@@ -307,6 +308,61 @@ describe('broadcast delivery', () => {
       vi('broadcast.previewChannel', { app: vi('channels.zalo-oa'), count: '1' }),
     );
     expect(preview.text).toContain(', 1 quá 7 ngày chưa nhắn Zalo OA');
+    await staff.chat.say('3'); // not sent
+  });
+
+  it('a photo from Telegram goes to Telegram and the Zalo Bot with its caption; the Zalo OA gets the text', async () => {
+    await models.OrgUnit.create({
+      _id: 'c3',
+      name: 'Xã Nam',
+      kind: 'commune',
+      parentId: 'p2',
+      ancestors: ['vn', 'p2'],
+    });
+    await models.Club.create({
+      _id: 'k8',
+      name: 'CLB Nam Tám',
+      orgUnitId: 'c3',
+      ancestors: ['c3', 'vn', 'p2'],
+    });
+    const staff = await person(h, chats++, 'Cán Bộ Nam', [{ role: 'staff', orgUnitId: 'c3' }]);
+    const onTelegram = await member('k8', ['telegram']);
+    const onZalo = await member('k8', ['zalo-bot']);
+    const compose = async () => {
+      await staff.chat.say('gửi thông báo');
+      await staff.chat.say('1'); // Tất cả Xã Nam
+      expect((await staff.chat.say('1')).text).toContain(vi('broadcast.askTextOrPhoto', { max: '2.000' }));
+      await staff.chat.sendPhoto('Lịch tiêm phòng cúm.');
+      await staff.chat.say('2'); // no English version
+      return staff.chat.say('2'); // no acknowledgement: the preview
+    };
+    const preview = await compose();
+    expect(preview.text).toContain(vi('broadcast.previewPhoto'));
+    await staff.chat.say('1');
+    await staff.chat.nextWith('Đã gửi xong');
+    expect(h.fake.sent(onTelegram.chats.telegram!).map((m) => [m.text, m.file?.kind])).toEqual([
+      ['📢 Lịch tiêm phòng cúm.', 'photo'],
+    ]);
+    const [toZalo] = zalo.sent(onZalo.chats['zalo-bot']!);
+    expect(toZalo).toMatchObject({ text: '📢 Lịch tiêm phòng cúm.' });
+    // Zalo fetches the photo by its link: the bot serves what the staff member sent.
+    const link = new URL(toZalo!.photo!);
+    const served = await fetch(`${h.test.url}${link.pathname}${link.search}`);
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(FAKE_JPEG);
+    expect((await fetch(`${h.test.url}${link.pathname}?s=forged`)).status).toBe(404);
+
+    // A member on the Zalo OA, which has no photos: the preview says she gets the text alone.
+    const onOa = await member('k8', ['zalo-oa']);
+    const redis = new Redis(h.test.env.REDIS_URL!);
+    await redis.set(
+      `${h.test.env.REDIS_PREFIX}:zalo-oa:last:${onOa.chats['zalo-oa']}`,
+      String(clock.now().getTime()),
+    );
+    redis.disconnect();
+    expect((await compose()).text).toContain(
+      vi('broadcast.previewPhotoTextOnly', { apps: vi('channels.zalo-oa') }),
+    );
     await staff.chat.say('3'); // not sent
   });
 

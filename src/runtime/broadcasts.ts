@@ -40,6 +40,7 @@ import type {
   BroadcastPreview,
   BroadcastWho,
   ChannelName,
+  ChatRef,
   Effect,
   Lang,
   Outbound,
@@ -75,7 +76,7 @@ const QUEUE_AT_ONCE = 50;
 
 /** Why a broadcast was refused: a 403 for the API, a message in chat. */
 export class BroadcastRefused extends Error {
-  readonly reason: 'forbidden' | 'urgentNotAllowed' | 'notFound' | 'empty';
+  readonly reason: 'forbidden' | 'urgentNotAllowed' | 'notFound' | 'empty' | 'photo';
 
   constructor(reason: BroadcastRefused['reason']) {
     super(`broadcast refused: ${reason}`);
@@ -130,6 +131,10 @@ export interface BroadcastsDeps {
   rates: Partial<Record<ChannelName, number>>;
   /** Whether the Zalo OA has a ZNS template for announcements (then nobody is outside its window). */
   znsTemplate: boolean;
+  /** The bytes of a photo a sender sent in chat (Channel.fetchPhoto of the app she sent it on). */
+  fetchPhoto(photo: ChatRef & { ref: string }): Promise<{ bytes: Buffer; contentType: string }>;
+  /** The link an app that fetches pictures by URL (the Zalo Bot) gets for a broadcast's photo. */
+  pictureUrl(broadcastId: string): string;
   timeZone: string;
 }
 
@@ -431,7 +436,7 @@ export class Broadcasts {
         const sender = await this.#deps.models.Member.findById(senderId, { language: 1 }).lean();
         await this.#tellSender(
           { _id: id, senderId, senderChat, senderLang: sender?.language },
-          { key: 'broadcast.refused' },
+          { key: error.reason === 'photo' ? 'broadcast.photoFailed' : 'broadcast.refused' },
           'refused',
         );
       }
@@ -517,6 +522,7 @@ export class Broadcasts {
     const later = sendAt.getTime() - now.getTime() > 1000;
     let planned = later ? await this.preview(draft.target, draft.who, draft.urgent) : undefined;
     let recipients = planned?.recipients ?? 0;
+    if (draft.photo) await this.#keepPhoto(draft.id, draft.photo);
     const sender =
       'memberId' in authority
         ? await models.Member.findById(authority.memberId, { language: 1 }).lean()
@@ -529,6 +535,7 @@ export class Broadcasts {
       target: { kind: area.kind, id: area.id, name: area.name },
       who: draft.who,
       text: { vi: draft.text.vi, ...(draft.text.en ? { en: draft.text.en } : {}) },
+      photo: Boolean(draft.photo),
       urgent: draft.urgent,
       ack: draft.ack,
       sendAt,
@@ -566,6 +573,30 @@ export class Broadcasts {
       moved: quiet > 0,
       status: 'scheduled',
     };
+  }
+
+  /** Fetches the sender's photo from her app and keeps it under the broadcast's id (BroadcastPhoto). */
+  async #keepPhoto(id: string, photo: ChatRef & { ref: string }): Promise<void> {
+    let fetched: { bytes: Buffer; contentType: string };
+    try {
+      fetched = await this.#deps.fetchPhoto(photo);
+    } catch (error) {
+      this.#deps.log.warn({ err: error, channel: photo.channel }, 'broadcast photo not fetched');
+      throw new BroadcastRefused('photo');
+    }
+    await this.#deps.models.BroadcastPhoto.updateOne(
+      { _id: id },
+      { $set: { bytes: fetched.bytes, contentType: fetched.contentType } },
+      { upsert: true },
+    );
+  }
+
+  /** A broadcast's message with its photo, on the apps that show one (PHOTO_APPS). */
+  #withPhoto(message: Outbound, id: string): Outbound {
+    if (message.channel === 'telegram') return { ...message, attachment: { type: 'photo', picture: id } };
+    if (message.channel === 'zalo-bot')
+      return { ...message, attachment: { type: 'photo', url: this.#deps.pictureUrl(id) } };
+    return message;
   }
 
   /**
@@ -685,7 +716,13 @@ export class Broadcasts {
           });
           if (b.ack) {
             const replies = await this.#openAck(chat, { memberId, lang }, id, text, b.urgent, now);
-            await outbox.enqueue(replies.map(tag), idBase);
+            // The photo goes with the first message, the one holding the text.
+            await outbox.enqueue(
+              replies.map((reply, index) =>
+                b.photo && index === 0 ? this.#withPhoto(tag(reply), id) : tag(reply),
+              ),
+              idBase,
+            );
             return;
           }
           const message = this.#deps.renderer.render(
@@ -694,7 +731,7 @@ export class Broadcasts {
             { key: 'broadcast.deliver', vars: { text } },
             memberId,
           );
-          await outbox.enqueue([tag(message)], idBase);
+          await outbox.enqueue([b.photo ? this.#withPhoto(tag(message), id) : tag(message)], idBase);
         }),
       );
     }

@@ -74,8 +74,8 @@ describe('broadcast', () => {
     ]);
     const turns = await converse(commune, [
       ['1', 'broadcast.askWho'],
-      ['1', 'broadcast.askText'],
-      ['x'.repeat(2001), ['broadcast.tooLong', 'broadcast.askText']],
+      ['1', 'broadcast.askTextOrPhoto'],
+      ['x'.repeat(2001), ['broadcast.tooLong', 'broadcast.askTextOrPhoto']],
       ['Khám mắt miễn phí thứ Bảy.', 'broadcast.askEnglish'],
       ['có', 'broadcast.askEnglishText'],
       // A commune's staff is not asked about urgency.
@@ -121,7 +121,7 @@ describe('broadcast', () => {
     const turns = await converse(province, [
       ['2', 'broadcast.askArea'],
       ['2', 'broadcast.askWho'],
-      ['2', 'broadcast.askText'],
+      ['2', 'broadcast.askTextOrPhoto'],
       ['Bão số 9.', 'broadcast.askEnglish'],
       ['2', 'broadcast.askUrgent'],
       ['2', 'broadcast.askAck'],
@@ -154,7 +154,7 @@ describe('broadcast', () => {
     await converse(commune, [
       ['gửi thông báo', 'broadcast.askArea'],
       ['1', 'broadcast.askWho'],
-      ['3', 'broadcast.askText'],
+      ['3', 'broadcast.askTextOrPhoto'],
       ['Họp.', 'broadcast.askEnglish'],
       ['2', 'broadcast.askAck'],
       ['2', 'broadcast.preview'],
@@ -166,7 +166,7 @@ describe('broadcast', () => {
     const turns = await converse(other, [
       ['gửi thông báo', 'broadcast.askArea'],
       ['1', 'broadcast.askWho'],
-      ['1', 'broadcast.askText'],
+      ['1', 'broadcast.askTextOrPhoto'],
       ['Họp.', 'broadcast.askEnglish'],
       ['2', 'broadcast.askAck'],
       ['2', 'broadcast.preview'],
