@@ -64,6 +64,36 @@ function world(): { world: EngineWorld; commune: CaseChat; province: CaseChat } 
 }
 
 describe('broadcast', () => {
+  it('a photo at the text step: its caption is the text, and it goes with the broadcast', async () => {
+    const { commune } = world();
+    await converse(commune, [
+      ['gửi thông báo', 'broadcast.askArea'],
+      ['1', 'broadcast.askWho'],
+    ]);
+    // A photo answers only the text step: at another question it is something the bot cannot read.
+    expect((await commune.sendPhoto('file-1')).keys).toEqual(['common.typePlease', 'broadcast.askWho']);
+    await converse(commune, [['1', 'broadcast.askTextOrPhoto']]);
+    expect((await commune.sendPhoto('file-2', 'Ảnh lịch khám mắt.')).keys).toEqual(['broadcast.askEnglish']);
+    const turns = await converse(commune, [
+      ['không', 'broadcast.askAck'],
+      ['không', 'broadcast.preview'],
+      ['1', []],
+    ]);
+    // One of the recipients is on the Zalo OA, which shows no photos: she gets the text alone.
+    expect(turns[1]!.vars[0]).toMatchObject({
+      photo: 'broadcast.previewPhotoTextOnly {"apps":"channels.zalo-oa"}',
+    });
+    expect(turns[2]!.effects).toMatchObject([
+      {
+        type: 'createBroadcast',
+        broadcast: {
+          text: { vi: 'Ảnh lịch khám mắt.' },
+          photo: { channel: 'telegram', chatId: '9101', ref: 'file-2' },
+        },
+      },
+    ]);
+  });
+
   it('a commune: whole commune, everyone, Vietnamese and English, previewed, sent now', async () => {
     const { commune } = world();
     const [areas] = await converse(commune, [['gửi thông báo', 'broadcast.askArea']]);
