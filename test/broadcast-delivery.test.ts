@@ -328,13 +328,13 @@ describe('broadcast delivery', () => {
     const staff = await person(h, chats++, 'Cán Bộ Nam', [{ role: 'staff', orgUnitId: 'c3' }]);
     const onTelegram = await member('k8', ['telegram']);
     const onZalo = await member('k8', ['zalo-bot']);
-    const compose = async () => {
-      await staff.chat.say('gửi thông báo');
-      await staff.chat.say('1'); // Tất cả Xã Nam
-      expect((await staff.chat.say('1')).text).toContain(vi('broadcast.askTextOrPhoto', { max: '2.000' }));
-      await staff.chat.sendPhoto('Lịch tiêm phòng cúm.');
-      await staff.chat.say('2'); // no English version
-      return staff.chat.say('2'); // no acknowledgement: the preview
+    const compose = async (chat = staff.chat) => {
+      await chat.say('gửi thông báo');
+      await chat.say('1'); // Tất cả Xã Nam
+      expect((await chat.say('1')).text).toContain(vi('broadcast.askTextOrPhoto', { max: '2.000' }));
+      await chat.sendPhoto('Lịch tiêm phòng cúm.');
+      await chat.say('2'); // no English version
+      return chat.say('2'); // no acknowledgement: the preview
     };
     const preview = await compose();
     expect(preview.text).toContain(vi('broadcast.previewPhoto'));
@@ -352,6 +352,12 @@ describe('broadcast delivery', () => {
     expect(Buffer.from(await served.arrayBuffer())).toEqual(FAKE_JPEG);
     expect((await fetch(`${h.test.url}${link.pathname}?s=forged`)).status).toBe(404);
 
+    // The photo cannot be had from Telegram when it is sent: nothing goes out, and she is told.
+    await compose();
+    h.fake.failNext('getFile', { kind: 'serverError' });
+    expect((await staff.chat.say('1')).text).toContain(vi('broadcast.photoFailed'));
+    expect(await models.Broadcast.countDocuments({ 'target.id': 'c3' })).toBe(1);
+
     // A member on the Zalo OA, which has no photos: the preview says she gets the text alone.
     const onOa = await member('k8', ['zalo-oa']);
     const redis = new Redis(h.test.env.REDIS_URL!);
@@ -360,10 +366,12 @@ describe('broadcast delivery', () => {
       String(clock.now().getTime()),
     );
     redis.disconnect();
-    expect((await compose()).text).toContain(
+    // (Another staff member of the commune: the first has written much this minute.)
+    const colleague = await person(h, chats++, 'Cán Bộ Nam Hai', [{ role: 'staff', orgUnitId: 'c3' }]);
+    expect((await compose(colleague.chat)).text).toContain(
       vi('broadcast.previewPhotoTextOnly', { apps: vi('channels.zalo-oa') }),
     );
-    await staff.chat.say('3'); // not sent
+    await colleague.chat.say('3'); // not sent
   });
 
   it('the sender hears the progress at each quarter, and after 5 minutes without one', async () => {
