@@ -324,10 +324,8 @@ export class Broadcasts {
 
   async #clubsOf(target: AreaRef): Promise<string[]> {
     if (target.kind === 'club') return [target.id];
-    const clubs = await this.#deps.models.Club.find(
-      { $or: [{ orgUnitId: target.id }, { ancestors: target.id }] },
-      { _id: 1 },
-    ).lean();
+    // A club's `ancestors` hold its own unit too: one equality, which FerretDB pushes down (an `$or` it does not).
+    const clubs = await this.#deps.models.Club.find({ ancestors: target.id }, { _id: 1 }).lean();
     return clubs.map((club) => String(club._id)).sort();
   }
 
