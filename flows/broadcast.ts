@@ -3,10 +3,12 @@
  *
  *   start → area (numbered: "Tất cả <here>", then the units and clubs under it; a unit goes one
  *           level down) → who (1 all members / 2 chairs and board / 3 volunteers)
- *         → text (≤ 2,000 characters: a longer one is refused with its length, never cut)
+ *         → text (≤ 2,000 characters: a longer one is refused with its length, never cut; or a
+ *                 photo, on Telegram and the Zalo Bot: its caption is the text ─no caption─→ caption)
  *         → addEnglish ─1─→ english ─┐
  *                      ─2────────────┴→ urgent (province staff and admins only) → ack
- *         → confirm (the preview: recipients by app, who cannot be reached, how long)
+ *         → confirm (the preview: recipients by app, who cannot be reached, how long; with a photo,
+ *                    the apps that get the text without it)
  *              ─1 send now─→ created
  *              ─2 schedule─→ date → time → created (a time in quiet hours moves to 06:00: the
  *                                             runtime tells the sender)
@@ -24,6 +26,7 @@ import {
   formatCount,
   mayBroadcast,
   mayBroadcastUrgent,
+  PHOTO_APPS,
 } from '../src/engine/broadcasts.ts';
 import { choiceStep, type Flow, type FlowContext, type Step, type StepOutcome } from '../src/engine/flow.ts';
 import { localDate, localTime } from '../src/engine/meetings.ts';
@@ -34,6 +37,7 @@ import type {
   BroadcastPreview,
   BroadcastWho,
   ChannelName,
+  ChatRef,
   Say,
 } from '../src/engine/types.ts';
 import { type Person, pickPersonStep } from './pages.ts';
@@ -50,6 +54,8 @@ type BroadcastData = {
   who?: BroadcastWho;
   vi?: string;
   en?: string;
+  /** A photo sent at the text step: where it was sent and the app's handle for it. */
+  photo?: ChatRef & { ref: string };
   canUrgent: boolean;
   urgent: boolean;
   ack: boolean;
@@ -78,16 +84,30 @@ function listing(area: AreaView, ctx: FlowContext): Partial<BroadcastData> {
   };
 }
 
-/** A text step (Vietnamese or English): refused with its length when too long. */
+/**
+ * A text step (Vietnamese or English): refused with its length when too long. With `photo`, a
+ * picture is taken too (on the apps that send pictures on): its caption is the text; without a
+ * caption, the text is asked for next (step `caption`).
+ */
 function textStep(
   field: 'vi' | 'en',
   question: string,
   next: (data: BroadcastData) => string,
+  options: { photo?: boolean } = {},
 ): Step<BroadcastData> {
   return {
-    ask: () => ({ key: question, vars: { max: formatCount(BROADCAST_MAX_TEXT, 'vi') } }),
+    ask: (_data, ctx) => ({
+      key: options.photo && PHOTO_APPS.includes(ctx.inbound.channel) ? `${question}OrPhoto` : question,
+      vars: { max: formatCount(BROADCAST_MAX_TEXT, 'vi') },
+    }),
     maxLength: READS_UP_TO,
-    answer(answer, data) {
+    takesPhoto: options.photo,
+    answer(answer, data, ctx) {
+      if (answer.photo) {
+        const photo = { channel: ctx.inbound.channel, chatId: ctx.inbound.chatId, ref: answer.photo };
+        if (!answer.text.trim()) return { goto: 'caption', data: { photo } };
+        data = { ...data, photo };
+      }
       const text = answer.text.trim();
       if (text.length > BROADCAST_MAX_TEXT)
         return {
@@ -97,7 +117,7 @@ function textStep(
           },
         };
       if (text.length < 2) return { retry: { key: 'broadcast.textHint' } };
-      return { goto: next({ ...data, [field]: text }), data: { [field]: text } };
+      return { goto: next({ ...data, [field]: text }), data: { [field]: text, photo: data.photo } };
     },
   };
 }
@@ -130,8 +150,18 @@ function previewSay(data: BroadcastData, ctx: FlowContext): Say {
       outsideWindow: n(preview.unreachable.outsideWindow),
       minutes: n(Math.max(1, Math.ceil(preview.estimatedSeconds / 60))),
       ack: data.ack ? ctx.label('broadcast.previewAck') : '',
+      photo: data.photo ? photoWords(preview, ctx) : '',
     },
   };
+}
+
+/** "With a photo", and which of the apps it goes to get the text alone. */
+function photoWords(preview: BroadcastPreview, ctx: FlowContext): string {
+  const textOnly = Object.entries(preview.byChannel)
+    .filter(([channel, count]) => count! > 0 && !PHOTO_APPS.includes(channel as ChannelName))
+    .map(([channel]) => ctx.label(`channels.${channel as ChannelName}`));
+  if (textOnly.length === 0) return ctx.label('broadcast.previewPhoto');
+  return ctx.label('broadcast.previewPhotoTextOnly', { apps: textOnly.join(', ') });
 }
 
 /** The broadcast, as the runtime creates it (now, or at `sendAt`). */
@@ -150,6 +180,7 @@ function created(data: BroadcastData, ctx: FlowContext, sendAt?: Date): StepOutc
           target: { kind: data.target!.kind, id: data.target!.id },
           who: data.who!,
           text: { vi: data.vi!, ...(data.en ? { en: data.en } : {}) },
+          ...(data.photo ? { photo: data.photo } : {}),
           urgent: data.urgent,
           ack: data.ack,
           ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
@@ -215,7 +246,8 @@ export const broadcastFlow: Flow<BroadcastData> = {
       choices: ['broadcast.who.all', 'broadcast.who.board', 'broadcast.who.volunteers'],
       pick: (choice) => ({ goto: 'text', data: { who: BROADCAST_WHO[choice - 1]! } }),
     }),
-    text: textStep('vi', 'broadcast.askText', () => 'addEnglish'),
+    text: textStep('vi', 'broadcast.askText', () => 'addEnglish', { photo: true }),
+    caption: textStep('vi', 'broadcast.askCaption', () => 'addEnglish'),
     addEnglish: choiceStep<BroadcastData>({
       question: 'broadcast.askEnglish',
       choices: ['broadcast.englishYes', 'broadcast.englishNo'],

@@ -12,7 +12,7 @@ import { flows } from '../flows/index.ts';
 import { SimulatorChats } from './channels/simulator.ts';
 import { telegramChannel } from './channels/telegram.ts';
 import { TelegramBindings, type TelegramBot, telegramBots } from './channels/telegram-bots.ts';
-import type { Channel, ChannelContext } from './channels/types.ts';
+import type { Channel, ChannelContext, FetchedPhoto } from './channels/types.ts';
 import { zaloBotChannel } from './channels/zalo-bot.ts';
 import { zaloOaChannel } from './channels/zalo-oa.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -23,8 +23,9 @@ import { seedDemoData } from './demo/seed.ts';
 import { randomSource } from './engine/codes.ts';
 import { Engine } from './engine/engine.ts';
 import { Renderer } from './engine/render.ts';
-import type { Outbound, ScheduledEffect } from './engine/types.ts';
+import type { ChatRef, Outbound, ScheduledEffect } from './engine/types.ts';
 import { registerBroadcastRoutes } from './http/broadcast-routes.ts';
+import { photoBytes, pictureLink, registerPictureLinkRoutes } from './http/picture-links.ts';
 import { registerReportLinkRoutes } from './http/report-links.ts';
 import { registerReportRoutes } from './http/report-routes.ts';
 import { createHttpServer } from './http/server.ts';
@@ -249,6 +250,15 @@ export class App {
       },
       znsTemplate: Boolean(config.ZNS_TEMPLATES.announcement),
       timeZone: config.APP_TIMEZONE,
+      fetchPhoto: (photo) => this.#fetchPhoto(photo),
+      pictureUrl: (id) =>
+        pictureLink(
+          {
+            secret: this.reportLinkSecret,
+            baseUrl: config.PUBLIC_URL?.replace(/\/$/, '') ?? `http://localhost:${config.PORT}`,
+          },
+          id,
+        ),
     });
     this.effects.broadcasts = this.broadcasts;
     lookups.broadcasts = this.broadcasts;
@@ -275,6 +285,11 @@ export class App {
       log: this.log,
       publicUrl: config.PUBLIC_URL?.replace(/\/$/, ''),
       reportFile: (ref) => this.reports.file(ref, ref.lang),
+      picture: async (id) => {
+        const photo = await this.models.BroadcastPhoto.findById(id).lean();
+        if (!photo) throw new Error('no such broadcast photo');
+        return { bytes: photoBytes(photo.bytes), filename: `${id}.jpg` };
+      },
     };
     if (config.SIMULATOR) {
       this.simulator = new SimulatorChats(this.#redis, prefix, config.SIMULATOR_RATE_PER_SECOND);
@@ -380,6 +395,8 @@ export class App {
       });
     }
     if (receives)
+      registerPictureLinkRoutes(this.http, { models: this.models, secret: this.reportLinkSecret });
+    if (receives)
       registerBroadcastRoutes(this.http, {
         models: this.models,
         broadcasts: this.broadcasts,
@@ -394,6 +411,22 @@ export class App {
         password: config.SIMULATOR_PASSWORD,
       });
     }
+  }
+
+  /** A photo someone sent, from the app she sent it on (each of several Telegram bots tried: a file_id is one bot's). */
+  async #fetchPhoto(photo: ChatRef & { ref: string }): Promise<FetchedPhoto> {
+    const channels = this.#channels.filter(
+      (channel) => channel.sender.channel === photo.channel && channel.fetchPhoto,
+    );
+    let failure: unknown = new Error(`no app to fetch a photo from on ${photo.channel}`);
+    for (const channel of channels) {
+      try {
+        return await channel.fetchPhoto!(photo.ref);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
   }
 
   /** Which Telegram bot each chat belongs to (one instance, for several bots only). */

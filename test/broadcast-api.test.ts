@@ -165,6 +165,52 @@ describe('broadcasts API', () => {
     expect(await test.app.models.Broadcast.countDocuments({ 'target.id': { $in: ['c2', 'k3'] } })).toBe(0);
   });
 
+  it('201 counts those it will reach; the stopped, opted-out and out of the OA window are unreachable', async () => {
+    const { models } = test.app;
+    const add = async (
+      i: number,
+      channel: 'simulator' | 'zalo-oa',
+      fields: { status?: 'stopped'; optedOutAt?: Date; chatStopped?: boolean } = {},
+    ) => {
+      const member = await models.Member.create({
+        fullName: `Hội viên ${i}`,
+        status: fields.status ?? 'active',
+        roles: [{ role: 'member', clubId: 'k2' }],
+        clubIds: ['k2'],
+        optedOutAt: fields.optedOutAt ?? null,
+      });
+      await models.Identity.create({
+        _id: `${channel}:849800001${i}`,
+        channel,
+        chatId: `849800001${i}`,
+        memberId: String(member._id),
+        stoppedAt: fields.status === 'stopped' || fields.chatStopped ? new Date() : null,
+      });
+    };
+    await add(0, 'simulator', { status: 'stopped' });
+    await add(1, 'simulator', { chatStopped: true });
+    await add(2, 'simulator', { optedOutAt: new Date() });
+    // Never wrote to the OA, and this bot has no ZNS template for announcements.
+    await add(3, 'zalo-oa');
+    const later = { sendAt: '2030-01-03T08:00:00+07:00', audience: { club: 'k2', roles: ['member'] } };
+    const created = await call('POST', '/api/v1/broadcasts', commune, announcement(later));
+    // Of six in the club: the one who has always been there, alone.
+    expect(created.body).toMatchObject({ recipients: 1, unreachable: 4 });
+    expect((await call('GET', `/api/v1/broadcasts/${created.body.id}`, commune)).body).toMatchObject({
+      status: 'scheduled',
+      recipients: 1,
+      unreachable: 4,
+    });
+    // Urgent reaches those who opted out of non-essential messages.
+    const urgent = await call(
+      'POST',
+      '/api/v1/broadcasts',
+      province,
+      announcement({ ...later, urgent: true }),
+    );
+    expect(urgent.body).toMatchObject({ recipients: 2, unreachable: 3 });
+  });
+
   it.each([
     [{ audience: { orgUnit: 'c1', roles: ['member'] } }, 'text:'],
     [announcement({ text: { vi: '' } }), 'text.vi: must not be empty'],

@@ -5,10 +5,12 @@
  * sender is told; urgent goes at night; "huỷ thông báo" before and during sending; nobody may
  * address an area outside their subtree, and chairs and members may not broadcast at all.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../src/clock.ts';
 import type { ChannelName } from '../src/engine/types.ts';
 import type { Models } from '../src/models/index.ts';
+import { FAKE_JPEG } from './fakes/fake-server.ts';
 import type { FakeTelegram } from './fakes/telegram.ts';
 import { FakeZaloBot } from './fakes/zalo-bot.ts';
 import { eventually } from './support/app.ts';
@@ -193,8 +195,9 @@ describe('broadcast delivery', () => {
     expect(list.text).toContain(vi('broadcast.askWhichToCancel'));
     expect(list.choices[0]).toContain('CLB Đông Hai');
     await staff.chat.say('1');
+    // Three members in the club; the one who opted out (the urgent test's) was not to get it.
     expect((await staff.chat.say('1')).text).toContain(
-      vi('broadcast.cancelledReport', { area: 'CLB Đông Hai', sent: 0, withdrawn: 3 }),
+      vi('broadcast.cancelledReport', { area: 'CLB Đông Hai', sent: 0, withdrawn: 2 }),
     );
     const b = await models.Broadcast.findOne({ 'text.vi': 'Văn nghệ ngày mai.' }).lean();
     expect(b!.status).toBe('cancelled');
@@ -285,5 +288,136 @@ describe('broadcast delivery', () => {
       expect((await who.chat.say('gửi thông báo')).text).toContain(vi('broadcast.notAllowed'));
       expect((await who.chat.say('menu')).text).not.toContain(vi('menu.broadcast'));
     }
+  });
+
+  it('the preview counts a Zalo OA member whose 7-day window closed (no ZNS template) as unreachable', async () => {
+    const redis = new Redis(h.test.env.REDIS_URL!);
+    const lastWrote = (chatId: string, daysAgo: number) =>
+      redis.set(
+        `${h.test.env.REDIS_PREFIX}:zalo-oa:last:${chatId}`,
+        String(clock.now().getTime() - daysAgo * 24 * 3600_000),
+      );
+    const recent = await member('k2', ['zalo-oa']);
+    const closed = await member('k2', ['zalo-oa']);
+    await lastWrote(recent.chats['zalo-oa']!, 2);
+    await lastWrote(closed.chats['zalo-oa']!, 8);
+    redis.disconnect();
+    const staff = await newStaff();
+    const preview = await composeToClub(staff.chat, 'Tập dưỡng sinh sáng Chủ nhật.');
+    expect(preview.text).toContain(
+      vi('broadcast.previewChannel', { app: vi('channels.zalo-oa'), count: '1' }),
+    );
+    expect(preview.text).toContain(', 1 quá 7 ngày chưa nhắn Zalo OA');
+    await staff.chat.say('3'); // not sent
+  });
+
+  it('a photo from Telegram goes to Telegram and the Zalo Bot with its caption; the Zalo OA gets the text', async () => {
+    await models.OrgUnit.create({
+      _id: 'c3',
+      name: 'Xã Nam',
+      kind: 'commune',
+      parentId: 'p2',
+      ancestors: ['vn', 'p2'],
+    });
+    await models.Club.create({
+      _id: 'k8',
+      name: 'CLB Nam Tám',
+      orgUnitId: 'c3',
+      ancestors: ['c3', 'vn', 'p2'],
+    });
+    const staff = await person(h, chats++, 'Cán Bộ Nam', [{ role: 'staff', orgUnitId: 'c3' }]);
+    const onTelegram = await member('k8', ['telegram']);
+    const onZalo = await member('k8', ['zalo-bot']);
+    const compose = async (chat = staff.chat) => {
+      await chat.say('gửi thông báo');
+      await chat.say('1'); // Tất cả Xã Nam
+      expect((await chat.say('1')).text).toContain(vi('broadcast.askTextOrPhoto', { max: '2.000' }));
+      await chat.sendPhoto('Lịch tiêm phòng cúm.');
+      await chat.say('2'); // no English version
+      return chat.say('2'); // no acknowledgement: the preview
+    };
+    const preview = await compose();
+    expect(preview.text).toContain(vi('broadcast.previewPhoto'));
+    await staff.chat.say('1');
+    await staff.chat.nextWith('Đã gửi xong');
+    expect(h.fake.sent(onTelegram.chats.telegram!).map((m) => [m.text, m.file?.kind])).toEqual([
+      ['📢 Lịch tiêm phòng cúm.', 'photo'],
+    ]);
+    const [toZalo] = zalo.sent(onZalo.chats['zalo-bot']!);
+    expect(toZalo).toMatchObject({ text: '📢 Lịch tiêm phòng cúm.' });
+    // Zalo fetches the photo by its link: the bot serves what the staff member sent.
+    const link = new URL(toZalo!.photo!);
+    const served = await fetch(`${h.test.url}${link.pathname}${link.search}`);
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(FAKE_JPEG);
+    expect((await fetch(`${h.test.url}${link.pathname}?s=forged`)).status).toBe(404);
+
+    // The photo cannot be had from Telegram when it is sent: nothing goes out, and she is told.
+    await compose();
+    h.fake.failNext('getFile', { kind: 'serverError' });
+    expect((await staff.chat.say('1')).text).toContain(vi('broadcast.photoFailed'));
+    expect(await models.Broadcast.countDocuments({ 'target.id': 'c3' })).toBe(1);
+
+    // A member on the Zalo OA, which has no photos: the preview says she gets the text alone.
+    const onOa = await member('k8', ['zalo-oa']);
+    const redis = new Redis(h.test.env.REDIS_URL!);
+    await redis.set(
+      `${h.test.env.REDIS_PREFIX}:zalo-oa:last:${onOa.chats['zalo-oa']}`,
+      String(clock.now().getTime()),
+    );
+    redis.disconnect();
+    // (Another staff member of the commune: the first has written much this minute.)
+    const colleague = await person(h, chats++, 'Cán Bộ Nam Hai', [{ role: 'staff', orgUnitId: 'c3' }]);
+    expect((await compose(colleague.chat)).text).toContain(
+      vi('broadcast.previewPhotoTextOnly', { apps: vi('channels.zalo-oa') }),
+    );
+    await colleague.chat.say('3'); // not sent
+  });
+
+  it('the sender hears the progress at each quarter, and after 5 minutes without one', async () => {
+    await models.Club.create({
+      _id: 'k9',
+      name: 'CLB Tây Chín',
+      orgUnitId: 'c2',
+      ancestors: ['c2', 'vn', 'p2'],
+    });
+    const staff = await person(h, chats++, 'Cán Bộ Tây', [{ role: 'staff', orgUnitId: 'c2' }]);
+    for (let i = 0; i < 20; i++) await member('k9', ['telegram']);
+    const { id } = await h.test.app.broadcasts.create(
+      {
+        id: 'e'.repeat(24),
+        senderId: staff.id,
+        senderChat: { channel: 'telegram', chatId: staff.chat.chatId },
+        target: { kind: 'club', id: 'k9' },
+        who: 'all',
+        text: { vi: 'Tin gửi từ từ.' },
+        urgent: false,
+        ack: false,
+      },
+      { memberId: staff.id },
+      clock.now(),
+    );
+    // Five of twenty have gone out (5 a second): the first quarter. Then 6 minutes pass at once.
+    const sentOf = async () => (await h.test.app.broadcasts.status(id))?.sent ?? 0;
+    const before = await eventually(async () => {
+      const sent = await sentOf();
+      return sent >= 5 ? sent : undefined;
+    }, 'five sent');
+    clock.set(new Date(AFTERNOON.getTime() + 6 * 60_000));
+    const after = await sentOf();
+    await staff.chat.nextWith('Đã gửi xong');
+    const progressTold = () =>
+      telegramTexts(staff.chat.chatId)
+        .map((text) => /^Đã gửi (\d+)\/20$/.exec(text)?.[1])
+        .filter((done) => done !== undefined)
+        .map(Number);
+    // The first outcome after the clock moved tells the progress, wherever it stands.
+    const progress = await eventually(() => {
+      const told = progressTold();
+      return told.some((done) => done > before && done <= after + 1) ? told : undefined;
+    }, 'the progress 5 minutes on');
+    expect(progress).toEqual(expect.arrayContaining([5, 10, 15]));
+    // And no other: at most every quarter, or every 5 minutes.
+    expect(progress.length).toBeLessThanOrEqual(4);
   });
 });

@@ -6,6 +6,7 @@
  * the progress and the final report.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PHOTO_APPS } from '../src/engine/broadcasts.ts';
 import { eventually } from './support/app.ts';
 import { type Person, person, plantTree } from './support/broadcasts.ts';
 import { type ChannelHarness, HARNESSES } from './support/chats.ts';
@@ -109,5 +110,29 @@ describe.each(HARNESSES)('a broadcast by chat on $name', ({ start }) => {
       expect(await h.test.app.models.Message.countDocuments({ memberId: who.id, kind: 'announcement' })).toBe(
         1,
       );
+  });
+
+  it('a photo goes with its caption on the apps that show photos; elsewhere the bot asks for text', async () => {
+    await staff.chat.say('gửi thông báo');
+    await staff.chat.say('3'); // CLB Đông Một: Lan and Mary
+    const ask = await staff.chat.say('1');
+    if (!PHOTO_APPS.includes(h.channel)) {
+      expect(ask.text).toContain(vi('broadcast.askText', { max: '2.000' }));
+      expect((await staff.chat.sendPhoto()).text).toContain(vi('common.typePlease'));
+      await staff.chat.say('menu');
+      return;
+    }
+    expect(ask.text).toContain(vi('broadcast.askTextOrPhoto', { max: '2.000' }));
+    // Sent without a caption: the text is asked for next.
+    expect((await staff.chat.sendPhoto()).text).toContain(vi('broadcast.askCaption', { max: '2.000' }));
+    await staff.chat.say('Ảnh buổi họp mặt tháng 12.');
+    await staff.chat.say('2'); // no English version
+    const preview = await staff.chat.say('2'); // no acknowledgement
+    expect(preview.text).toContain(vi('broadcast.previewPhoto'));
+    await staff.chat.say('1');
+    for (const who of [lan, mary]) {
+      const got = await who.chat.nextWith('Ảnh buổi họp mặt');
+      expect(got).toMatchObject({ text: '📢 Ảnh buổi họp mặt tháng 12.', photo: true });
+    }
   });
 });

@@ -85,6 +85,8 @@ const VALUES: Record<string, string | number> = {
   outsideWindow: 8,
   minutes: 2,
   ack: '\nNgười nhận được nhờ trả lời 1.',
+  photo: '\nKèm ảnh (Zalo OA: chỉ có chữ).',
+  apps: 'Zalo OA, Simulator',
   text: 'Mời bác đi khám mắt miễn phí sáng thứ Bảy tại trạm y tế xã.',
   done: '5.230',
   sent: '1.180',

@@ -22,6 +22,7 @@ import {
   type ChannelContext,
   type ChannelSender,
   cleanText,
+  fetchPicture,
   ignoreOddShape,
   SendError,
   splitText,
@@ -55,6 +56,9 @@ const telegramUpdateSchema = z.object({
       chat,
       from: sender.optional(),
       text: z.string().optional(),
+      // A picture in several sizes (the largest last), and its caption.
+      photo: z.array(z.object({ file_id: z.string().min(1).max(200) })).optional(),
+      caption: z.string().optional(),
       // In groups: whether the message answers one of the bot's own.
       reply_to_message: z.object({ from: sender.optional() }).optional(),
       contact: z
@@ -96,6 +100,8 @@ export function telegramInbound(update: TelegramUpdate): Inbound | undefined {
     at: new Date(message.date * 1000),
   };
   if (typeof message.text === 'string') return { ...base, kind: 'text', text: cleanText(message.text) };
+  const photo = message.photo?.at(-1);
+  if (photo) return { ...base, kind: 'photo', photo: photo.file_id, text: cleanText(message.caption ?? '') };
   if (message.contact) {
     // Telegram vouches for a number only on a contact card whose user_id is the sender's own.
     const { phone_number, user_id } = message.contact;
@@ -161,24 +167,41 @@ export class TelegramSender implements ChannelSender {
   readonly #bot: Bot;
   readonly #paid: boolean;
   readonly #reportFile: ChannelContext['reportFile'];
+  readonly #picture: ChannelContext['picture'];
 
   /** `paid`: every message with allow_paid_broadcast (the bot's paid limit, up to 1,000 a second). */
   constructor(
     bot: Bot,
     ratePerSecond: number,
-    options: { queueName?: string; paid?: boolean; reportFile?: ChannelContext['reportFile'] } = {},
+    options: {
+      queueName?: string;
+      paid?: boolean;
+      reportFile?: ChannelContext['reportFile'];
+      picture?: ChannelContext['picture'];
+    } = {},
   ) {
     this.#bot = bot;
     this.ratePerSecond = ratePerSecond;
     this.queueName = options.queueName;
     this.#paid = options.paid ?? false;
     this.#reportFile = options.reportFile;
+    this.#picture = options.picture;
   }
 
   async send(message: Outbound): Promise<{ platformMessageId: string }> {
-    const report = message.attachment?.report;
-    if (report && this.#reportFile)
-      return sendFile(this.#bot, this.#reportFile, message, message.attachment!.type, report);
+    const { report, picture, type } = message.attachment ?? {};
+    const reportFile = this.#reportFile;
+    if (report && reportFile) return this.#upload(message, type!, () => reportFile(report));
+    const kept = this.#picture;
+    if (picture && kept) {
+      const sent = await this.#upload(message, 'photo', () => kept(picture));
+      // A caption holds 1,024 characters: a longer text follows the photo, whole.
+      return message.text.length > MAX_CAPTION ? this.#sendText(message) : sent;
+    }
+    return this.#sendText(message);
+  }
+
+  async #sendText(message: Outbound): Promise<{ platformMessageId: string }> {
     const parts = splitText(message.text, MAX_TEXT);
     let lastId = '';
     for (const [index, part] of parts.entries()) {
@@ -195,40 +218,44 @@ export class TelegramSender implements ChannelSender {
     }
     return { platformMessageId: lastId };
   }
+
+  /**
+   * A file (a report made now, a kept picture) uploaded with the text as its caption — none when
+   * the text is longer than a caption may be (the caller sends the text after it).
+   */
+  async #upload(
+    message: Outbound,
+    type: 'document' | 'photo',
+    make: () => Promise<{ bytes: Buffer; filename: string }>,
+  ): Promise<{ platformMessageId: string }> {
+    let file: { bytes: Buffer; filename: string };
+    try {
+      file = await make();
+    } catch (error) {
+      throw new SendError(
+        'transient',
+        `file not made: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const input = new InputFile(file.bytes, file.filename);
+    const options = {
+      ...(message.text.length <= MAX_CAPTION ? { caption: message.text } : {}),
+      ...(this.#paid ? { allow_paid_broadcast: true } : {}),
+    };
+    try {
+      const sent =
+        type === 'photo'
+          ? await this.#bot.api.sendPhoto(message.chatId, input, options)
+          : await this.#bot.api.sendDocument(message.chatId, input, options);
+      return { platformMessageId: String(sent.message_id) };
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
 }
 
 /** Telegram's limit on a caption. */
 const MAX_CAPTION = 1024;
-
-/** A report file, made now and uploaded, with the text as its caption. */
-async function sendFile(
-  bot: Bot,
-  reportFile: NonNullable<ChannelContext['reportFile']>,
-  message: Outbound,
-  type: 'document' | 'photo',
-  report: NonNullable<NonNullable<Outbound['attachment']>['report']>,
-): Promise<{ platformMessageId: string }> {
-  let file: { bytes: Buffer; filename: string };
-  try {
-    file = await reportFile(report);
-  } catch (error) {
-    throw new SendError(
-      'transient',
-      `report file not made: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  const input = new InputFile(file.bytes, file.filename);
-  const options = { caption: message.text.slice(0, MAX_CAPTION) };
-  try {
-    const sent =
-      type === 'photo'
-        ? await bot.api.sendPhoto(message.chatId, input, options)
-        : await bot.api.sendDocument(message.chatId, input, options);
-    return { platformMessageId: String(sent.message_id) };
-  } catch (error) {
-    throw toSendError(error);
-  }
-}
 
 function replyMarkup(message: Outbound) {
   const rows: Keyboard['keyboard'] = (message.choices ?? []).map((label, index) => [
@@ -432,7 +459,14 @@ export function telegramChannel(settings: TelegramSettings, ctx: ChannelContext)
       queueName: several?.bot.queueName,
       paid: several?.bot.paid,
       reportFile: ctx.reportFile,
+      picture: ctx.picture,
     }),
+    // A file_id is this bot's own: another bot's getFile refuses it (the caller tries each bot).
+    async fetchPhoto(fileId) {
+      const file = await bot.api.getFile(fileId);
+      if (!file.file_path) throw new Error('picture not fetched: no file path');
+      return fetchPicture(`${settings.apiRoot}/file/bot${settings.token}/${file.file_path}`);
+    },
     webhook: telegramWebhook(settings.webhookSecret, handle, webhookPath),
     async startInbound() {
       await setTelegramCommands(bot, ctx.translate).catch((error) =>

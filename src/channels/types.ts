@@ -95,11 +95,37 @@ export function ignoreOddShape(log: Logger, channel: ChannelName, kind: string):
   return 'ignored';
 }
 
+/** A picture's bytes as an app gave them. */
+export interface FetchedPhoto {
+  bytes: Buffer;
+  contentType: string;
+}
+
+/** Pictures larger than this are not taken (Telegram's upload limit for photos). */
+export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+/** Fetches a picture by URL, refusing what is not an image or is too large. */
+export async function fetchPicture(url: string): Promise<FetchedPhoto> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+  const contentType = response.headers.get('content-type') ?? '';
+  if (!response.ok) throw new Error(`picture not fetched: HTTP ${response.status}`);
+  if (!contentType.startsWith('image/')) throw new Error(`picture not fetched: ${contentType || 'no type'}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (bytes.length === 0 || bytes.length > MAX_PHOTO_BYTES)
+    throw new Error(`picture not fetched: ${bytes.length} bytes`);
+  return { bytes, contentType };
+}
+
 /** What every chat app adapter provides to the app. */
 export interface Channel {
   sender: ChannelSender;
   /** Present when the platform can push updates to us. */
   webhook?: WebhookRoute;
+  /**
+   * The bytes of a picture a person sent (Inbound.photo: the app's handle for it), for an app
+   * whose pictures can be sent on (Telegram, the Zalo Bot). Throws when it cannot be had.
+   */
+  fetchPhoto?(ref: string): Promise<FetchedPhoto>;
   /** Starts receiving (registers the webhook, or starts long polling). Web role only. */
   startInbound?(): Promise<void>;
   stop?(): Promise<void>;
@@ -122,4 +148,6 @@ export interface ChannelContext {
   reportFile?: (
     ref: NonNullable<OutboundAttachment['report']>,
   ) => Promise<{ bytes: Buffer; filename: string }>;
+  /** A kept picture an outbound attachment names (`picture`: a broadcast's photo), for apps that take uploads. */
+  picture?: (id: string) => Promise<{ bytes: Buffer; filename: string }>;
 }

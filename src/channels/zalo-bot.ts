@@ -15,6 +15,7 @@ import {
   type ChannelContext,
   type ChannelSender,
   cleanText,
+  fetchPicture,
   ignoreOddShape,
   platformId,
   SendError,
@@ -85,6 +86,9 @@ const zaloBotUpdateSchema = z.object({
       .max(2 ** 53)
       .optional(),
     text: z.string().optional(),
+    // message.image.received: the picture's URL, and its caption.
+    photo: z.string().url().max(2000).optional(),
+    caption: z.string().optional(),
     from: z.object({ id: platformId, is_bot: z.boolean().optional() }),
     chat: z.object({ id: platformId, chat_type: z.string().optional() }),
   }),
@@ -107,7 +111,7 @@ export function zaloBotUpdate(body: unknown): ZaloBotUpdate | 'invalid' | { odd:
   return { odd: issues[0]!.path.slice(0, 2).join('.') };
 }
 
-/** The `Inbound` for an update; undefined for group chats and bots. Images, stickers… are 'unsupported'. */
+/** The `Inbound` for an update; undefined for group chats and bots. Stickers and the like are 'unsupported'. */
 export function zaloBotInbound(update: ZaloBotUpdate): Inbound | undefined {
   const { message } = update;
   if (message.chat.chat_type === 'GROUP' || message.from.is_bot) return undefined;
@@ -121,6 +125,8 @@ export function zaloBotInbound(update: ZaloBotUpdate): Inbound | undefined {
   if (update.event_name === 'message.text.received' && typeof message.text === 'string') {
     return { ...base, kind: 'text', text: cleanText(message.text) };
   }
+  if (update.event_name === 'message.image.received' && message.photo)
+    return { ...base, kind: 'photo', photo: message.photo, text: cleanText(message.caption ?? '') };
   return { ...base, kind: 'unsupported' };
 }
 
@@ -142,15 +148,17 @@ export class ZaloBotSender implements ChannelSender {
     if (this.#unauthorized)
       throw new SendError('permanent', `zalo bot channel stopped: ${this.#unauthorized}`);
     const photo = message.attachment?.type === 'photo' ? message.attachment.url : undefined;
+    const fits = message.text.length <= MAX_TEXT;
     if (photo) {
-      // A picture goes by its URL (Zalo fetches it), the text as its caption.
+      // A picture goes by its URL (Zalo fetches it), the text as its caption — or, longer than a
+      // caption may be, after it, whole.
       try {
         const sent = await this.#api.call<{ message_id: string | number }>('sendPhoto', {
           chat_id: message.chatId,
           photo,
-          caption: message.text.slice(0, MAX_TEXT),
+          ...(fits ? { caption: message.text } : {}),
         });
-        return { platformMessageId: String(sent.message_id) };
+        if (fits) return { platformMessageId: String(sent.message_id) };
       } catch (error) {
         throw this.#toSendError(error);
       }
@@ -252,6 +260,8 @@ export function zaloBotChannel(settings: ZaloBotSettings, ctx: ChannelContext): 
   return {
     sender: new ZaloBotSender(api, settings.ratePerSecond, ctx),
     webhook,
+    // The picture's URL, as Zalo gave it.
+    fetchPhoto: (url) => fetchPicture(url),
     async startInbound() {
       if (settings.mode === 'webhook') {
         await api.call('setWebhook', {

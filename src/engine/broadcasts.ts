@@ -3,7 +3,7 @@
  * "chairs and board" and "volunteers" are, how long a text may be, who may send and who may
  * send urgently, and the text each recipient gets.
  */
-import type { AreaView, BroadcastWho, Lang, Role, RoleGrant } from './types.ts';
+import type { AreaView, BroadcastWho, ChannelName, Lang, Role, RoleGrant } from './types.ts';
 
 /** The longest text a broadcast carries: a Zalo message (2,000 characters); longer is refused, not cut. */
 export const BROADCAST_MAX_TEXT = 2000;
@@ -14,6 +14,12 @@ export const BROADCAST_ROLES: Record<BroadcastWho, Role[]> = {
   board: ['chair', 'vice_chair'],
   volunteers: ['volunteer'],
 };
+
+/**
+ * The apps a broadcast's photo goes out on (with the text as its caption); on the others the
+ * recipient gets the text alone. A photo is sent in on these apps too.
+ */
+export const PHOTO_APPS: readonly ChannelName[] = ['telegram', 'zalo-bot'];
 
 /** Answer 1, 2, 3 of "who" in the flow, in this order. */
 export const BROADCAST_WHO: BroadcastWho[] = ['all', 'board', 'volunteers'];

@@ -336,7 +336,8 @@ export class Engine {
 
     if (inbound.kind === 'greet')
       return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
-    if (inbound.kind === 'unsupported') {
+    const takesPhoto = session && this.#flows.get(session.flow)?.steps[session.step]?.takesPhoto;
+    if (inbound.kind === 'unsupported' || (inbound.kind === 'photo' && !takesPhoto)) {
       turn.says.push({ key: 'common.typePlease' });
       return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
     }
@@ -348,6 +349,9 @@ export class Engine {
       return session ? this.#askAgain(turn, session) : this.#startFlow(turn, 'menu', {}, 0);
     }
     const answer: Answer = { text, norm: normalize(text), contact: inbound.contact };
+    // A caption is no command: the picture answers the open question.
+    if (inbound.kind === 'photo' && session)
+      return this.#answer(turn, session, { ...answer, photo: inbound.photo });
 
     const startPayload = /^\/start(?:@\w+)?(?:\s+(.+))?$/i.exec(text);
     const command: GlobalCommand | undefined = startPayload ? 'start' : GLOBAL_WORDS[answer.norm];

@@ -46,6 +46,8 @@ export interface Answer {
   /** Lower case, no diacritics, single spaces (see answers.ts). */
   norm: string;
   contact?: Inbound['contact'];
+  /** A picture sent (Inbound.photo), to a step that takes photos; `text` is then its caption. */
+  photo?: string;
 }
 
 /**
@@ -106,6 +108,8 @@ export interface Step<D = Data> {
   timeout?: { after: number; say: Say; end?: boolean };
   /** Characters this step reads (longer answers are refused before it sees them); default MAX_TEXT_LENGTH. */
   maxLength?: number;
+  /** The step reads a picture sent (Answer.photo, its caption as the text); elsewhere it is 'unsupported'. */
+  takesPhoto?: boolean;
 }
 
 export interface MenuEntry {

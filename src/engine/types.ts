@@ -26,10 +26,16 @@ export interface Inbound {
   /** The platform's id for this message; with channel + chatId it identifies a delivery. */
   messageId: string;
   at: Date;
-  /** 'greet': the person opened the chat without writing (e.g. followed the Zalo OA). */
-  kind: 'text' | 'contact' | 'unsupported' | 'greet';
+  /**
+   * 'greet': the person opened the chat without writing (e.g. followed the Zalo OA). 'photo': a
+   * picture (`photo`), its caption in `text`; read only by a step that takes photos, otherwise
+   * answered as 'unsupported'.
+   */
+  kind: 'text' | 'contact' | 'unsupported' | 'greet' | 'photo';
   /** Raw text as typed (never logged). */
   text?: string;
+  /** The app's own handle for a picture sent: a Telegram file_id, a Zalo Bot image URL. */
+  photo?: string;
   /**
    * A phone number shared through the app. `vouched`: the platform itself says the number is the
    * sender's own (a Telegram contact whose user_id is the sender) — only then is it proof of owning
@@ -77,6 +83,8 @@ export interface OutboundAttachment {
   type: 'document' | 'photo';
   report?: { orgUnitId: string; periods: string[]; format: 'xlsx' | 'csv' | 'png'; lang: Lang };
   url?: string;
+  /** A picture kept in MongoDB (a broadcast's photo, by the broadcast's id), uploaded as it goes out. */
+  picture?: string;
 }
 
 export interface RoleGrant {
@@ -823,6 +831,11 @@ export interface BroadcastDraft {
   target: AreaRef;
   who: BroadcastWho;
   text: { vi: string; en?: string };
+  /**
+   * A photo the sender sent in chat (Telegram, Zalo Bot), the text its caption: where she sent it
+   * and the app's handle for it (Inbound.photo). It is fetched and kept when the broadcast is created.
+   */
+  photo?: ChatRef & { ref: string };
   urgent: boolean;
   /** Recipients are asked "Trả lời 1 nếu đã nhận"; the answers are counted. */
   ack: boolean;

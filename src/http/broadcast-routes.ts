@@ -4,8 +4,13 @@
  *
  * | route | answer |
  * |---|---|
- * | `POST /api/v1/broadcasts` | 201 `{ id, recipients, sendAt, status }` |
- * | `GET /api/v1/broadcasts/<id>` | status, total, sent, failed, blocked, unreachable, acknowledged, by club |
+ * | `POST /api/v1/broadcasts` | 201 `{ id, recipients, unreachable, sendAt, status }` |
+ * | `GET /api/v1/broadcasts/<id>` | status, recipients, total, sent, failed, blocked, unreachable, acknowledged, by club |
+ *
+ * `recipients` are those who will get it, as the chat's preview counts them: not stopped, not
+ * opted out of non-essential messages (unless urgent), and not outside the Zalo OA's 7-day window
+ * when there is no ZNS template for announcements; `unreachable` the others of the audience (in
+ * GET, before it goes out; from then on, those delivery could not reach).
  * | `DELETE /api/v1/broadcasts/<id>` | cancels what has not gone out: `{ id, status }` |
  *
  * POST body: `{ "audience": { "orgUnit": "<code>" | "club": "<club id>", "roles": ["member"] },
@@ -144,6 +149,7 @@ export function registerBroadcastRoutes(app: FastifyInstance, deps: BroadcastRou
       return reply.code(201).send({
         id: created.id,
         recipients: created.recipients,
+        unreachable: created.unreachable,
         sendAt: created.sendAt.toISOString(),
         movedOutOfQuietHours: created.moved,
         status: created.status,

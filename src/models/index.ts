@@ -456,6 +456,8 @@ const broadcastSchema = new Schema(
     target: { kind: { type: String, enum: ['unit', 'club'] }, id: String, name: String },
     who: { type: String, enum: ['all', 'board', 'volunteers'], required: true },
     text: { vi: { type: String, required: true }, en: String },
+    /** Goes with a photo (kept in BroadcastPhoto): the text is its caption where the app shows photos. */
+    photo: { type: Boolean, default: false },
     urgent: { type: Boolean, default: false },
     ack: { type: Boolean, default: false },
     sendAt: { type: Date, required: true },
@@ -483,6 +485,19 @@ const broadcastSchema = new Schema(
 );
 broadcastSchema.index({ senderId: 1, status: 1 });
 
+/**
+ * A broadcast's photo, fetched from the app it was sent on when the broadcast was created (`_id`
+ * the broadcast's): uploaded to Telegram, linked for the Zalo Bot (src/http/picture-links.ts).
+ */
+const broadcastPhotoSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    bytes: { type: Buffer, required: true },
+    contentType: { type: String, required: true },
+  },
+  { timestamps: true },
+);
+
 export type OrgUnitDoc = InferSchemaType<typeof orgUnitSchema>;
 export type ClubDoc = InferSchemaType<typeof clubSchema>;
 export type MemberDoc = InferSchemaType<typeof memberSchema> & { _id: mongoose.Types.ObjectId };
@@ -498,6 +513,7 @@ export type WeeklyReportDoc = InferSchemaType<typeof weeklyReportSchema>;
 export type ReportTotalDoc = InferSchemaType<typeof reportTotalSchema>;
 export type ApiTokenDoc = InferSchemaType<typeof apiTokenSchema>;
 export type BroadcastDoc = InferSchemaType<typeof broadcastSchema>;
+export type BroadcastPhotoDoc = InferSchemaType<typeof broadcastPhotoSchema>;
 
 export interface Models {
   OrgUnit: Model<OrgUnitDoc>;
@@ -515,6 +531,7 @@ export interface Models {
   ReportTotal: Model<ReportTotalDoc>;
   ApiToken: Model<ApiTokenDoc>;
   Broadcast: Model<BroadcastDoc>;
+  BroadcastPhoto: Model<BroadcastPhotoDoc>;
 }
 
 /** Binds the schemas to one connection (tests use one database per file). */
@@ -559,6 +576,11 @@ export function createModels(connection: Connection): Models {
     ) as unknown as Model<ReportTotalDoc>,
     ApiToken: connection.model('ApiToken', apiTokenSchema, 'api_tokens') as unknown as Model<ApiTokenDoc>,
     Broadcast: connection.model('Broadcast', broadcastSchema, 'broadcasts') as unknown as Model<BroadcastDoc>,
+    BroadcastPhoto: connection.model(
+      'BroadcastPhoto',
+      broadcastPhotoSchema,
+      'broadcast_photos',
+    ) as unknown as Model<BroadcastPhotoDoc>,
   };
 }
 

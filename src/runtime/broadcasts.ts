@@ -13,8 +13,11 @@
  * - every member's outcome (sent, failed, blocked, unreachable) is recorded once in Redis by one
  *   Lua script (HSETNX on the member, then HINCRBY of the counters, per club too): counting the
  *   same outcome again changes nothing, and no read-modify-write races between workers;
- * - the sender hears the progress at each quarter or every 5 minutes, and the report once at the
- *   end (the report is claimed by HSETNX, so two workers finishing at once send one).
+ * - the sender hears the progress at each quarter or every 5 minutes (by the app's clock), and
+ *   the report once at the end (the report is claimed by HSETNX, so two workers finishing at
+ *   once send one);
+ * - `recipients` (the API's 201, the sender's "N người") are those the preview counts as
+ *   reached: not stopped, not opted out (unless urgent), not outside the Zalo OA's window.
  */
 import { type ConnectionOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -37,9 +40,11 @@ import type {
   BroadcastPreview,
   BroadcastWho,
   ChannelName,
+  ChatRef,
   Effect,
   Lang,
   Outbound,
+  Role,
   RoleGrant,
   Say,
   ScheduledEffect,
@@ -53,6 +58,7 @@ import type { Logger } from '../log.ts';
 import type { BroadcastDoc, Models } from '../models/index.ts';
 import type { ChatStates } from '../store/chat-state.ts';
 import type { MongoLookups } from '../store/lookups.ts';
+import { readEach } from '../store/read-each.ts';
 import type { Effects, MemberChat } from './effects.ts';
 
 /** What became of one member's message. */
@@ -70,7 +76,7 @@ const QUEUE_AT_ONCE = 100;
 
 /** Why a broadcast was refused: a 403 for the API, a message in chat. */
 export class BroadcastRefused extends Error {
-  readonly reason: 'forbidden' | 'urgentNotAllowed' | 'notFound' | 'empty';
+  readonly reason: 'forbidden' | 'urgentNotAllowed' | 'notFound' | 'empty' | 'photo';
 
   constructor(reason: BroadcastRefused['reason']) {
     super(`broadcast refused: ${reason}`);
@@ -89,11 +95,14 @@ export interface BroadcastStatus {
   area: string;
   sendAt: string;
   urgent: boolean;
+  /** Who will get it, as the preview counts them when it is created (not stopped, not opted out…). */
   recipients: number;
+  /** Every outcome to come once the audience is read: those sent to plus those unreachable. */
   total: number | null;
   sent: number;
   failed: number;
   blocked: number;
+  /** Planned, the preview's unreachable; from the time it goes out, those delivery could not reach. */
   unreachable: number;
   acknowledged: number;
   byClub: Record<string, Record<string, number>>;
@@ -122,13 +131,18 @@ export interface BroadcastsDeps {
   rates: Partial<Record<ChannelName, number>>;
   /** Whether the Zalo OA has a ZNS template for announcements (then nobody is outside its window). */
   znsTemplate: boolean;
+  /** The bytes of a photo a sender sent in chat (Channel.fetchPhoto of the app she sent it on). */
+  fetchPhoto(photo: ChatRef & { ref: string }): Promise<{ bytes: Buffer; contentType: string }>;
+  /** The link an app that fetches pictures by URL (the Zalo Bot) gets for a broadcast's photo. */
+  pictureUrl(broadcastId: string): string;
   timeZone: string;
 }
 
 /**
  * Records one member's outcome once. KEYS: outcomes (member → outcome), counts, clubs (member →
- * club). ARGV: member, outcome. Returns {done, total, planned, ticked} — done -1 when this member's
- * outcome was already recorded.
+ * club). ARGV: member, outcome, now (ms, the app's clock), progress interval (ms), keep (s).
+ * Returns {done, total, expected, ticked} — done -1 when this member's outcome was already
+ * recorded; ticked 1 when the last progress told (`progressAt`) is an interval old (it is now).
  */
 const RECORD_OUTCOME = `
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return {-1, 0, 0, 0} end
@@ -138,10 +152,15 @@ redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('HINCRBY', KEYS[2], 'club:' .. club .. ':' .. ARGV[2], 1)
 local done = redis.call('HINCRBY', KEYS[2], 'done', 1)
 local ticked = 0
-if redis.call('SET', KEYS[4], '1', 'NX', 'PX', ARGV[3]) then ticked = 1 end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-return {done, tonumber(redis.call('HGET', KEYS[2], 'total') or '-1'), tonumber(redis.call('HGET', KEYS[2], 'planned') or '0'), ticked}
+local now = tonumber(ARGV[3])
+if now - tonumber(redis.call('HGET', KEYS[2], 'progressAt') or '0') >= tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[2], 'progressAt', ARGV[3])
+  ticked = 1
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+local expected = redis.call('HGET', KEYS[2], 'expected') or redis.call('HGET', KEYS[2], 'planned') or '0'
+return {done, tonumber(redis.call('HGET', KEYS[2], 'total') or '-1'), tonumber(expected), ticked}
 `;
 
 /** Notes members as addressed (once each) with their club and chat. KEYS: clubs, counts. ARGV: member, value, … */
@@ -185,6 +204,12 @@ export interface DeliveryJob {
 
 export const DELIVERY_QUEUE = 'broadcasts';
 
+/** How many of a preview's audience cannot be reached, whatever the reason. */
+const unreachableOf = (preview: BroadcastPreview | undefined): number =>
+  preview
+    ? preview.unreachable.stopped + preview.unreachable.optedOut + preview.unreachable.outsideWindow
+    : 0;
+
 export class Broadcasts {
   readonly #deps: BroadcastsDeps;
   readonly #redis: RedisWithScripts;
@@ -194,7 +219,7 @@ export class Broadcasts {
     this.#deps = deps;
     const redis = deps.redis as RedisWithScripts;
     if (typeof redis.bcRecord !== 'function') {
-      redis.defineCommand('bcRecord', { numberOfKeys: 4, lua: RECORD_OUTCOME });
+      redis.defineCommand('bcRecord', { numberOfKeys: 3, lua: RECORD_OUTCOME });
       redis.defineCommand('bcAddress', { numberOfKeys: 2, lua: ADDRESS });
       redis.defineCommand('bcClose', { numberOfKeys: 1, lua: CLOSE_TOTAL });
     }
@@ -242,21 +267,29 @@ export class Broadcasts {
   }
 
   /**
-   * Whom a broadcast would reach: read a club at a time (a province's members are never all in
-   * memory), each member's chat as delivery picks it.
+   * Whom a broadcast would reach — the same members, chats and reasons as delivery (#sort): its
+   * clubs are read a few at a time, each by equality on the club (FerretDB answers that from
+   * PostgreSQL at once, where one `$in` over an area's clubs reads every member of the country:
+   * store/read-each.ts), a province's members never all in memory at once. A member of two clubs
+   * of the area counts once.
    */
   async preview(target: AreaRef, who: BroadcastWho, urgent: boolean): Promise<BroadcastPreview> {
     const byChannel: Partial<Record<ChannelName, number>> = {};
     const unreachable = { stopped: 0, optedOut: 0, outsideWindow: 0 };
     const seen = new Set<string>();
-    for (const clubId of await this.#clubsOf(target)) {
-      const sorted = await this.#clubRecipients(clubId, who, urgent, seen);
+    const stopped = new Set<string>();
+    await readEach(await this.#clubsOf(target), async (clubId) => {
+      const [sorted, gone] = await Promise.all([
+        this.#clubRecipients(clubId, who, urgent, seen),
+        this.#stoppedIn(clubId, who),
+      ]);
       for (const { chat } of sorted.reach) byChannel[chat.channel] = (byChannel[chat.channel] ?? 0) + 1;
       unreachable.stopped += sorted.noChat.length;
       unreachable.optedOut += sorted.optedOut.length;
       unreachable.outsideWindow += sorted.outsideWindow.length;
-    }
-    unreachable.stopped += await this.#stoppedMembers(target, who);
+      for (const id of gone) stopped.add(id);
+    });
+    unreachable.stopped += stopped.size;
     const recipients = Object.values(byChannel).reduce((sum, n) => sum + n, 0);
     const estimatedSeconds = Math.ceil(
       Math.max(
@@ -269,32 +302,30 @@ export class Broadcasts {
     return { recipients, byChannel, unreachable, estimatedSeconds };
   }
 
-  /** Active members of the audience (who hold one of its roles in one of its clubs). */
-  #countAudience(target: AreaRef, who: BroadcastWho): Promise<number> {
-    return this.#countMembers(target, who, 'active');
+  /** Members of the audience in this club who stopped the bot on every app (status 'stopped'). */
+  async #stoppedIn(clubId: string, who: BroadcastWho): Promise<string[]> {
+    const roles = BROADCAST_ROLES[who];
+    const members = await this.#deps.models.Member.find(
+      { clubIds: clubId, status: 'stopped', 'roles.role': { $in: roles } },
+      { roles: 1 },
+    ).lean();
+    return members
+      .filter((member) =>
+        member.roles.some((grant) => grant.clubId === clubId && roles.includes(grant.role as Role)),
+      )
+      .map((member) => String(member._id));
   }
 
-  /** Members of the audience who stopped the bot on every app (not among the active members read). */
-  #stoppedMembers(target: AreaRef, who: BroadcastWho): Promise<number> {
-    return this.#countMembers(target, who, 'stopped');
-  }
-
-  async #countMembers(target: AreaRef, who: BroadcastWho, status: 'active' | 'stopped'): Promise<number> {
-    const clubIds = await this.#clubsOf(target);
-    if (clubIds.length === 0) return 0;
-    return this.#deps.models.Member.countDocuments({
-      status,
-      clubIds: { $in: clubIds },
-      'roles.role': { $in: BROADCAST_ROLES[who] },
-    });
+  /** Members of the audience who stopped the bot on every app (each once: not among the active read). */
+  async #stoppedMembers(target: AreaRef, who: BroadcastWho): Promise<number> {
+    const ids = await readEach(await this.#clubsOf(target), (clubId) => this.#stoppedIn(clubId, who));
+    return new Set(ids).size;
   }
 
   async #clubsOf(target: AreaRef): Promise<string[]> {
     if (target.kind === 'club') return [target.id];
-    const clubs = await this.#deps.models.Club.find(
-      { $or: [{ orgUnitId: target.id }, { ancestors: target.id }] },
-      { _id: 1 },
-    ).lean();
+    // A club's `ancestors` hold its own unit too: one equality, which FerretDB pushes down (an `$or` it does not).
+    const clubs = await this.#deps.models.Club.find({ ancestors: target.id }, { _id: 1 }).lean();
     return clubs.map((club) => String(club._id)).sort();
   }
 
@@ -313,9 +344,7 @@ export class Broadcasts {
     const { members, chats } = await this.#deps.effects.clubChats(clubId);
     const memberIds = members
       .filter((member) =>
-        member.roles.some(
-          (grant) => grant.clubId === clubId && roles.includes(grant.role as RoleGrant['role']),
-        ),
+        member.roles.some((grant) => grant.clubId === clubId && roles.includes(grant.role as Role)),
       )
       .map((member) => String(member._id))
       .filter((id) => !seen?.has(id));
@@ -405,7 +434,7 @@ export class Broadcasts {
         const sender = await this.#deps.models.Member.findById(senderId, { language: 1 }).lean();
         await this.#tellSender(
           { _id: id, senderId, senderChat, senderLang: sender?.language },
-          { key: 'broadcast.refused' },
+          { key: error.reason === 'photo' ? 'broadcast.photoFailed' : 'broadcast.refused' },
           'refused',
         );
       }
@@ -446,14 +475,26 @@ export class Broadcasts {
     authority: BroadcastAuthority,
     now: Date,
     via: 'chat' | 'api' = 'chat',
-  ): Promise<{ id: string; recipients: number; sendAt: Date; moved: boolean; status: string }> {
+  ): Promise<{
+    id: string;
+    recipients: number;
+    unreachable: number;
+    sendAt: Date;
+    moved: boolean;
+    status: string;
+  }> {
     const { models } = this.#deps;
     const existing = await models.Broadcast.findById(draft.id).lean();
     if (existing) {
-      const planned = await this.#redis.hget(this.#key(draft.id, 'counts'), 'planned');
+      const [planned, unreachable] = await this.#redis.hmget(
+        this.#key(draft.id, 'counts'),
+        'planned',
+        'plannedUnreachable',
+      );
       return {
         id: draft.id,
         recipients: planned === null ? existing.recipients : Number(planned),
+        unreachable: Number(unreachable ?? 0),
         sendAt: existing.sendAt,
         moved: Boolean(existing.askedAt),
         status: existing.status,
@@ -473,12 +514,13 @@ export class Broadcasts {
     const start = asked < now ? now : asked;
     const quiet = draft.urgent ? 0 : msUntilQuietEnds(start, this.#deps.quietHours);
     const sendAt = new Date(start.getTime() + quiet);
-    // How many it is for: the audience's active members (one count; the preview's reading of every
-    // member's chats takes seconds for a province, and delivery counts who could not be reached).
-    // Sent now, it starts going out before it is counted (the count of a province takes seconds
-    // on FerretDB); the count is kept in Redis (the document has one writer at a time).
+    // How many it is for: those the preview counts as reached (as the chat's preview showed the
+    // sender). Sent now, it starts going out before it is counted; the count is kept in Redis
+    // (the document has one writer at a time).
     const later = sendAt.getTime() - now.getTime() > 1000;
-    let recipients = later ? await this.#countAudience(draft.target, draft.who) : 0;
+    let planned = later ? await this.preview(draft.target, draft.who, draft.urgent) : undefined;
+    let recipients = planned?.recipients ?? 0;
+    if (draft.photo) await this.#keepPhoto(draft.id, draft.photo);
     const sender =
       'memberId' in authority
         ? await models.Member.findById(authority.memberId, { language: 1 }).lean()
@@ -491,6 +533,7 @@ export class Broadcasts {
       target: { kind: area.kind, id: area.id, name: area.name },
       who: draft.who,
       text: { vi: draft.text.vi, ...(draft.text.en ? { en: draft.text.en } : {}) },
+      photo: Boolean(draft.photo),
       urgent: draft.urgent,
       ack: draft.ack,
       sendAt,
@@ -505,8 +548,8 @@ export class Broadcasts {
       // Created meanwhile by a retry of the same request: it answers as that one did.
       if ((error as { code?: number }).code !== 11000) throw error;
     }
-    if (later) {
-      await this.#redis.hset(this.#key(draft.id, 'counts'), 'planned', recipients);
+    if (planned) {
+      await this.#plan(draft.id, planned);
       await this.#deps.scheduler.schedule(
         `broadcast.${draft.id}`,
         { at: sendAt },
@@ -514,12 +557,57 @@ export class Broadcasts {
       );
     } else {
       await this.#startDelivery(draft.id);
-      recipients = await this.#countAudience(draft.target, draft.who);
-      await this.#redis.hset(this.#key(draft.id, 'counts'), 'planned', recipients);
+      planned = await this.preview(draft.target, draft.who, draft.urgent);
+      await this.#plan(draft.id, planned);
+      recipients = planned.recipients;
       doc.recipients = recipients;
     }
     if (via === 'chat') await this.#tellCreated(doc as unknown as BroadcastDoc & { _id: string }, quiet > 0);
-    return { id: draft.id, recipients, sendAt, moved: quiet > 0, status: 'scheduled' };
+    return {
+      id: draft.id,
+      recipients,
+      unreachable: unreachableOf(planned),
+      sendAt,
+      moved: quiet > 0,
+      status: 'scheduled',
+    };
+  }
+
+  /** Fetches the sender's photo from her app and keeps it under the broadcast's id (BroadcastPhoto). */
+  async #keepPhoto(id: string, photo: ChatRef & { ref: string }): Promise<void> {
+    let fetched: { bytes: Buffer; contentType: string };
+    try {
+      fetched = await this.#deps.fetchPhoto(photo);
+    } catch (error) {
+      this.#deps.log.warn({ err: error, channel: photo.channel }, 'broadcast photo not fetched');
+      throw new BroadcastRefused('photo');
+    }
+    await this.#deps.models.BroadcastPhoto.updateOne(
+      { _id: id },
+      { $set: { bytes: fetched.bytes, contentType: fetched.contentType } },
+      { upsert: true },
+    );
+  }
+
+  /** A broadcast's message with its photo, on the apps that show one (PHOTO_APPS). */
+  #withPhoto(message: Outbound, id: string): Outbound {
+    if (message.channel === 'telegram') return { ...message, attachment: { type: 'photo', picture: id } };
+    if (message.channel === 'zalo-bot')
+      return { ...message, attachment: { type: 'photo', url: this.#deps.pictureUrl(id) } };
+    return message;
+  }
+
+  /**
+   * Keeps what the preview expects: `planned` (who will get it), `plannedUnreachable`, and
+   * `expected` (both: the outcomes to come, for the progress's "of" until the audience is read).
+   */
+  async #plan(id: string, preview: BroadcastPreview): Promise<void> {
+    const unreachable = unreachableOf(preview);
+    await this.#redis.hset(this.#key(id, 'counts'), {
+      planned: preview.recipients,
+      plannedUnreachable: unreachable,
+      expected: preview.recipients + unreachable,
+    });
   }
 
   /** The sender hears when it goes out, and why later than asked (quiet hours). */
@@ -570,8 +658,8 @@ export class Broadcasts {
       { $set: { status: 'sending' } },
     ).lean();
     if (!started) return;
-    // The first "every 5 minutes" progress comes 5 minutes from now.
-    await this.#redis.set(this.#key(id, 'tick'), '1', 'PX', PROGRESS_EVERY_MS, 'NX');
+    // The first "every 5 minutes" progress comes 5 minutes from now (by the app's clock).
+    await this.#redis.hsetnx(this.#key(id, 'counts'), 'progressAt', this.#deps.clock.now().getTime());
     await this.#queue.add(
       'deliver',
       { broadcastId: id },
@@ -635,7 +723,11 @@ export class Broadcasts {
                   memberId,
                 ),
               ];
-          return { messages: messages.map(tag), idBase, group };
+          // The photo goes with the first message, the one holding the text.
+          const tagged = messages.map((message, index) =>
+            b.photo && index === 0 ? this.#withPhoto(tag(message), id) : tag(message),
+          );
+          return { messages: tagged, idBase, group };
         }),
       );
       await outbox.enqueueBulk(chats);
@@ -708,25 +800,25 @@ export class Broadcasts {
 
   /** Records a member's outcome once; tells the sender of progress, or the end. */
   async record(id: string, memberId: string, outcome: BroadcastOutcome): Promise<void> {
-    const [done, total, planned, ticked] = await this.#redis.bcRecord(
+    const [done, total, expected, ticked] = await this.#redis.bcRecord(
       this.#key(id, 'outcomes'),
       this.#key(id, 'counts'),
       this.#key(id, 'clubs'),
-      this.#key(id, 'tick'),
       memberId,
       outcome,
+      this.#deps.clock.now().getTime(),
       PROGRESS_EVERY_MS,
       KEEP_SECONDS,
     );
     if (done < 0) return;
     if (total >= 0 && done >= total) return this.#finish(id);
-    const of = total >= 0 ? total : Math.max(planned, done);
+    const of = total >= 0 ? total : Math.max(expected, done);
     const quarter = (n: number) => Math.floor((n * 4) / Math.max(1, of));
     if ((quarter(done) > quarter(done - 1) && quarter(done) < 4) || ticked === 1)
-      await this.#progress(id, done, of, quarter(done));
+      await this.#progress(id, done, of);
   }
 
-  async #progress(id: string, done: number, of: number, quarter: number): Promise<void> {
+  async #progress(id: string, done: number, of: number): Promise<void> {
     const b = await this.#deps.models.Broadcast.findById(id, {
       senderId: 1,
       senderChat: 1,
@@ -738,7 +830,7 @@ export class Broadcasts {
     await this.#tellSender(
       b,
       { key: 'broadcast.progress', vars: { done: formatCount(done, lang), total: formatCount(of, lang) } },
-      `progress.${quarter}.${Math.floor(Date.now() / PROGRESS_EVERY_MS)}`,
+      `progress.${done}`,
     );
   }
 
@@ -927,7 +1019,8 @@ export class Broadcasts {
       sent: counts.sent ?? 0,
       failed: counts.failed ?? 0,
       blocked: counts.blocked ?? 0,
-      unreachable: counts.unreachable ?? 0,
+      // Before it goes out, those the preview finds unreachable; then those delivery found.
+      unreachable: b.status === 'scheduled' ? (counts.plannedUnreachable ?? 0) : (counts.unreachable ?? 0),
       acknowledged: Math.max(counts.acknowledged ?? 0, b.counts?.acknowledged ?? 0),
       byClub,
     };

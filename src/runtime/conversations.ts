@@ -133,7 +133,7 @@ export class Conversations {
         result = await result.afterEffects(who);
       }
       // Replies name the message they answer (a follow or shared form is no message).
-      const answersMessage = inbound.kind === 'text' || inbound.kind === 'unsupported';
+      const answersMessage = ['text', 'unsupported', 'photo'].includes(inbound.kind);
       const replies = answersMessage
         ? result.replies.map((reply) => ({ ...reply, replyTo: inbound.messageId }))
         : result.replies;

@@ -64,6 +64,36 @@ function world(): { world: EngineWorld; commune: CaseChat; province: CaseChat } 
 }
 
 describe('broadcast', () => {
+  it('a photo at the text step: its caption is the text, and it goes with the broadcast', async () => {
+    const { commune } = world();
+    await converse(commune, [
+      ['gửi thông báo', 'broadcast.askArea'],
+      ['1', 'broadcast.askWho'],
+    ]);
+    // A photo answers only the text step: at another question it is something the bot cannot read.
+    expect((await commune.sendPhoto('file-1')).keys).toEqual(['common.typePlease', 'broadcast.askWho']);
+    await converse(commune, [['1', 'broadcast.askTextOrPhoto']]);
+    expect((await commune.sendPhoto('file-2', 'Ảnh lịch khám mắt.')).keys).toEqual(['broadcast.askEnglish']);
+    const turns = await converse(commune, [
+      ['không', 'broadcast.askAck'],
+      ['không', 'broadcast.preview'],
+      ['1', []],
+    ]);
+    // One of the recipients is on the Zalo OA, which shows no photos: she gets the text alone.
+    expect(turns[1]!.vars[0]).toMatchObject({
+      photo: 'broadcast.previewPhotoTextOnly {"apps":"channels.zalo-oa"}',
+    });
+    expect(turns[2]!.effects).toMatchObject([
+      {
+        type: 'createBroadcast',
+        broadcast: {
+          text: { vi: 'Ảnh lịch khám mắt.' },
+          photo: { channel: 'telegram', chatId: '9101', ref: 'file-2' },
+        },
+      },
+    ]);
+  });
+
   it('a commune: whole commune, everyone, Vietnamese and English, previewed, sent now', async () => {
     const { commune } = world();
     const [areas] = await converse(commune, [['gửi thông báo', 'broadcast.askArea']]);
@@ -74,8 +104,8 @@ describe('broadcast', () => {
     ]);
     const turns = await converse(commune, [
       ['1', 'broadcast.askWho'],
-      ['1', 'broadcast.askText'],
-      ['x'.repeat(2001), ['broadcast.tooLong', 'broadcast.askText']],
+      ['1', 'broadcast.askTextOrPhoto'],
+      ['x'.repeat(2001), ['broadcast.tooLong', 'broadcast.askTextOrPhoto']],
       ['Khám mắt miễn phí thứ Bảy.', 'broadcast.askEnglish'],
       ['có', 'broadcast.askEnglishText'],
       // A commune's staff is not asked about urgency.
@@ -121,7 +151,7 @@ describe('broadcast', () => {
     const turns = await converse(province, [
       ['2', 'broadcast.askArea'],
       ['2', 'broadcast.askWho'],
-      ['2', 'broadcast.askText'],
+      ['2', 'broadcast.askTextOrPhoto'],
       ['Bão số 9.', 'broadcast.askEnglish'],
       ['2', 'broadcast.askUrgent'],
       ['2', 'broadcast.askAck'],
@@ -154,7 +184,7 @@ describe('broadcast', () => {
     await converse(commune, [
       ['gửi thông báo', 'broadcast.askArea'],
       ['1', 'broadcast.askWho'],
-      ['3', 'broadcast.askText'],
+      ['3', 'broadcast.askTextOrPhoto'],
       ['Họp.', 'broadcast.askEnglish'],
       ['2', 'broadcast.askAck'],
       ['2', 'broadcast.preview'],
@@ -166,7 +196,7 @@ describe('broadcast', () => {
     const turns = await converse(other, [
       ['gửi thông báo', 'broadcast.askArea'],
       ['1', 'broadcast.askWho'],
-      ['1', 'broadcast.askText'],
+      ['1', 'broadcast.askTextOrPhoto'],
       ['Họp.', 'broadcast.askEnglish'],
       ['2', 'broadcast.askAck'],
       ['2', 'broadcast.preview'],

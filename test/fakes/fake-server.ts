@@ -105,7 +105,12 @@ export class FakeHttpServer {
       res.destroy();
       return;
     }
-    const body = reply.contentType === undefined ? JSON.stringify(reply.body) : String(reply.body);
+    const body =
+      reply.contentType === undefined
+        ? JSON.stringify(reply.body)
+        : Buffer.isBuffer(reply.body)
+          ? reply.body
+          : String(reply.body);
     await new Promise<void>((resolve) => {
       res.once('finish', resolve).once('close', resolve);
       res.writeHead(reply.status, {
@@ -304,6 +309,11 @@ export interface BotApiSentMessage {
   messageId: number | string;
 }
 
+/** The bytes of every picture a person "sends" to a fake: a JPEG's first bytes, enough for an image check. */
+export const FAKE_JPEG = Buffer.from([
+  0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9,
+]);
+
 /**
  * What FakeTelegram and FakeZaloBot share: the server, requests as `/bot<TOKEN>/<method>` answered in the
  * `{ok, result}` / `{ok: false, error_code, description}` envelope, the record of calls and delivered
@@ -346,6 +356,11 @@ export abstract class BotApiFake<M extends BotApiSentMessage, F extends { kind: 
     return token === this.token;
   }
 
+  /** A file the fake serves at `pathname` (a picture a person sent), outside the Bot API's methods. */
+  protected serveFile(_pathname: string): { bytes: Buffer; contentType: string } | undefined {
+    return undefined;
+  }
+
   /** Runs after the call is recorded, before the method is looked up; throws to reject the call. */
   protected checkCall(): void {}
 
@@ -365,6 +380,15 @@ export abstract class BotApiFake<M extends BotApiSentMessage, F extends { kind: 
     const outcome = (reply: Reply | 'drop'): Outcome => ({ reply, delayMs: this.delays.get(method) });
     const reply = (status: number, body: Record<string, unknown>): Outcome =>
       outcome({ status, body, onDelivered, onUndelivered });
+    const file = this.serveFile(url.pathname);
+    if (file)
+      return outcome({
+        status: 200,
+        body: file.bytes,
+        contentType: file.contentType,
+        onDelivered,
+        onUndelivered,
+      });
     try {
       if (!match) throw new ApiError(404, 'Not Found');
       const token = decodeURIComponent(match[1]!);

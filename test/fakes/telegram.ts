@@ -16,6 +16,7 @@ import type { Chat, Message, Update, User, UserFromGetMe } from 'grammy/types';
 import {
   ApiError,
   BotApiFake,
+  FAKE_JPEG,
   isObject,
   Listeners,
   parseJsonObject,
@@ -163,6 +164,17 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
   /** Method handlers, one per Bot API method; each returns the `result` or throws an ApiError. */
   protected override readonly handlers: Record<string, MethodHandler> = {
     getMe: ({ token }) => this.botUserOf(token),
+    // The photos of photoUpdate; the file is then at /file/bot<token>/<file_path>.
+    getFile: ({ params }) => {
+      const fileId = str(params.file_id);
+      if (!/^photo-[\w-]+$/.test(fileId)) throw new ApiError(400, 'Bad Request: invalid file_id');
+      return {
+        file_id: fileId,
+        file_unique_id: fileId,
+        file_size: FAKE_JPEG.length,
+        file_path: `photos/${fileId}.jpg`,
+      };
+    },
 
     setWebhook: ({ params, token }) => {
       const url = str(params.url);
@@ -432,13 +444,25 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
     return this.messageUpdate({ ...this.incomingMessage(from), sticker });
   }
 
-  photoUpdate(from: FakeUser): Update {
+  /** A photo in three sizes (getFile and the file download serve each: FAKE_JPEG); `caption` when given. */
+  photoUpdate(from: FakeUser, caption?: string): Update {
     const photo = [
       { ...fileIds('photo-s'), width: 90, height: 67, file_size: 1200 },
       { ...fileIds('photo-m'), width: 320, height: 240, file_size: 15000 },
       { ...fileIds('photo-x'), width: 1280, height: 960, file_size: 120000 },
     ];
-    return this.messageUpdate({ ...this.incomingMessage(from), photo });
+    return this.messageUpdate({
+      ...this.incomingMessage(from),
+      photo,
+      ...(caption === undefined ? {} : { caption }),
+    });
+  }
+
+  protected override serveFile(pathname: string) {
+    const match = /^\/file\/bot([^/]+)\/photos\/(photo-[\w-]+)\.jpg$/.exec(pathname);
+    return match && this.servesToken(decodeURIComponent(match[1]!))
+      ? { bytes: FAKE_JPEG, contentType: 'image/jpeg' }
+      : undefined;
   }
 
   /** The user edited one of their messages (by default the last one they sent in the chat). */

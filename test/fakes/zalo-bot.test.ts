@@ -145,7 +145,7 @@ describe('FakeZaloBot', () => {
     expect(image).toMatchObject({
       event_name: 'message.image.received',
       message: {
-        photo: expect.stringMatching(/^https:\/\//),
+        photo: expect.stringMatching(/^https?:\/\/.+\.jpg$/),
         caption: 'ảnh',
         from: { display_name: 'Bà Lan' },
       },

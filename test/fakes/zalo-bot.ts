@@ -41,6 +41,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   ApiError,
   BotApiFake,
+  FAKE_JPEG,
   isObject,
   Listeners,
   parseJsonObject,
@@ -343,13 +344,19 @@ export class FakeZaloBot extends BotApiFake<SentMessage, Failure> {
     return update;
   }
 
+  protected override serveFile(pathname: string) {
+    return /^\/photos\/\d+\.jpg$/.test(pathname)
+      ? { bytes: FAKE_JPEG, contentType: 'image/jpeg' }
+      : undefined;
+  }
+
   textEvent(from: FakeUser, text: string): ZaloBotUpdate {
     return this.event('message.text.received', from, { text });
   }
 
-  /** An image, as a URL; `caption` when given. */
+  /** An image, as a URL (the fake serves it: FAKE_JPEG); `caption` when given. */
   imageEvent(from: FakeUser, caption?: string): ZaloBotUpdate {
-    const photo = `https://photo.zalo.example/${this.messageCounter + 1}.jpg`;
+    const photo = `${this.apiRoot}/photos/${this.messageCounter + 1}.jpg`;
     return this.event('message.image.received', from, caption === undefined ? { photo } : { photo, caption });
   }
 

@@ -17,6 +17,8 @@ export interface Reply {
   /** The answer buttons the app shows (Telegram keyboard, simulator buttons). */
   choices: string[];
   contactButton: boolean;
+  /** A photo came with it (the text is its caption). */
+  photo?: true;
 }
 
 export type ContactOwner = 'own' | 'someoneElse' | 'noUserId';
@@ -31,8 +33,8 @@ export interface ChatDriver {
    * Telegram contact without user_id). Apps that never vouch (simulator, Zalo) ignore `whose`.
    */
   shareContact(phone: string, whose?: ContactOwner): Promise<Reply>;
-  /** Sends a photo. */
-  sendPhoto(): Promise<Reply>;
+  /** Sends a photo, with this caption where the app has captions (Telegram, Zalo Bot). */
+  sendPhoto(caption?: string): Promise<Reply>;
   /** The next message that arrives without this person writing (a notice, a request). */
   next(): Promise<Reply>;
   /** The next message containing `text`, skipping others (for chats that receive many notices). */
@@ -59,7 +61,7 @@ abstract class BaseDriver implements ChatDriver {
   protected abstract botMessages(): Promise<Reply[]> | Reply[];
   protected abstract sendText(text: string): Promise<void>;
   protected abstract sendContact(phone: string, whose: ContactOwner): Promise<void>;
-  protected abstract sendPhotoMessage(): Promise<void>;
+  protected abstract sendPhotoMessage(caption?: string): Promise<void>;
 
   async next(): Promise<Reply> {
     const index = this.#seen;
@@ -78,8 +80,8 @@ abstract class BaseDriver implements ChatDriver {
     }
   }
 
-  async sendPhoto(): Promise<Reply> {
-    await this.sendPhotoMessage();
+  async sendPhoto(caption?: string): Promise<Reply> {
+    await this.sendPhotoMessage(caption);
     return this.next();
   }
 
@@ -172,6 +174,7 @@ function telegramReply(message: SentMessage): Reply {
     text: message.text,
     choices: buttons.filter((b) => !b.request_contact).map((b) => b.text.replace(/^\d+ · /, '')),
     contactButton: buttons.some((b) => b.request_contact),
+    ...(message.file?.kind === 'photo' ? { photo: true as const } : {}),
   };
 }
 
@@ -202,8 +205,8 @@ class TelegramDriver extends BaseDriver {
     return this.#deliver(this.#fake.contactUpdate(this.#user, phone, contactUserId));
   }
 
-  protected sendPhotoMessage() {
-    return this.#deliver(this.#fake.photoUpdate(this.#user));
+  protected sendPhotoMessage(caption?: string) {
+    return this.#deliver(this.#fake.photoUpdate(this.#user, caption));
   }
 }
 
@@ -262,17 +265,20 @@ export async function telegramHarness(
 // ---------- Zalo ----------
 
 /** Zalo shows no buttons: the choices are the "Gõ N = …" lines a person reads. */
-function zaloReply(text: string): Reply {
+function zaloReply({ text, photo }: ZaloMessage): Reply {
   const choices = [...text.matchAll(/^(?:Gõ|Type) \d+ = (.+)$/gm)].map((m) => m[1]!);
-  return { text, choices, contactButton: false };
+  return { text, choices, contactButton: false, ...(photo ? { photo: true as const } : {}) };
 }
+
+/** A message the bot sent in a Zalo chat: its text (a photo's caption), and whether a photo came. */
+type ZaloMessage = { text: string; photo?: boolean };
 
 /** How to send each kind of message in a Zalo chat, and where the bot's messages land. */
 interface ZaloChatIo {
   text(text: string): Promise<void>;
   contact(phone: string): Promise<void>;
-  photo(): Promise<void>;
-  sent(): string[];
+  photo(caption?: string): Promise<void>;
+  sent(): ZaloMessage[];
 }
 
 class ZaloDriver extends BaseDriver {
@@ -297,8 +303,8 @@ class ZaloDriver extends BaseDriver {
     return this.#io.contact(phone);
   }
 
-  protected sendPhotoMessage() {
-    return this.#io.photo();
+  protected sendPhotoMessage(caption?: string) {
+    return this.#io.photo(caption);
   }
 }
 
@@ -340,8 +346,8 @@ export async function zaloBotHarness(
         text: (text) => deliver(fake.textEvent(from, text)),
         // No contact button on the Zalo Bot: the person types the number.
         contact: (phone) => deliver(fake.textEvent(from, phone)),
-        photo: () => deliver(fake.imageEvent(from)),
-        sent: () => fake.sent(from.id).map((m) => m.text),
+        photo: (caption) => deliver(fake.imageEvent(from, caption)),
+        sent: () => fake.sent(from.id).map((m) => ({ text: m.text, photo: Boolean(m.photo) })),
       });
     },
     async stop() {
@@ -395,7 +401,7 @@ export async function zaloOaHarness(
           fake
             .sent()
             .filter((m) => m.userId === userId)
-            .map((m) => m.text),
+            .map((m) => ({ text: m.text })),
       });
     },
     async stop() {

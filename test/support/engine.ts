@@ -106,13 +106,21 @@ export class CaseChat {
 
   /** The person types `text` (or shares a phone number). */
   say(text: string, contact?: Inbound['contact']): Promise<Reply> {
+    return this.#send(contact ? { kind: 'contact', contact } : { kind: 'text', text });
+  }
+
+  /** The person sends a picture (the app's handle for it), with `caption` when given. */
+  sendPhoto(photo: string, caption = ''): Promise<Reply> {
+    return this.#send({ kind: 'photo', photo, text: caption });
+  }
+
+  #send(content: Pick<Inbound, 'kind' | 'text' | 'contact' | 'photo'>): Promise<Reply> {
     const inbound: Inbound = {
       ...this.ref,
       userId: this.ref.chatId,
       messageId: `m${++this.#messages}`,
       at: this.#world.now,
-      kind: contact ? 'contact' : 'text',
-      ...(contact ? { contact } : { text }),
+      ...content,
     };
     return this.#turn(() =>
       this.#world.engine.handle(this.state, inbound, this.#world.lookups, this.#world.now),
