@@ -327,7 +327,9 @@ describe('broadcast delivery', () => {
     });
     const staff = await person(h, chats++, 'Cán Bộ Nam', [{ role: 'staff', orgUnitId: 'c3' }]);
     const onTelegram = await member('k8', ['telegram']);
+    const alsoOnTelegram = await member('k8', ['telegram']);
     const onZalo = await member('k8', ['zalo-bot']);
+    const reusedBefore = h.fake.filesReused;
     const compose = async (chat = staff.chat) => {
       await chat.say('gửi thông báo');
       await chat.say('1'); // Tất cả Xã Nam
@@ -340,9 +342,12 @@ describe('broadcast delivery', () => {
     expect(preview.text).toContain(vi('broadcast.previewPhoto'));
     await staff.chat.say('1');
     await staff.chat.nextWith('Đã gửi xong');
-    expect(h.fake.sent(onTelegram.chats.telegram!).map((m) => [m.text, m.file?.kind])).toEqual([
-      ['📢 Lịch tiêm phòng cúm.', 'photo'],
-    ]);
+    for (const { chats } of [onTelegram, alsoOnTelegram])
+      expect(h.fake.sent(chats.telegram!).map((m) => [m.text, m.file?.kind, m.file?.bytes])).toEqual([
+        ['📢 Lịch tiêm phòng cúm.', 'photo', FAKE_JPEG],
+      ]);
+    // Uploaded once: the second member's copy named the file Telegram already had.
+    expect(h.fake.filesReused - reusedBefore).toBe(1);
     const [toZalo] = zalo.sent(onZalo.chats['zalo-bot']!);
     expect(toZalo).toMatchObject({ text: '📢 Lịch tiêm phòng cúm.' });
     // Zalo fetches the photo by its link: the bot serves what the staff member sent.

@@ -168,6 +168,8 @@ export class TelegramSender implements ChannelSender {
   readonly #paid: boolean;
   readonly #reportFile: ChannelContext['reportFile'];
   readonly #picture: ChannelContext['picture'];
+  /** The file_id Telegram gave each kept picture this bot uploaded (see `#sendPicture`). */
+  readonly #pictureFileIds = new Map<string, Promise<string | undefined>>();
 
   /** `paid`: every message with allow_paid_broadcast (the bot's paid limit, up to 1,000 a second). */
   constructor(
@@ -194,7 +196,7 @@ export class TelegramSender implements ChannelSender {
     if (report && reportFile) return this.#upload(message, type!, () => reportFile(report));
     const kept = this.#picture;
     if (picture && kept) {
-      const sent = await this.#upload(message, 'photo', () => kept(picture));
+      const sent = await this.#sendPicture(message, picture, kept);
       // A caption holds 1,024 characters: a longer text follows the photo, whole.
       return message.text.length > MAX_CAPTION ? this.#sendText(message) : sent;
     }
@@ -220,6 +222,36 @@ export class TelegramSender implements ChannelSender {
   }
 
   /**
+   * A kept picture (a broadcast's photo): uploaded once, then sent by the file_id Telegram gave it
+   * — a broadcast to 20,000 members uploads it once per bot, not 20,000 times; those sent while
+   * it uploads wait for its id. An id Telegram refuses is forgotten and the picture uploaded again.
+   */
+  async #sendPicture(
+    message: Outbound,
+    picture: string,
+    kept: NonNullable<ChannelContext['picture']>,
+  ): Promise<{ platformMessageId: string }> {
+    const pending = this.#pictureFileIds.get(picture);
+    const fileId = pending && (await pending);
+    if (fileId) {
+      try {
+        const sent = await this.#bot.api.sendPhoto(message.chatId, fileId, this.#fileOptions(message));
+        return { platformMessageId: String(sent.message_id) };
+      } catch (error) {
+        const failure = toSendError(error);
+        if (failure.failure !== 'permanent') throw failure;
+      }
+    }
+    let settle: (fileId: string | undefined) => void = () => {};
+    this.#pictureFileIds.set(picture, new Promise((resolve) => (settle = resolve)));
+    try {
+      return await this.#upload(message, 'photo', () => kept(picture), settle);
+    } finally {
+      settle(undefined); // no id (the upload failed): the next one uploads again
+    }
+  }
+
+  /**
    * A file (a report made now, a kept picture) uploaded with the text as its caption — none when
    * the text is longer than a caption may be (the caller sends the text after it).
    */
@@ -227,6 +259,7 @@ export class TelegramSender implements ChannelSender {
     message: Outbound,
     type: 'document' | 'photo',
     make: () => Promise<{ bytes: Buffer; filename: string }>,
+    uploaded?: (fileId: string) => void,
   ): Promise<{ platformMessageId: string }> {
     let file: { bytes: Buffer; filename: string };
     try {
@@ -238,19 +271,27 @@ export class TelegramSender implements ChannelSender {
       );
     }
     const input = new InputFile(file.bytes, file.filename);
-    const options = {
-      ...(message.text.length <= MAX_CAPTION ? { caption: message.text } : {}),
-      ...(this.#paid ? { allow_paid_broadcast: true } : {}),
-    };
+    const options = this.#fileOptions(message);
     try {
-      const sent =
-        type === 'photo'
-          ? await this.#bot.api.sendPhoto(message.chatId, input, options)
-          : await this.#bot.api.sendDocument(message.chatId, input, options);
+      if (type === 'document') {
+        const sent = await this.#bot.api.sendDocument(message.chatId, input, options);
+        return { platformMessageId: String(sent.message_id) };
+      }
+      const sent = await this.#bot.api.sendPhoto(message.chatId, input, options);
+      const fileId = sent.photo.at(-1)?.file_id;
+      if (fileId) uploaded?.(fileId);
       return { platformMessageId: String(sent.message_id) };
     } catch (error) {
       throw toSendError(error);
     }
+  }
+
+  /** The text as the file's caption (when it fits one), and the bot's paid-broadcast flag. */
+  #fileOptions(message: Outbound) {
+    return {
+      ...(message.text.length <= MAX_CAPTION ? { caption: message.text } : {}),
+      ...(this.#paid ? { allow_paid_broadcast: true } : {}),
+    };
   }
 }
 

@@ -127,6 +127,10 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
   readonly deliveredAt: { chatId: string; at: number; botId: string }[] = [];
   /** sendMessage calls answered 429 because the budget of `limitSendRate` was spent. */
   rateLimited = 0;
+  /** Files sent, by the file_id they were given: a bot may send one again by its id. */
+  private readonly sentFiles = new Map<string, { botId: string; file: SentFile }>();
+  /** sendPhoto / sendDocument calls that named a file sent before instead of uploading it. */
+  filesReused = 0;
 
   /**
    * Enforces Telegram's overall limit the way the real API does: at most `perSecond` sendMessage
@@ -564,14 +568,24 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
 
   /**
    * sendDocument / sendPhoto with an uploaded file (multipart: the field holds the file, or
-   * `attach://<name>` naming the part that does). A file_id or URL string is refused: the bot
-   * uploads its reports, and a fake cannot fetch the bytes of a URL it does not serve.
+   * `attach://<name>` naming the part that does), or the file_id of a file this bot sent before.
+   * A URL or an unknown id is refused: a fake cannot fetch the bytes of a URL it does not serve.
    */
   private async sendFile(kind: 'document' | 'photo', { params, onDelivered, token }: CallContext) {
     const chatId = requireChatId(params);
     let upload = params[kind];
     if (typeof upload === 'string' && upload.startsWith('attach://'))
       upload = params[upload.slice('attach://'.length)];
+    // A file this bot sent before, by the file_id Telegram gave it (file ids are per bot).
+    if (typeof upload === 'string' && upload !== '') {
+      const known = this.sentFiles.get(upload);
+      if (!known || known.botId !== botIdOf(token))
+        throw new ApiError(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+      upload = new File([new Uint8Array(known.file.bytes)], known.file.name, {
+        type: known.file.contentType,
+      });
+      this.filesReused += 1;
+    }
     if (!(upload instanceof Blob)) throw new ApiError(400, `Bad Request: there is no ${kind} in the request`);
     const bytes = Buffer.from(await upload.arrayBuffer());
     if (bytes.length === 0) throw new ApiError(400, `Bad Request: file must be non-empty`);
@@ -598,6 +612,7 @@ export class FakeTelegram extends BotApiFake<SentMessage, Failure> {
       });
     });
     const fileId = `file-${chatId}-${messageId}`;
+    this.sentFiles.set(fileId, { botId, file });
     return {
       message_id: messageId,
       date: nowSeconds(),
