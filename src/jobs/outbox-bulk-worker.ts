@@ -54,9 +54,16 @@ export function startBulkOutboxWorker(options: BulkWorkerOptions): Worker<BulkJo
   const singles = new Queue<OutboxJob>(singleQueueName, { connection: options.connection, prefix });
   singles.on('error', (error) => log.error({ err: error, channel: sender.channel }, 'outbox queue error'));
 
+  /**
+   * A message handed on to the single worker is noted, so this job taken over after a crash
+   * leaves it to that worker instead of sending it too (kept as long as the sent markers).
+   */
+  const aloneKey = (id: string) => `${prefix}:alone:${id}`;
+
   /** Hands a message on to the single worker, to go after `delayMs` with its own retries. */
-  const goAlone = (item: BulkItem, queuedAt: Date, delayMs: number, attemptsLeft: number) =>
-    singles.add(
+  const goAlone = async (item: BulkItem, queuedAt: Date, delayMs: number, attemptsLeft: number) => {
+    await redis.set(aloneKey(item.id), '1', 'EX', 7 * 24 * 3600);
+    await singles.add(
       item.message.kind ?? 'reply',
       { message: item.message, queuedAt: queuedAt.toISOString() },
       {
@@ -68,6 +75,7 @@ export function startBulkOutboxWorker(options: BulkWorkerOptions): Worker<BulkJo
         removeOnFail: { age: 30 * 24 * 3600 },
       },
     );
+  };
 
   async function sendOne(item: BulkItem, queuedAt: Date, firstSlotMs: number): Promise<void> {
     const { id, message } = item;
@@ -168,12 +176,14 @@ export function startBulkOutboxWorker(options: BulkWorkerOptions): Worker<BulkJo
 
   /**
    * The items still to send: those marked sent (by a worker that died after sending them) are
-   * recorded as sent, those of a withdrawn group as expired.
+   * recorded as sent, those of a withdrawn group as expired; those handed on alone are left to
+   * the single worker.
    */
   async function unsettled(items: BulkItem[], queuedAt: Date): Promise<BulkItem[]> {
     const groups = [...new Set(items.flatMap((item) => (item.group ? [item.group] : [])))];
-    const [markers, withdrawn] = await Promise.all([
+    const [markers, alone, withdrawn] = await Promise.all([
       Promise.all(items.map((item) => outcomes.sentMarker(item.id))),
+      redis.mget(items.map((item) => aloneKey(item.id))),
       groups.length ? redis.mget(groups.map((group) => withdrawnKey(prefix, group))) : [],
     ]);
     const gone = new Set(groups.filter((_, index) => withdrawn[index] !== null));
@@ -181,6 +191,7 @@ export function startBulkOutboxWorker(options: BulkWorkerOptions): Worker<BulkJo
     await Promise.all(
       items.map(async (item, index) => {
         const marker = markers[index];
+        if (alone[index] !== null) return;
         if (marker !== null && marker !== undefined) {
           await outcomes.record(
             item.id,

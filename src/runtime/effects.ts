@@ -59,6 +59,8 @@ const MAX_SAVE_ATTEMPTS = 3;
 const BUSY_MS = 30 * 60_000;
 /** Chats a `start` opens its flow in at once (their messages then go out as one bulk job). */
 const START_CONCURRENCY = 50;
+/** The first few are opened and queued on their own, so the first messages go without waiting for 50. */
+const START_FIRST = 5;
 /**
  * What a batch of members is read with: her chat's choice and opt-out, and what `toWho` needs, so
  * a flow opened in her chat knows who she is without reading her again (see `#openIn`).
@@ -793,13 +795,13 @@ export class Effects {
     // Chats are independent: a few are opened at once (a club's reminder reaches its members
     // together). What the flow reads that is the same for every chat (the meeting) is read once.
     const lookups = readOnce(this.#deps.lookups);
-    for (let from = 0; from < chats.length; from += START_CONCURRENCY) {
+    for (let from = 0; from < chats.length; ) {
+      const to = from + (from === 0 ? START_FIRST : START_CONCURRENCY);
       const opened = await Promise.all(
-        chats
-          .slice(from, from + START_CONCURRENCY)
-          .map((target) => this.#openIn(effect, target, now, lookups)),
+        chats.slice(from, to).map((target) => this.#openIn(effect, target, now, lookups)),
       );
       await this.#deps.outbox.enqueueBulk(opened.filter((chat) => chat !== undefined));
+      from = to;
     }
   }
 
