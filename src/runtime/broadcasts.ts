@@ -71,6 +71,10 @@ const PROGRESS_EVERY_MS = 5 * 60_000;
 const KEEP_SECONDS = 90 * 24 * 3600;
 /** Someone who answered a question within this time is busy: the acknowledgement question waits. */
 const BUSY_MS = 30 * 60_000;
+/** A club read by one reader of a broadcast's area is taken by another within this time (see #clubChats). */
+const SHARE_MS = 60_000;
+/** At most this many clubs' reads are kept for a second reader. */
+const SHARED_CLUBS = 200;
 /** Members whose messages are made, then queued together (in bulk jobs of 50), at once. */
 const QUEUE_AT_ONCE = 100;
 
@@ -214,6 +218,8 @@ export class Broadcasts {
   readonly #deps: BroadcastsDeps;
   readonly #redis: RedisWithScripts;
   readonly #queue: Queue<DeliveryJob>;
+  /** Club reads a second reader may take over (see `#clubChats`), oldest first. */
+  readonly #sharedReads = new Map<string, { at: number; read: ReturnType<Effects['clubChats']> }>();
 
   constructor(deps: BroadcastsDeps) {
     this.#deps = deps;
@@ -273,14 +279,20 @@ export class Broadcasts {
    * store/read-each.ts), a province's members never all in memory at once. A member of two clubs
    * of the area counts once.
    */
-  async preview(target: AreaRef, who: BroadcastWho, urgent: boolean): Promise<BroadcastPreview> {
+  /** `sharing`: the id of a broadcast going out now, whose delivery may take this count's reads. */
+  async preview(
+    target: AreaRef,
+    who: BroadcastWho,
+    urgent: boolean,
+    sharing?: string,
+  ): Promise<BroadcastPreview> {
     const byChannel: Partial<Record<ChannelName, number>> = {};
     const unreachable = { stopped: 0, optedOut: 0, outsideWindow: 0 };
     const seen = new Set<string>();
     const stopped = new Set<string>();
     await readEach(await this.#clubsOf(target), async (clubId) => {
       const [sorted, gone] = await Promise.all([
-        this.#clubRecipients(clubId, who, urgent, seen),
+        this.#clubRecipients(clubId, who, urgent, { seen, sharing }),
         this.#stoppedIn(clubId, who),
       ]);
       for (const { chat } of sorted.reach) byChannel[chat.channel] = (byChannel[chat.channel] ?? 0) + 1;
@@ -335,13 +347,42 @@ export class Broadcasts {
   }
 
   /**
+   * A club's members and chats, read once for the two readers of a broadcast sent now: its count
+   * (the sender's figure) and its delivery run at the same time and both read every club of the
+   * area — on FerretDB a member read costs ~0.4 ms of its CPU — so the second of them within
+   * SHARE_MS takes the first one's read (`sharing`: the broadcast's id; without it, a fresh read).
+   */
+  #clubChats(clubId: string, sharing?: string): ReturnType<Effects['clubChats']> {
+    if (!sharing) return this.#deps.effects.clubChats(clubId);
+    const key = `${sharing}|${clubId}`;
+    const now = Date.now();
+    const shared = this.#sharedReads.get(key);
+    this.#sharedReads.delete(key);
+    if (shared && now - shared.at < SHARE_MS) return shared.read;
+    // What nobody took in time goes (oldest first), and few clubs are kept at a time: a reader far
+    // behind reads again rather than the process holding a province's members.
+    for (const [old, { at }] of this.#sharedReads) {
+      if (now - at < SHARE_MS && this.#sharedReads.size < SHARED_CLUBS) break;
+      this.#sharedReads.delete(old);
+    }
+    const read = this.#deps.effects.clubChats(clubId);
+    this.#sharedReads.set(key, { at: now, read });
+    return read;
+  }
+
+  /**
    * The members of one club a broadcast is for (active, holding one of `who`'s roles in it; not in
    * `seen`, the members of clubs already read — a member of two clubs counts once), sorted as
    * delivery sees them (see #sort). Read the way FerretDB answers fast (Effects.clubChats).
    */
-  async #clubRecipients(clubId: string, who: BroadcastWho, urgent: boolean, seen?: Set<string>) {
+  async #clubRecipients(
+    clubId: string,
+    who: BroadcastWho,
+    urgent: boolean,
+    { seen, sharing }: { seen?: Set<string>; sharing?: string } = {},
+  ) {
     const roles = BROADCAST_ROLES[who];
-    const { members, chats } = await this.#deps.effects.clubChats(clubId);
+    const { members, chats } = await this.#clubChats(clubId, sharing);
     const memberIds = members
       .filter((member) =>
         member.roles.some((grant) => grant.clubId === clubId && roles.includes(grant.role as Role)),
@@ -557,7 +598,7 @@ export class Broadcasts {
       );
     } else {
       await this.#startDelivery(draft.id);
-      planned = await this.preview(draft.target, draft.who, draft.urgent);
+      planned = await this.preview(draft.target, draft.who, draft.urgent, draft.id);
       await this.#plan(draft.id, planned);
       recipients = planned.recipients;
       doc.recipients = recipients;
@@ -682,7 +723,7 @@ export class Broadcasts {
     const { models, outbox } = this.#deps;
     const b = await models.Broadcast.findById(id).lean();
     if (!b || b.status === 'cancelled') return 'cancelled';
-    const club = await this.#clubRecipients(clubId, b.who as BroadcastWho, b.urgent);
+    const club = await this.#clubRecipients(clubId, b.who as BroadcastWho, b.urgent, { sharing: id });
     if (club.memberIds.length === 0) return 'ok';
     const done = await this.#redis.hmget(this.#key(id, 'outcomes'), ...club.memberIds);
     const todo = new Set(club.memberIds.filter((_, index) => done[index] === null));
