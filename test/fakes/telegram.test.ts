@@ -299,7 +299,29 @@ describe('FakeTelegram', () => {
     expect(
       await refused(api.sendDocument(42, new InputFile(png, 'a.xlsx'), { caption: 'c'.repeat(1025) })),
     ).toMatch(/caption is too long/);
-    expect(await refused(api.sendDocument(42, 'https://example.org/a.xlsx'))).toMatch(/no document/);
+    expect(await refused(api.sendDocument(42, 'https://example.org/a.xlsx'))).toMatch(
+      /wrong file identifier/,
+    );
     expect(tg.sent(42)).toHaveLength(2);
+  });
+
+  it('sends a file again by the file_id it gave, to the same bot only', async () => {
+    const two = await FakeTelegram.start({ token: '111:first-bot', tokens: ['222:second-bot'] });
+    try {
+      const api = new Api('111:first-bot', { apiRoot: two.apiRoot });
+      const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+      const first = await api.sendPhoto(43, new InputFile(png, 'anh.png'), { caption: 'Lịch tiêm' });
+      const fileId = first.photo.at(-1)!.file_id;
+      await api.sendPhoto(44, fileId, { caption: 'Lịch tiêm' });
+      expect(two.sent(44).map((m) => [m.text, m.file?.kind, m.file?.bytes])).toEqual([
+        ['Lịch tiêm', 'photo', png],
+      ]);
+      const other = new Api('222:second-bot', { apiRoot: two.apiRoot });
+      const refused = (await other.sendPhoto(45, fileId).catch((error) => error)) as GrammyError;
+      expect(refused.description).toMatch(/wrong file identifier/);
+      expect(two.sent(45)).toEqual([]);
+    } finally {
+      await two.close();
+    }
   });
 });
