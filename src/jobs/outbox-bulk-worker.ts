@@ -16,6 +16,7 @@
  *   expires.
  * - withdrawn (a cancelled broadcast): recorded 'expired', not sent.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, Queue, Worker } from 'bullmq';
 import {
   type BulkItem,
@@ -23,6 +24,7 @@ import {
   bulkQueueName,
   type OutboxJob,
   outboxQueueName,
+  singleJob,
   withdrawnKey,
 } from './outbox.ts';
 import {
@@ -31,7 +33,6 @@ import {
   type OutboxWorkerOptions,
   outboxOutcomes,
   rateBucketKey,
-  sleep,
 } from './outbox-worker.ts';
 import { deliveryNow } from './quiet-hours.ts';
 import { RateBucket } from './rate-bucket.ts';
@@ -63,18 +64,12 @@ export function startBulkOutboxWorker(options: BulkWorkerOptions): Worker<BulkJo
   /** Hands a message on to the single worker, to go after `delayMs` with its own retries. */
   const goAlone = async (item: BulkItem, queuedAt: Date, delayMs: number, attemptsLeft: number) => {
     await redis.set(aloneKey(item.id), '1', 'EX', 7 * 24 * 3600);
-    await singles.add(
-      item.message.kind ?? 'reply',
-      { message: item.message, queuedAt: queuedAt.toISOString() },
-      {
-        jobId: item.id,
-        delay: delayMs,
-        attempts: Math.max(1, attemptsLeft),
-        backoff: { type: 'exponential', delay: options.backoffMs },
-        removeOnComplete: { age: 24 * 3600, count: 50_000 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-      },
-    );
+    const job = singleJob(item.id, item.message, queuedAt, {
+      delay: delayMs,
+      attempts: Math.max(1, attemptsLeft),
+      backoffMs: options.backoffMs,
+    });
+    await singles.add(job.name, job.data, job.opts);
   };
 
   async function sendOne(item: BulkItem, queuedAt: Date, firstSlotMs: number): Promise<void> {

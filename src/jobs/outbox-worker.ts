@@ -17,6 +17,7 @@
  * a ZNS night ban's delay) and may wait goes back to the delayed set until they end, or is
  * logged 'expired' when it would be pointless by then.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ConnectionOptions,
   DelayedError,
@@ -191,8 +192,4 @@ export function startOutboxWorker(options: OutboxWorkerOptions): Worker<OutboxJo
 /** The Redis bucket of a sender's rate (one per bot: its queue's name). */
 export function rateBucketKey(prefix: string, sender: ChannelSender): string {
   return `${prefix}:rate:${sender.queueName ?? outboxQueueName(sender.channel)}`;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -85,6 +85,33 @@ export function withdrawnKey(prefix: string, group: string): string {
   return `${prefix}:withdrawn:${group}`;
 }
 
+/**
+ * One message's job in a sender's queue (the single worker's), as the outbox queues it and as the
+ * bulk worker hands a message on: with its retries, kept after it is done as long as KEEP_DONE_SECONDS says.
+ */
+export function singleJob(
+  id: string,
+  message: Outbound,
+  queuedAt: Date,
+  { delay, attempts, backoffMs }: { delay: number; attempts: number; backoffMs: number },
+) {
+  return {
+    name: message.kind ?? 'reply',
+    data: { message, queuedAt: queuedAt.toISOString() } satisfies OutboxJob,
+    opts: {
+      jobId: id,
+      delay,
+      attempts,
+      backoff: { type: 'exponential' as const, delay: backoffMs },
+      removeOnComplete: {
+        age: keepsText(message) ? KEEP_DONE_SECONDS.text : KEEP_DONE_SECONDS.noText,
+        count: 50_000,
+      },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  };
+}
+
 /** BullMQ forbids ':' in custom ids; chat ids and message ids never contain '|'. */
 export function outboxJobId(...parts: (string | number)[]): string {
   return parts.join('|').replaceAll(':', ';');
@@ -226,22 +253,11 @@ export class Outbox {
     list: { id: string; message: Outbound; delay: number }[],
     now: Date,
   ): Promise<void> {
+    const { maxAttempts, backoffMs } = this.#options;
     await this.#queueNamed(name).addBulk(
-      list.map(({ id, message, delay }) => ({
-        name: message.kind ?? 'reply',
-        data: { message, queuedAt: now.toISOString() },
-        opts: {
-          jobId: id,
-          delay,
-          attempts: this.#options.maxAttempts,
-          backoff: { type: 'exponential', delay: this.#options.backoffMs },
-          removeOnComplete: {
-            age: keepsText(message) ? KEEP_DONE_SECONDS.text : KEEP_DONE_SECONDS.noText,
-            count: 50_000,
-          },
-          removeOnFail: { age: 30 * 24 * 3600 },
-        },
-      })),
+      list.map(({ id, message, delay }) =>
+        singleJob(id, message, now, { delay, attempts: maxAttempts, backoffMs }),
+      ),
     );
     // Only what waits (quiet hours) is recorded now; the rest is recorded with its result.
     await this.#log.queued(
