@@ -16,6 +16,7 @@ import { sameSecret, type WebhookResult, type WebhookRoute } from '../http/serve
 import type { Translate } from '../i18n.ts';
 import { outboxJobId } from '../jobs/outbox.ts';
 import type { Logger } from '../log.ts';
+import { grammyFetch } from './http-json.ts';
 import type { TelegramBindings, TelegramBot } from './telegram-bots.ts';
 import {
   type Channel,
@@ -35,7 +36,7 @@ export const TELEGRAM_UPDATES = ['message', 'my_chat_member', 'callback_query'] 
 const GROUP_POINTER_SECONDS = 60;
 
 export function createTelegramBot(options: { token: string; apiRoot: string }): Bot {
-  return new Bot(options.token, { client: { apiRoot: options.apiRoot } });
+  return new Bot(options.token, { client: { apiRoot: options.apiRoot, fetch: grammyFetch } });
 }
 
 const chat = z.object({ id: z.number().int(), type: z.string() });

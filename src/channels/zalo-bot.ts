@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { Inbound, Outbound } from '../engine/types.ts';
 import { sameSecret, type WebhookResult, type WebhookRoute } from '../http/server.ts';
+import { httpPost } from './http-json.ts';
 import {
   type Channel,
   type ChannelContext,
@@ -54,8 +55,7 @@ export class ZaloBotApi {
   }
 
   async call<T>(method: string, params: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
-    const response = await fetch(`${this.#base}/${method}`, {
-      method: 'POST',
+    const response = await httpPost(`${this.#base}/${method}`, {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(params),
       signal,

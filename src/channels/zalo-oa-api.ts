@@ -4,6 +4,7 @@
  * expired) is refreshed once and the call retried.
  */
 import { localParts } from '../engine/local-time.ts';
+import { httpPost } from './http-json.ts';
 import type { ZaloOaTokens } from './zalo-oa-tokens.ts';
 
 export class ZaloOaApiError extends Error {
@@ -21,8 +22,7 @@ const TOKEN_REJECTED = new Set([-216, -220]);
 
 export async function zaloPost<T>(tokens: ZaloOaTokens, url: string, body: unknown): Promise<T> {
   const call = async (token: string) => {
-    const response = await fetch(url, {
-      method: 'POST',
+    const response = await httpPost(url, {
       headers: { 'content-type': 'application/json', access_token: token },
       body: JSON.stringify(body),
     });

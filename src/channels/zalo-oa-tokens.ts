@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import type { Models } from '../models/index.ts';
+import { httpPost } from './http-json.ts';
 
 const TOKEN_ID = 'oa';
 /** Refresh this long before the access token expires. */
@@ -80,14 +81,13 @@ export class ZaloOaTokens {
   async #refreshHoldingLock(staleAccessToken: string): Promise<string> {
     const stored = await this.#load();
     if (stored.accessToken !== staleAccessToken) return this.#remember(stored);
-    const response = await fetch(`${this.#settings.oauthRoot.replace(/\/$/, '')}/v4/oa/access_token`, {
-      method: 'POST',
+    const response = await httpPost(`${this.#settings.oauthRoot.replace(/\/$/, '')}/v4/oa/access_token`, {
       headers: { 'content-type': 'application/x-www-form-urlencoded', secret_key: this.#settings.appSecret },
       body: new URLSearchParams({
         grant_type: 'refresh_token',
         refresh_token: stored.refreshToken,
         app_id: this.#settings.appId,
-      }),
+      }).toString(),
     });
     const body = (await response.json().catch(() => ({}))) as {
       access_token?: string;
