@@ -28,8 +28,38 @@ export function createTranslator(): Translate {
     resources: Object.fromEntries(LANGUAGES.map((lang) => [lang, { translation: loadLocale(lang) }])),
   });
   const fixed = new Map<Lang, TFunction>(LANGUAGES.map((lang) => [lang, instance.getFixedT(lang)]));
-  return (lang, key, vars) => {
+  const translate: Translate = (lang, key, vars) => {
     const t = fixed.get(lang) ?? fixed.get('vi')!;
     return t(key, vars ?? {}) as string;
+  };
+  return remembered(translate);
+}
+
+/** Texts remembered at most; the oldest goes first. */
+const REMEMBERED_TEXTS = 1000;
+/** Longer keys (a broadcast's text among the values) are remembered too, up to this length. */
+const REMEMBERED_KEY_CHARS = 10_000;
+
+/**
+ * The same text asked for again is given from memory: a reminder or an announcement to thousands
+ * renders the same few texts for each of them, and i18next took ~0.1 ms of CPU a message (its
+ * lookup and interpolation, a dozen calls a message). Only values that are plain strings,
+ * numbers or booleans make a key; anything else is translated each time.
+ */
+function remembered(translate: Translate): Translate {
+  const texts = new Map<string, string>();
+  return (lang, key, vars) => {
+    const values = vars ? Object.values(vars) : [];
+    if (!values.every((value) => ['string', 'number', 'boolean'].includes(typeof value)))
+      return translate(lang, key, vars);
+    const memoKey = `${lang}\u0000${key}\u0000${vars ? JSON.stringify(vars) : ''}`;
+    const known = texts.get(memoKey);
+    if (known !== undefined) return known;
+    const text = translate(lang, key, vars);
+    if (memoKey.length <= REMEMBERED_KEY_CHARS) {
+      if (texts.size >= REMEMBERED_TEXTS) texts.delete(texts.keys().next().value!);
+      texts.set(memoKey, text);
+    }
+    return text;
   };
 }

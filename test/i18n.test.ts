@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLocale } from '../src/i18n.ts';
+import { createTranslator, loadLocale } from '../src/i18n.ts';
 import { CHANNELS, MEMBER_STATUSES, ROLES } from '../src/models/index.ts';
 
 type Tree = { [key: string]: string | Tree };
@@ -89,5 +89,19 @@ describe('locales', () => {
     // The page folds accents for its search box (đ → d); apart from that it holds no Vietnamese.
     const page = withoutComments(readFileSync('public/simulator.html', 'utf8')).replace('[đĐ]', '');
     expect(vietnamese.test(page)).toBe(false);
+  });
+});
+
+describe('translator', () => {
+  it('gives each text its own values, in its own language, also when asked again and again', () => {
+    const t = createTranslator();
+    for (let round = 0; round < 3; round++) {
+      // More texts than it remembers, so the first ones are forgotten and rendered anew.
+      for (let n = 1; n <= 1200; n++) {
+        expect(t('vi', 'common.choiceLine', { n, label: 'Có' })).toBe(`Gõ ${n} = Có`);
+        expect(t('en', 'common.choiceLine', { n, label: 'Yes' })).toBe(`Type ${n} = Yes`);
+      }
+    }
+    expect(t('vi', 'common.choiceLine', { n: 1, label: 'Không' })).toBe('Gõ 1 = Không');
   });
 });
