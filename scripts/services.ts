@@ -206,17 +206,26 @@ async function startFerret(uri: string, listen: string): Promise<string> {
   });
   child.unref();
   writeFileSync(ferretPidFile, String(child.pid));
-  writeFileSync(ferretInfoFile, JSON.stringify({ port: listen.split(':').pop(), backend }));
+  writeFileSync(
+    ferretInfoFile,
+    JSON.stringify({ port: listen.split(':').pop(), backend, postgresDb: POSTGRES_DB }),
+  );
   if ((await waitFor(async () => (await mongoHealth(uri)) === 'up', 30_000)) === false) {
     throw new ServiceError(`FerretDB was started but does not answer at ${uri}; see ${ferretLog}.`);
   }
+  if (backend === 'PostgreSQL') twinIndexes(POSTGRES_DB);
   return backend;
 }
 
 async function ensureMongo(uri: string): Promise<string> {
   const health = await mongoHealth(uri);
   const { hostname, port } = new URL(uri);
-  if (health === 'up') return `MongoDB: ${await whichServer(uri, port || '27017')}`;
+  if (health === 'up') {
+    const ours = ourFerretPid() !== undefined ? ferretInfo() : undefined;
+    if (ours?.backend === 'PostgreSQL' && ours.port === (port || '27017'))
+      twinIndexes(ours.postgresDb ?? POSTGRES_DB);
+    return `MongoDB: ${await whichServer(uri, port || '27017')}`;
+  }
   const howTo = 'Set MONGODB_URI to a MongoDB 7/8 server, or run: docker compose up -d mongo';
   if (!isLocal(hostname)) throw new ServiceError(`MongoDB does not answer at ${redact(uri)}. ${howTo}`);
   const pid = ourFerretPid();
@@ -245,7 +254,39 @@ async function whichServer(uri: string, port: string): Promise<string> {
   return `using a MongoDB-compatible server already answering at ${redact(uri)} (${kind}, not started by this script; set MONGODB_URI to use another)`;
 }
 
-function ferretInfo(): { port?: string; backend?: string } | undefined {
+/**
+ * Gives FerretDB's indexes GIN twins that PostgreSQL can use (scripts/ferretdb-index-twins.sql:
+ * without them every find scans its whole table). Idempotent; without psql, finds just stay slow.
+ */
+function twinIndexes(database: string): void {
+  const run = commandExists('psql')
+    ? spawnSync(
+        'psql',
+        [
+          '-h',
+          POSTGRES_HOST,
+          '-p',
+          String(POSTGRES_PORT),
+          '-U',
+          'postgres',
+          '-d',
+          database,
+          '-q',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-f',
+          `${root}scripts/ferretdb-index-twins.sql`,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+      )
+    : undefined;
+  if (run?.status !== 0)
+    console.log(
+      `FerretDB: its indexes could not be made usable (${run ? run.stderr.trim().split('\n')[0] : 'psql not found'}); every find will scan its collection`,
+    );
+}
+
+function ferretInfo(): { port?: string; backend?: string; postgresDb?: string } | undefined {
   try {
     return JSON.parse(readFileSync(ferretInfoFile, 'utf8'));
   } catch {
