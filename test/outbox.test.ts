@@ -149,6 +149,42 @@ describe('outbox', () => {
     expect((await messageDoc(h, 'texts|3'))?.text).toBe('Mã 123456 số 3');
   });
 
+  it("removes a broadcast's photo when the broadcast ended longer ago than texts are kept", async () => {
+    const { Broadcast, BroadcastPhoto } = h.test.app.models;
+    const day = 24 * 3600_000;
+    const ended = (id: string, fields: Record<string, unknown>) =>
+      Broadcast.create({
+        _id: id,
+        senderId: 'staff-1',
+        who: 'all',
+        text: { vi: 'Thông báo' },
+        photo: true,
+        sendAt: new Date(Date.now() - 100 * day),
+        ...fields,
+      });
+    await ended('bc-old', { status: 'sent', finishedAt: new Date(Date.now() - 91 * day) });
+    await ended('bc-cancelled', { status: 'cancelled', cancelledAt: new Date(Date.now() - 91 * day) });
+    await ended('bc-recent', { status: 'sent', finishedAt: new Date(Date.now() - 2 * day) });
+    await ended('bc-going', { status: 'sending' });
+    for (const id of ['bc-old', 'bc-cancelled', 'bc-recent', 'bc-going'])
+      await BroadcastPhoto.create({ _id: id, bytes: Buffer.from('jpeg'), contentType: 'image/jpeg' });
+
+    await h.test.app.retention.queue.add('remove-old-texts', {});
+    await eventually(
+      async () => (await BroadcastPhoto.findById('bc-old').lean()) === null,
+      'old photo removed',
+    );
+    await eventually(
+      async () => (await BroadcastPhoto.findById('bc-cancelled').lean()) === null,
+      'cancelled',
+    );
+    expect(await BroadcastPhoto.findById('bc-recent').lean()).not.toBeNull();
+    expect(await BroadcastPhoto.findById('bc-going').lean()).not.toBeNull();
+    // The broadcast's record stays, and says its photo went.
+    expect((await Broadcast.findById('bc-old').lean())?.photoRemovedAt).toBeInstanceOf(Date);
+    expect(await h.test.app.retention.removeOldPhotos(new Date())).toBe(0);
+  });
+
   it('retries after a dropped connection and delivers once', async () => {
     h.fake.failNext('sendMessage', { kind: 'drop' });
     await h.test.app.outbox.enqueue([message(990_004, 'Thăm hỏi')], 'drop');

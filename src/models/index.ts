@@ -478,6 +478,8 @@ const broadcastSchema = new Schema(
     byClub: { type: Schema.Types.Mixed, default: () => ({}) },
     cancelledAt: { type: Date, default: null },
     finishedAt: { type: Date, default: null },
+    /** When the retention job removed its photo (src/jobs/message-retention.ts). */
+    photoRemovedAt: { type: Date, default: null },
     /** 'chat' or 'api'. */
     via: { type: String, default: 'chat' },
   },
