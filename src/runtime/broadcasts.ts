@@ -59,7 +59,8 @@ import type { BroadcastDoc, Models } from '../models/index.ts';
 import type { ChatStates } from '../store/chat-state.ts';
 import type { MongoLookups } from '../store/lookups.ts';
 import { readEach } from '../store/read-each.ts';
-import type { Effects, MemberChat } from './effects.ts';
+import type { MemberChat } from './chat-delivery.ts';
+import type { Effects } from './effects.ts';
 
 /** What became of one member's message. */
 export type BroadcastOutcome = 'sent' | 'failed' | 'blocked' | 'unreachable' | 'cancelled';
