@@ -7,22 +7,16 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { QueryFilter, UpdateQuery } from 'mongoose';
-import { CONSENT_VERSION } from '../../flows/register.ts';
+import type { QueryFilter } from 'mongoose';
 import type { Clock } from '../clock.ts';
 import type { Engine } from '../engine/engine.ts';
 import { meetingId, rsvpTally } from '../engine/meetings.ts';
-import type { MessageKind } from '../engine/message-kinds.ts';
 import type { Renderer } from '../engine/render.ts';
 import { CLUB_LEADERS } from '../engine/roles.ts';
 import type {
-  ChannelName,
   Effect,
   MeetingReminderEffect,
   NotifyEffect,
-  Outbound,
-  Role,
-  Say,
   ScheduledEffect,
   StartEffect,
   Who,
@@ -34,20 +28,19 @@ import type { MessageLog } from '../jobs/message-log.ts';
 import type { Outbox } from '../jobs/outbox.ts';
 import { msUntilQuietEnds, type QuietHours } from '../jobs/quiet-hours.ts';
 import type { Firing, Scheduler } from '../jobs/scheduler.ts';
-import type { MeetingDoc, MemberDoc, Models } from '../models/index.ts';
+import type { MeetingDoc, Models } from '../models/index.ts';
 import { applyReopenWeeklyReport, applySaveWeeklyReport } from '../reports/chat.ts';
 import type { ReportSettings } from '../reports/store.ts';
 import type { ChatKey, ChatStates } from '../store/chat-state.ts';
 import type { LinkCodes } from '../store/link-codes.ts';
-import { type MongoLookups, toWho } from '../store/lookups.ts';
+import type { MongoLookups } from '../store/lookups.ts';
 import { addAnswers, readAnswers, removePresence, setRsvp } from '../store/meeting-answers.ts';
-import { syncMemberChats } from '../store/member-chats.ts';
-import { readEach } from '../store/read-each.ts';
 import type { Audiences } from './audiences.ts';
 import { ChatDelivery, type MemberChat } from './chat-delivery.ts';
 import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
 import { runHealthRound } from './health-rounds.ts';
+import { leadsClub, MembershipEffects } from './membership-effects.ts';
 import type { ReportFiles } from './report-files.ts';
 import { reportNudges } from './report-nudges.ts';
 
@@ -80,13 +73,16 @@ export class Effects {
   readonly #deps: EffectsDeps;
   readonly #health: HealthRecords;
   readonly #delivery: ChatDelivery;
+  readonly #membership: MembershipEffects;
   /** Applies the broadcast effects (src/runtime/broadcasts.ts; set once the app has built it). */
   broadcasts: { apply(effect: Effect, now: Date): Promise<void> } | undefined;
 
   constructor(deps: EffectsDeps) {
     this.#deps = deps;
-    this.#delivery = new ChatDelivery(deps, (effects, now) => this.apply(effects, now));
-    this.#health = new HealthRecords(deps.models, (effects, now) => this.apply(effects, now));
+    const apply: ApplyEffects = (effects, now) => this.apply(effects, now);
+    this.#delivery = new ChatDelivery(deps, apply);
+    this.#membership = new MembershipEffects(deps, this.#delivery, apply);
+    this.#health = new HealthRecords(deps.models, apply);
   }
 
   /**
@@ -120,22 +116,22 @@ export class Effects {
           await this.#deps.scheduler.unschedule(effect.key);
           break;
         case 'createMember':
-          who = (await this.#createMember(effect, now)) ?? who;
+          who = (await this.#membership.createMember(effect, now)) ?? who;
           break;
         case 'linkIdentity':
-          who = await this.#link(effect.memberId, effect.identity, now);
+          who = await this.#membership.link(effect.memberId, effect.identity, now);
           break;
         case 'unlinkNewerChats':
-          await this.#unlinkNewerChats(effect.memberId, effect.keep);
+          await this.#membership.unlinkNewerChats(effect.memberId, effect.keep);
           break;
         case 'decideMember':
-          if (await this.#decide(effect, now)) await this.apply(effect.whenDecided ?? [], now);
+          if (await this.#membership.decide(effect, now)) await this.apply(effect.whenDecided ?? [], now);
           break;
         case 'joinClub':
-          who = await this.#joinClub(effect, now);
+          who = await this.#membership.joinClub(effect, now);
           break;
         case 'sendConfirmCode':
-          await this.#sendConfirmCode(effect.memberId, effect.code, effect.sendId, now);
+          await this.#membership.sendConfirmCode(effect.memberId, effect.code, effect.sendId, now);
           break;
         case 'useLinkCode':
           await this.#deps.linkCodes.use(effect.code);
@@ -150,10 +146,11 @@ export class Effects {
           );
           break;
         case 'setPreferredChat':
-          await this.#setPreferredChat(effect.memberId, effect.chat);
+          await this.#membership.setPreferredChat(effect.memberId, effect.chat);
           break;
         case 'setMeetingRule':
-          if (await this.#leads(effect.byMemberId, effect.clubId)) await this.#setMeetingRule(effect, now);
+          if (await leadsClub(this.#deps.models, effect.byMemberId, effect.clubId))
+            await this.#setMeetingRule(effect, now);
           break;
         case 'moveMeeting':
         case 'cancelMeeting':
@@ -195,7 +192,7 @@ export class Effects {
           await this.#health.acknowledge(effect, now);
           break;
         case 'assignVolunteer':
-          if (await this.#assign(effect)) await this.apply(effect.whenDone ?? [], now);
+          if (await this.#membership.assign(effect)) await this.apply(effect.whenDone ?? [], now);
           break;
         case 'eraseMember':
           await eraseMember(
@@ -242,205 +239,6 @@ export class Effects {
     return who;
   }
 
-  async #createMember(
-    create: Extract<Effect, { type: 'createMember' }>,
-    now: Date,
-  ): Promise<Who | undefined> {
-    const { member, identity } = create;
-    const { models } = this.#deps;
-    let status = member.status;
-    if (member.inviteKind === 'personal' && !(await this.#claimInvite(member.inviteCode, member.id, now))) {
-      status = 'pending';
-    }
-    const fields = {
-      fullName: member.fullName,
-      birthYear: member.birthYear,
-      gender: member.gender,
-      phone: member.phone,
-      language: member.language,
-      roles: [{ role: member.role, clubId: member.clubId }],
-      clubIds: [member.clubId],
-      status,
-      inviteCode: member.inviteCode,
-      proxyIds: member.proxyMemberId ? [member.proxyMemberId] : [],
-      consent: {
-        givenAt: now,
-        version: CONSENT_VERSION,
-        channel: identity?.channel,
-        byMemberId: member.proxyMemberId,
-      },
-    };
-    await models.Member.updateOne({ _id: member.id }, { $setOnInsert: fields }, { upsert: true });
-    if (identity) await this.#upsertIdentity(member.id, identity, now);
-    await this.apply((status === 'pending' ? create.whenPending : create.whenActive) ?? [], now);
-    return identity ? toWho({ _id: member.id, ...fields }) : undefined;
-  }
-
-  /** A personal invite is single-use: claims it (or finds it already ours, on a retry). */
-  async #claimInvite(code: string, memberId: string, now: Date): Promise<boolean> {
-    const claimed = await this.#deps.models.Invite.updateOne(
-      { _id: code, $or: [{ usedBy: null }, { usedBy: memberId }] },
-      { $set: { usedBy: memberId, usedAt: now } },
-    );
-    return claimed.matchedCount > 0;
-  }
-
-  /**
-   * A member joins one more club: at once with a personal invite, else she waits for its chair
-   * (the club is in `pendingClubIds` until then). Returns who she is now.
-   */
-  async #joinClub(join: Extract<Effect, { type: 'joinClub' }>, now: Date): Promise<Who | undefined> {
-    const { memberId, clubId } = join;
-    const atOnce =
-      join.inviteKind === 'personal' && (await this.#claimInvite(join.inviteCode, memberId, now));
-    const update = atOnce
-      ? {
-          $addToSet: { clubIds: clubId, roles: { role: join.role, clubId } },
-          $pull: { pendingClubIds: clubId },
-        }
-      : { $addToSet: { pendingClubIds: clubId } };
-    const member = await this.#deps.models.Member.findOneAndUpdate(
-      // Already in the club (a retry after joining at once, or from another chat): nothing to do.
-      { _id: memberId, clubIds: { $ne: clubId } },
-      update,
-      { returnDocument: 'after' },
-    ).lean();
-    if (!member) return undefined;
-    if (!atOnce) await this.apply(join.whenPending ?? [], now);
-    return toWho(member);
-  }
-
-  async #link(memberId: string, identity: ChatKey, now: Date): Promise<Who | undefined> {
-    await this.#upsertIdentity(memberId, identity, now);
-    // The member's other chats hear of it: a stranger who got in is noticed, and "NGẮT" undoes it.
-    const others = await this.#deps.models.Identity.find(
-      { memberId, stoppedAt: null, _id: { $ne: `${identity.channel}:${identity.chatId}` } },
-      { channel: 1, chatId: 1 },
-    ).lean();
-    if (others.length > 0) {
-      const [member] = await this.chatsOf([memberId]);
-      const lang = member?.lang ?? 'vi';
-      const say = {
-        key: 'register.newAppNotice',
-        vars: { app: this.#deps.translate(lang, `channels.${identity.channel}`) },
-      };
-      const notices = await Promise.all(
-        others.map((other) =>
-          this.#delivery.noticeFor(
-            { channel: other.channel as ChannelName, chatId: other.chatId },
-            { memberId, lang },
-            say,
-            now,
-          ),
-        ),
-      );
-      await this.#deps.outbox.enqueue(
-        tagged(notices.flat(), 'notice'),
-        `linked.${memberId}.${identity.channel}.${identity.chatId}`,
-      );
-    }
-    return (await this.#deps.lookups.resolveWho(identity.channel, identity.chatId)).who ?? undefined;
-  }
-
-  /** Unlinks the member's chats linked after `keep` (an older chat is never cut off by a newer one). */
-  async #unlinkNewerChats(memberId: string, keep: ChatKey): Promise<void> {
-    const { models, chatStates } = this.#deps;
-    const kept = await models.Identity.findById(`${keep.channel}:${keep.chatId}`, { linkedAt: 1 }).lean();
-    if (kept?.memberId !== undefined && kept.memberId !== memberId) return;
-    const newer = await models.Identity.find(
-      { memberId, linkedAt: { $gt: kept?.linkedAt ?? new Date(0) } },
-      { channel: 1, chatId: 1 },
-    ).lean();
-    if (newer.length === 0) return;
-    await readEach(newer, (identity) => models.Identity.deleteOne({ _id: identity._id }).then(() => null));
-    await syncMemberChats(models, [memberId]);
-    await chatStates.forgetWho(
-      newer.map((identity) => ({ channel: identity.channel as ChannelName, chatId: identity.chatId })),
-    );
-  }
-
-  /**
-   * The one-time code goes to the member's own chat; a member with none (registered by a helper,
-   * or imported) gets it through the people who answer for them: their proxies, else the club's
-   * leaders, who hand it over in person. The delivery id never holds the code.
-   */
-  async #sendConfirmCode(memberId: string, code: string, sendId: string, now: Date): Promise<void> {
-    const { models, outbox } = this.#deps;
-    let to = await this.chatsOf([memberId]);
-    let say: Say = { key: 'register.confirmCodeSent', vars: { code } };
-    if (to.length === 0) {
-      const member = await models.Member.findById(memberId, { fullName: 1, clubIds: 1, proxyIds: 1 }).lean();
-      if (!member) return;
-      to = await this.chatsOf((member.proxyIds ?? []).filter((id) => id !== memberId));
-      if (to.length === 0 && member.clubIds[0]) {
-        to = (await this.#delivery.leaderChats(member.clubIds[0])).filter(
-          (chat) => chat.memberId !== memberId,
-        );
-      }
-      say = { key: 'register.confirmCodeForHelper', vars: { code, name: member.fullName } };
-    }
-    const messages = await Promise.all(
-      to.map(({ chat, memberId: recipient, lang }) =>
-        this.#delivery.noticeFor(chat, { memberId: recipient, lang }, say, now),
-      ),
-    );
-    await outbox.enqueue(tagged(messages.flat(), 'confirm_code'), `confirm.${memberId}.${sendId}`);
-  }
-
-  /** Only a chat of the member's own can be her preferred one. */
-  async #setPreferredChat(memberId: string, { channel, chatId }: ChatKey): Promise<void> {
-    const { models } = this.#deps;
-    const id = `${channel}:${chatId}`;
-    if (!(await models.Identity.exists({ _id: id, memberId }))) return;
-    await models.Member.updateOne({ _id: memberId }, { $set: { preferredChat: id } });
-  }
-
-  async #upsertIdentity(memberId: string, { channel, chatId }: ChatKey, now: Date): Promise<void> {
-    const { models } = this.#deps;
-    const before = await models.Identity.findOneAndUpdate(
-      { _id: `${channel}:${chatId}` },
-      { $set: { memberId, channel, chatId, stoppedAt: null }, $setOnInsert: { linkedAt: now } },
-      { upsert: true, returnDocument: 'before' },
-    ).lean();
-    // Hers now, and no longer the member's it was (a chat that passed to someone else).
-    await syncMemberChats(models, [memberId, before?.memberId]);
-  }
-
-  /**
-   * Applies a leader's decision on someone waiting to join a club: a newcomer (status pending,
-   * the club in `clubIds`) becomes active or rejected; a member asking to join one more club
-   * (the club in `pendingClubIds`) is added to it, or not. The leader's role is read here, at
-   * the moment of applying: a role taken away minutes ago decides nothing.
-   */
-  async #decide(decision: Decision, now: Date): Promise<boolean> {
-    const { models, chatStates } = this.#deps;
-    const { memberId, clubId, byMemberId } = decision;
-    const [leads, member] = await Promise.all([
-      this.#leads(byMemberId, clubId),
-      models.Member.findById(memberId, { clubIds: 1, pendingClubIds: 1 }).lean(),
-    ]);
-    if (!leads || !member) return false;
-    // Joining one more club, or (a retry after approving) the newcomer path no longer applies.
-    const joining = Boolean(member.pendingClubIds?.includes(clubId)) || !member.clubIds.includes(clubId);
-    const { filter, update } = decisionWrite(decision, joining, now);
-    // A retry of the same decision (after a failure further on) matches again and re-sends the notices,
-    // whose job ids are deterministic, so nobody is told twice.
-    const changed = await models.Member.findOneAndUpdate({ _id: memberId, ...filter }, update, {
-      returnDocument: 'after',
-    }).lean();
-    if (!changed) return false;
-    // Their chats learn who they are now at their next message.
-    const chats = await this.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
-    await chatStates.forgetWho(chats.map(({ chat }) => chat));
-    return true;
-  }
-
-  /** Whether `memberId` is an active chair or vice chair of `clubId` now (read from MongoDB, not a cache). */
-  async #leads(memberId: string, clubId: string): Promise<boolean> {
-    const leader = await this.#deps.models.Member.findById(memberId, { status: 1, roles: 1 }).lean();
-    return holdsRole(leader, clubId, CLUB_LEADERS);
-  }
-
   /**
    * A leader of the meeting's club moves or cancels it, while it is still scheduled. A moved
    * meeting's reminders are planned anew (its old ones find it moved and do nothing); the members
@@ -452,7 +250,7 @@ export class Effects {
   ): Promise<void> {
     const { Meeting } = this.#deps.models;
     const meeting = await Meeting.findById(change.meetingId, { clubId: 1 }).lean();
-    if (!meeting || !(await this.#leads(change.byMemberId, meeting.clubId))) return;
+    if (!meeting || !(await leadsClub(this.#deps.models, change.byMemberId, meeting.clubId))) return;
     const startsAt = change.type === 'moveMeeting' ? new Date(change.startsAt) : undefined;
     const set = startsAt
       ? { startsAt, movedAt: now, changedBy: change.byMemberId, remindersFor: null }
@@ -612,7 +410,7 @@ export class Effects {
 
   /** A one-off meeting, named by its club and date (a retry, or a meeting that day already, inserts nothing). */
   async #createMeeting(create: Extract<Effect, { type: 'createMeeting' }>): Promise<boolean> {
-    if (!(await this.#leads(create.byMemberId, create.clubId))) return false;
+    if (!(await leadsClub(this.#deps.models, create.byMemberId, create.clubId))) return false;
     await this.#deps.models.Meeting.updateOne(
       { _id: meetingId(create.clubId, create.date) },
       {
@@ -645,7 +443,7 @@ export class Effects {
       startsAt: 1,
     }).lean();
     if (meeting?.status !== 'scheduled' || meeting.startsAt > now) return;
-    if (!(await this.#leads(call.byMemberId, meeting.clubId))) return;
+    if (!(await leadsClub(this.#deps.models, call.byMemberId, meeting.clubId))) return;
     // Those marked present already (her check-in) stay as they are; those left out are removed.
     const marked = (await readAnswers(models, call.meetingId)).present;
     const present = new Set(call.present);
@@ -681,27 +479,6 @@ export class Effects {
     if (meeting?.status !== 'scheduled' || !member?.clubIds.includes(meeting.clubId)) return;
     await addAnswers(models, meetingId, [{ memberId, fact: 'present', set: { present: 'self' } }]);
   }
-
-  /**
-   * A leader's assignment of a volunteer to a member (or its removal), if the leader leads the
-   * club now, the member is an active member of it and (to assign) the volunteer volunteers in it.
-   */
-  async #assign(effect: Extract<Effect, { type: 'assignVolunteer' }>): Promise<boolean> {
-    const { models } = this.#deps;
-    const { memberId, volunteerId, clubId } = effect;
-    const [leader, volunteer] = await Promise.all([
-      models.Member.findById(effect.byMemberId, { status: 1, roles: 1 }).lean(),
-      models.Member.findById(volunteerId, { status: 1, roles: 1 }).lean(),
-    ]);
-    if (!holdsRole(leader, clubId, CLUB_LEADERS)) return false;
-    if (effect.assign && !holdsRole(volunteer, clubId, ['volunteer'])) return false;
-    const written = await models.Member.updateOne(
-      { _id: memberId, clubIds: clubId, status: 'active' },
-      effect.assign ? { $addToSet: { volunteerIds: volunteerId } } : { $pull: { volunteerIds: volunteerId } },
-    );
-    return written.matchedCount > 0;
-  }
-
   /**
    * A planned effect's time came: it is applied with deliveries keyed by its plan and that time,
    * so a firing handled twice (a crash half-way) tells nobody twice.
@@ -749,55 +526,4 @@ export class Effects {
   markResumed(chat: ChatKey): Promise<void> {
     return this.#delivery.markResumed(chat);
   }
-}
-
-type Decision = Extract<Effect, { type: 'decideMember' }>;
-
-/** Whether `member` is active and holds one of `roles` in `clubId` (read at the moment of applying). */
-function holdsRole(
-  member: { status: string; roles: { role: string; clubId?: string | null }[] } | null,
-  clubId: string,
-  roles: Role[],
-): boolean {
-  return (
-    member?.status === 'active' &&
-    member.roles.some((grant) => grant.clubId === clubId && roles.includes(grant.role as Role))
-  );
-}
-
-/**
- * The guarded write of a decision: it matches while the person still waits for this club, or
- * when this same leader's same decision is already recorded (a retry).
- */
-function decisionWrite(
-  { clubId, approve, byMemberId }: Decision,
-  joining: boolean,
-  now: Date,
-): { filter: QueryFilter<MemberDoc>; update: UpdateQuery<MemberDoc> } {
-  const decided = { decidedBy: byMemberId, decidedAt: now };
-  if (!joining) {
-    const status = approve ? 'active' : 'rejected';
-    return {
-      filter: { $or: [{ status: 'pending' }, { status, decidedBy: byMemberId }] },
-      update: { $set: { status, ...decided } },
-    };
-  }
-  if (approve) {
-    return {
-      filter: { $or: [{ pendingClubIds: clubId }, { clubIds: clubId, decidedBy: byMemberId }] },
-      update: {
-        $pull: { pendingClubIds: clubId },
-        $addToSet: { clubIds: clubId, roles: { role: 'member', clubId } },
-        $set: decided,
-      },
-    };
-  }
-  return {
-    filter: { $or: [{ pendingClubIds: clubId }, { clubIds: { $ne: clubId }, decidedBy: byMemberId }] },
-    update: { $pull: { pendingClubIds: clubId }, $set: decided },
-  };
-}
-
-function tagged(messages: Outbound[], kind: MessageKind): Outbound[] {
-  return messages.map((message) => ({ ...message, kind }));
 }
