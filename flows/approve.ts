@@ -12,7 +12,7 @@
  * reply names them, and a notice that arrives meanwhile (another request) is
  * followed by this question again (Engine.notice). The decision is taken with
  * the chair's role as the database has it at that moment (`actsWithRole`), and
- * runtime/effects.ts checks it once more when it applies the decision.
+ * runtime/membership-effects.ts checks it once more when it applies the decision.
  */
 import { choiceStep, type Flow, type FlowContext, type StepOutcome } from '../src/engine/flow.ts';
 import { formatPhone } from '../src/engine/format.ts';

@@ -8,7 +8,7 @@
  *                  ─ other ──→ member
  *
  * Only the clubs this person leads, only their members and volunteers: what is chosen is kept
- * in the session as it was shown, and runtime/effects.ts checks the leader, the member and the
+ * in the session as it was shown, and runtime/membership-effects.ts checks the leader, the member and the
  * volunteer again when it applies the assignment (`actsWithRole` reads the role afresh too).
  */
 import { choiceStep, type Flow, type FlowContext, type StepOutcome } from '../src/engine/flow.ts';

@@ -1,6 +1,6 @@
 /**
  * A meeting's reminder and its question "will you come": opened by the reminder
- * (src/runtime/effects.ts, `meetingReminder`) in the chat of each member — and of each proxy,
+ * (src/runtime/meeting-effects.ts, `meetingReminder`) in the chat of each member — and of each proxy,
  * who answers for the members she acts for who have no chat of their own ("will Bà Tư come"),
  * one after the other in the same conversation. Each answer is saved for the meeting and may be
  * changed at the next reminder, until the meeting starts.

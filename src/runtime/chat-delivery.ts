@@ -53,14 +53,16 @@ const CHAT_FIELDS = {
 /** Where to write to a member who has several apps and has not written lately. */
 const CHANNEL_PREFERENCE: ChannelName[] = ['zalo-oa', 'zalo-bot', 'telegram', 'simulator'];
 
-export class ChatDelivery {
-  readonly #deps: EffectsDeps;
+export interface ChatDeliveryDeps extends EffectsDeps {
   /** Applies the effects of a flow opened in a chat (Effects.apply). */
-  readonly #apply: ApplyEffects;
+  apply: ApplyEffects;
+}
 
-  constructor(deps: EffectsDeps, apply: ApplyEffects) {
+export class ChatDelivery {
+  readonly #deps: ChatDeliveryDeps;
+
+  constructor(deps: ChatDeliveryDeps) {
     this.#deps = deps;
-    this.#apply = apply;
   }
 
   /**
@@ -165,7 +167,7 @@ export class ChatDelivery {
     if ((!busy || effect.ifBusy === 'interrupt') && state.who) {
       const opened = await engine.open(state, chat, effect.flow, effect.args, lookups, now);
       if (await chatStates.save(chat, opened.state)) {
-        await this.#apply(opened.effects, now);
+        await this.#deps.apply(opened.effects, now);
         return { messages: tag(opened.replies), idBase };
       }
     }

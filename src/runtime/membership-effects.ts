@@ -18,19 +18,18 @@ import { readEach } from '../store/read-each.ts';
 import type { ChatDelivery } from './chat-delivery.ts';
 import type { ApplyEffects, EffectsDeps } from './effects.ts';
 
-/** What membership effects write to chats with. */
-type Delivery = Pick<ChatDelivery, 'chatsOf' | 'noticeFor' | 'leaderChats'>;
+export interface MembershipEffectsDeps extends EffectsDeps {
+  /** What membership effects write to chats with. */
+  delivery: Pick<ChatDelivery, 'chatsOf' | 'noticeFor' | 'leaderChats'>;
+  /** Applies what follows a change (the notices of a request or a decision: Effects.apply). */
+  apply: ApplyEffects;
+}
 
 export class MembershipEffects {
-  readonly #deps: EffectsDeps;
-  readonly #delivery: Delivery;
-  /** Applies what follows a change (the notices of a request or a decision: Effects.apply). */
-  readonly #apply: ApplyEffects;
+  readonly #deps: MembershipEffectsDeps;
 
-  constructor(deps: EffectsDeps, delivery: Delivery, apply: ApplyEffects) {
+  constructor(deps: MembershipEffectsDeps) {
     this.#deps = deps;
-    this.#delivery = delivery;
-    this.#apply = apply;
   }
 
   async createMember(create: Extract<Effect, { type: 'createMember' }>, now: Date): Promise<Who | undefined> {
@@ -60,7 +59,7 @@ export class MembershipEffects {
     };
     await models.Member.updateOne({ _id: member.id }, { $setOnInsert: fields }, { upsert: true });
     if (identity) await this.#upsertIdentity(member.id, identity, now);
-    await this.#apply((status === 'pending' ? create.whenPending : create.whenActive) ?? [], now);
+    await this.#deps.apply((status === 'pending' ? create.whenPending : create.whenActive) ?? [], now);
     return identity ? toWho({ _id: member.id, ...fields }) : undefined;
   }
 
@@ -94,7 +93,7 @@ export class MembershipEffects {
       { returnDocument: 'after' },
     ).lean();
     if (!member) return undefined;
-    if (!atOnce) await this.#apply(join.whenPending ?? [], now);
+    if (!atOnce) await this.#deps.apply(join.whenPending ?? [], now);
     return toWho(member);
   }
 
@@ -106,7 +105,7 @@ export class MembershipEffects {
       { channel: 1, chatId: 1 },
     ).lean();
     if (others.length > 0) {
-      const [member] = await this.#delivery.chatsOf([memberId]);
+      const [member] = await this.#deps.delivery.chatsOf([memberId]);
       const lang = member?.lang ?? 'vi';
       const say = {
         key: 'register.newAppNotice',
@@ -114,7 +113,7 @@ export class MembershipEffects {
       };
       const notices = await Promise.all(
         others.map((other) =>
-          this.#delivery.noticeFor(
+          this.#deps.delivery.noticeFor(
             { channel: other.channel as ChannelName, chatId: other.chatId },
             { memberId, lang },
             say,
@@ -154,14 +153,14 @@ export class MembershipEffects {
    */
   async sendConfirmCode(memberId: string, code: string, sendId: string, now: Date): Promise<void> {
     const { models, outbox } = this.#deps;
-    let to = await this.#delivery.chatsOf([memberId]);
+    let to = await this.#deps.delivery.chatsOf([memberId]);
     let say: Say = { key: 'register.confirmCodeSent', vars: { code } };
     if (to.length === 0) {
       const member = await models.Member.findById(memberId, { fullName: 1, clubIds: 1, proxyIds: 1 }).lean();
       if (!member) return;
-      to = await this.#delivery.chatsOf((member.proxyIds ?? []).filter((id) => id !== memberId));
+      to = await this.#deps.delivery.chatsOf((member.proxyIds ?? []).filter((id) => id !== memberId));
       if (to.length === 0 && member.clubIds[0]) {
-        to = (await this.#delivery.leaderChats(member.clubIds[0])).filter(
+        to = (await this.#deps.delivery.leaderChats(member.clubIds[0])).filter(
           (chat) => chat.memberId !== memberId,
         );
       }
@@ -169,7 +168,7 @@ export class MembershipEffects {
     }
     const messages = await Promise.all(
       to.map(({ chat, memberId: recipient, lang }) =>
-        this.#delivery.noticeFor(chat, { memberId: recipient, lang }, say, now),
+        this.#deps.delivery.noticeFor(chat, { memberId: recipient, lang }, say, now),
       ),
     );
     await outbox.enqueue(tagged(messages.flat(), 'confirm_code'), `confirm.${memberId}.${sendId}`);
@@ -218,7 +217,7 @@ export class MembershipEffects {
     }).lean();
     if (!changed) return false;
     // Their chats learn who they are now at their next message.
-    const chats = await this.#delivery.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
+    const chats = await this.#deps.delivery.chatsOf([memberId, ...(changed.proxyIds ?? [])]);
     await chatStates.forgetWho(chats.map(({ chat }) => chat));
     return true;
   }
