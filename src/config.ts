@@ -135,7 +135,7 @@ const schema = z
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     OUTBOX_BACKOFF_MS: z.coerce.number().int().min(1).default(2000),
     OUTBOX_LOCK_MS: z.coerce.number().int().min(500).default(30000),
-    OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16),
+    OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(50),
     OUTBOX_BULK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
     /**
      * Several Telegram bots (e.g. one per province), comma-separated; each member is bound to the
