@@ -67,7 +67,7 @@ export class MessageRetention {
     const cutoff = now.getTime() - this.#options.retentionDays * 24 * 3600_000;
     const withPhotos = await Broadcast.find(
       { photo: true },
-      { status: 1, finishedAt: 1, cancelledAt: 1, photoRemovedAt: 1 },
+      { finishedAt: 1, cancelledAt: 1, photoRemovedAt: 1 },
     ).lean();
     let removed = 0;
     for (const broadcast of withPhotos) {
