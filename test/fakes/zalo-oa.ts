@@ -323,6 +323,11 @@ export class FakeZaloOA {
     this.clock = () => ms;
   }
 
+  /** Runs the fake clock on real time again (after `setNow` or `advance`). */
+  useRealClock(): void {
+    this.clock = Date.now;
+  }
+
   /** Moves the fake clock forward by `ms` (it keeps running if it was running). */
   advance(ms: number): void {
     const previous = this.clock;
