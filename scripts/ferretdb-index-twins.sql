@@ -48,9 +48,13 @@ BEGIN
   END IF;
 END $$;
 
--- The indexes FerretDB made before this ran.
-SELECT count(ishc_gin_twin(i.indexrelid)) AS indexes_seen
+-- The indexes FerretDB made before this ran, those without their twin yet (so a run finding
+-- everything twinned takes no lock on any table).
+SELECT count(ishc_gin_twin(i.indexrelid)) AS twins_made
   FROM pg_index i
   JOIN pg_class c ON c.oid = i.indexrelid
   JOIN pg_am am ON am.oid = c.relam
- WHERE am.amname = 'btree' AND pg_get_indexdef(i.indexrelid) LIKE '%_jsonb ->%';
+ WHERE am.amname = 'btree' AND pg_get_indexdef(i.indexrelid) LIKE '%_jsonb ->%'
+   AND NOT EXISTS (SELECT 1 FROM pg_class twin
+                    WHERE twin.relname = left(c.relname, 59) || '_gin'
+                      AND twin.relnamespace = c.relnamespace);
