@@ -104,6 +104,11 @@ describe('meeting planner', () => {
     const notice = { key: 'meetingRsvp.cancelledNotice', vars: { meeting: 'Thứ Bảy 21/03, 08:00' } };
 
     await apply([{ type: 'cancelMeeting', meetingId: 'club-d|2026-03-21', byMemberId: memberId, notice }]);
+    const memberRule = { kind: 'weekly', weekday: 5, time: '15:00', place: 'Nhà văn hoá' } as const;
+    await apply([
+      { type: 'setMeetingRule', clubId: 'club-d', rule: memberRule, byMemberId: memberId, notice },
+    ]);
+    expect((await test.app.models.Club.findById('club-d').lean())?.meetingRule).toEqual(rule.meetingRule);
     await apply([
       {
         type: 'moveMeeting',

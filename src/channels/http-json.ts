@@ -6,7 +6,7 @@
  * thousand messages a second that is a tenth of the app's CPU.
  *
  * Only what the callers use: a POST with a string or streamed body, the status, the body as
- * text or JSON. A body larger than MAX_BODY_BYTES, a request with no answer within the timeout,
+ * JSON. A body larger than MAX_BODY_BYTES, a request with no answer within the timeout,
  * a closed connection or an abort reject the call (the senders treat that as transient).
  */
 import http from 'node:http';
@@ -35,7 +35,6 @@ export interface HttpAnswer {
   status: number;
   statusText: string;
   ok: boolean;
-  text(): Promise<string>;
   /** The body parsed; rejects when it is not JSON. */
   json(): Promise<unknown>;
 }
@@ -69,7 +68,6 @@ export function httpPost(url: string, options: PostOptions): Promise<HttpAnswer>
             status,
             statusText: response.statusMessage ?? '',
             ok: status >= 200 && status < 300,
-            text: async () => text,
             json: async () => JSON.parse(text) as unknown,
           });
         });

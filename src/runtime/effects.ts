@@ -33,7 +33,7 @@ import { eraseMember } from './erase-member.ts';
 import { HealthRecords } from './health.ts';
 import { runHealthRound } from './health-rounds.ts';
 import { MeetingEffects } from './meeting-effects.ts';
-import { leadsClub, MembershipEffects } from './membership-effects.ts';
+import { MembershipEffects } from './membership-effects.ts';
 import type { ReportFiles } from './report-files.ts';
 import { reportNudges } from './report-nudges.ts';
 
@@ -144,8 +144,7 @@ export class Effects {
           await this.#membership.setPreferredChat(effect.memberId, effect.chat);
           break;
         case 'setMeetingRule':
-          if (await leadsClub(this.#deps.models, effect.byMemberId, effect.clubId))
-            await this.#meetings.setMeetingRule(effect, now);
+          await this.#meetings.setMeetingRule(effect, now);
           break;
         case 'moveMeeting':
         case 'cancelMeeting':

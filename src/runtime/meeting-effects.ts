@@ -71,8 +71,12 @@ export class MeetingEffects {
     );
   }
 
-  /** A club's new rule; members reminded of a meeting it moved or removed are told (once per rule). */
+  /**
+   * A club's new rule, set by one of its leaders (her role read again now); members reminded of a
+   * meeting it moved or removed are told (once per rule).
+   */
   async setMeetingRule(effect: Extract<Effect, { type: 'setMeetingRule' }>, now: Date): Promise<void> {
+    if (!(await leadsClub(this.#deps.models, effect.byMemberId, effect.clubId))) return;
     const reminded = await this.#deps.meetingPlanner.setRule(effect.clubId, effect.rule);
     if (reminded.length === 0) return;
     const rule = createHash('sha256').update(JSON.stringify(effect.rule)).digest('hex').slice(0, 12);
